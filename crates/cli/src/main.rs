@@ -1,0 +1,207 @@
+//! `fast-mcp-telegram`: the headless server and setup tool.
+
+use clap::{Parser, Subcommand};
+use std::sync::Arc;
+use tgmcp_core::app::App;
+use tgmcp_core::config::{Config, Transport};
+use tgmcp_core::keystore::KeyStore;
+
+#[derive(Parser)]
+#[command(
+    name = "fast-mcp-telegram",
+    version,
+    about = "Let your AI assistants use your own Telegram account, safely.",
+    long_about = "fast-mcp-telegram is an MCP (Model Context Protocol) server for your Telegram user account.\n\n\
+Quick start:\n  1. Put API_ID and API_HASH (from https://my.telegram.org/apps) in .env or the environment.\n  \
+2. fast-mcp-telegram token new --label \"Claude\"     (prints a token once)\n  \
+3. fast-mcp-telegram login --token-id <id>          (phone, code, 2FA password)\n  \
+4. fast-mcp-telegram serve --transport http         (or stdio, for Claude Desktop)\n\n\
+Configuration comes from the environment and .env; see .env.example."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the MCP server.
+    Serve {
+        /// stdio (one local client) or http (localhost, bearer tokens). Default: SERVER_MODE or stdio.
+        #[arg(long, value_parser = ["stdio", "http"])]
+        transport: Option<String>,
+        /// HTTP bind address (default HOST or 127.0.0.1).
+        #[arg(long)]
+        host: Option<std::net::IpAddr>,
+        /// HTTP port (default PORT or 8000; 0 picks a free port).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Manage bearer tokens (each token selects its own Telegram session).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token (with a new session, or for an existing session) and print it once.
+    New {
+        /// A label to recognise it, e.g. the client using it.
+        #[arg(long, default_value = "default client")]
+        label: String,
+        /// Reuse the session of this existing token id instead of creating a new one.
+        #[arg(long)]
+        same_session_as: Option<String>,
+    },
+    /// List tokens (ids, labels, sessions; never the secrets).
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a new secret for a token id; the old one stops working immediately.
+    Rotate {
+        /// Token id (tok_…).
+        id: String,
+    },
+    /// Revoke a token.
+    Revoke {
+        /// Token id (tok_…).
+        id: String,
+        /// Also delete its Telegram session file if no other token uses it.
+        #[arg(long)]
+        delete_session: bool,
+    },
+    /// Print a token's secret from the OS keyring.
+    Show {
+        /// Token id (tok_…).
+        id: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let mut config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&config.log_level);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli, &mut config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},grammers=warn,rmcp=warn,hyper=warn")));
+    // Logs go to stderr: stdout is the MCP protocol in stdio mode.
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { transport, host, port } => {
+            if let Some(t) = transport {
+                config.transport = if t == "http" { Transport::Http } else { Transport::Stdio };
+            }
+            if let Some(h) = host {
+                config.host = h;
+            }
+            if let Some(p) = port {
+                config.port = p;
+            }
+            let app = App::new(config.clone(), KeyStore::none())?;
+            match config.transport {
+                Transport::Stdio => tgmcp_core::transport::stdio::serve_stdio(app).await,
+                Transport::Http => serve_http(app).await,
+            }
+        }
+        Command::Token { action } => token_command(action, config).await,
+    }
+}
+
+async fn serve_http(app: Arc<App>) -> anyhow::Result<()> {
+    let addr = std::net::SocketAddr::new(app.config.host, app.config.port);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    // Machine-readable line for scripts and tests that start us on port 0.
+    eprintln!("LISTENING http://{}", listener.local_addr()?);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tgmcp_core::transport::http::serve(app, listener, shutdown).await?;
+    Ok(())
+}
+
+async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<()> {
+    let app = App::new(config.clone(), KeyStore::system())?;
+    let tokens = &app.tokens;
+    match action {
+        TokenAction::New { label, same_session_as } => {
+            let issued = match same_session_as {
+                Some(id) => tokens.create_for_session(&label, &tokens.get(&id)?.session_id)?,
+                None => tokens.create(&label)?,
+            };
+            print_issued(&issued);
+        }
+        TokenAction::List { json } => {
+            let list = tokens.list()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!(list.iter().map(|r| serde_json::json!({
+                    "id": r.id, "label": r.label, "session_id": r.session_id, "created_at": r.created_at,
+                    "last_used_at": r.last_used_at, "account": r.account,
+                })).collect::<Vec<_>>()))?);
+            } else if list.is_empty() {
+                println!("no tokens yet; create one with `fast-mcp-telegram token new --label NAME`");
+            } else {
+                println!("{:<18} {:<24} {:<16} {}", "ID", "LABEL", "SESSION", "ACCOUNT");
+                for r in list {
+                    println!("{:<18} {:<24} {:<16} {}", r.id, r.label, r.session_id, r.account.as_deref().unwrap_or("(not logged in)"));
+                }
+            }
+        }
+        TokenAction::Rotate { id } => {
+            let issued = tokens.rotate(&id)?;
+            print_issued(&issued);
+        }
+        TokenAction::Revoke { id, delete_session } => {
+            let rec = tokens.revoke(&id)?;
+            println!("revoked {}", rec.id);
+            if delete_session {
+                if tokens.session_in_use(&rec.session_id)? {
+                    println!("session {} is still used by another token; kept", rec.session_id);
+                } else if app.sessions.delete(&rec.session_id).await? {
+                    println!("deleted session {}", rec.session_id);
+                }
+            }
+        }
+        TokenAction::Show { id } => match tokens.reveal(&id)? {
+            Some(secret) => println!("{secret}"),
+            None => anyhow::bail!("token {id} is not in the OS keyring (it was shown once when created); rotate it to get a new one"),
+        },
+    }
+    Ok(())
+}
+
+fn print_issued(issued: &tgmcp_core::token_index::Issued) {
+    println!("{}", issued.token.expose());
+    eprintln!("token id: {}  label: {}  session: {}", issued.record.id, issued.record.label, issued.record.session_id);
+    if issued.stored_in_keyring {
+        eprintln!("Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).", issued.record.id);
+    } else {
+        eprintln!("No OS keyring available: this is the only time the token is shown. Treat it like a password.");
+    }
+}

@@ -1,0 +1,19 @@
+//! Core of fast-mcp-telegram: an MCP server for your own Telegram account.
+//!
+//! Modules, one concern each: [`config`], [`tokens`] (token values),
+//! [`token_index`] (digests → sessions), [`keystore`] (OS keyring),
+//! [`sessions`] (session files, connected-client LRU), [`telegram`] (the
+//! grammers wrapper), [`tools`] (the MCP tools), [`mcp`] (the MCP handler),
+//! [`transport`] (stdio, HTTP).
+
+pub mod app;
+pub mod config;
+pub mod fsutil;
+pub mod keystore;
+pub mod mcp;
+pub mod sessions;
+pub mod telegram;
+pub mod token_index;
+pub mod tokens;
+pub mod tools;
+pub mod transport;

@@ -1,0 +1,384 @@
+//! The token index: which token digest selects which Telegram session.
+//!
+//! Stored as `tokens.json` in the config dir (0600, replaced atomically). It
+//! holds only digests and non-secret ids; plaintexts go to the OS keyring.
+//! The file is re-read when another process (the CLI, the tray app) changed it.
+
+use crate::fsutil::{ensure_private_dir, write_private_atomic};
+use crate::keystore::KeyStore;
+use crate::tokens::{Token, TokenDigest, TokenError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+/// One issued token, as the index remembers it (no secret inside).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Non-secret id (`tok_` + 12 hex chars), safe to show and log.
+    pub id: String,
+    /// User-chosen label, e.g. "Claude Desktop".
+    pub label: String,
+    /// SHA-256 of the token.
+    pub digest: TokenDigest,
+    /// Id of the Telegram session this token selects.
+    pub session_id: String,
+    /// Creation time, Unix seconds.
+    pub created_at: i64,
+    /// Last successful use, Unix seconds (persisted on the next index write).
+    #[serde(default)]
+    pub last_used_at: Option<i64>,
+    /// Display name of the Telegram account logged in on the session, if known.
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct IndexFile {
+    version: u32,
+    tokens: Vec<TokenRecord>,
+}
+
+/// Errors from the token index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The id names no token.
+    #[error("no token with id {0:?}")]
+    NotFound(String),
+    /// The label is empty, too long or has control characters.
+    #[error("invalid label: {0}")]
+    InvalidLabel(&'static str),
+    /// Reading or writing the index failed.
+    #[error("token index {path}: {source}")]
+    Io {
+        /// The index path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The index file is corrupt; it is left untouched.
+    #[error("token index {path} is corrupt ({msg}); fix or move it away")]
+    Corrupt {
+        /// The index path.
+        path: PathBuf,
+        /// Parser message.
+        msg: String,
+    },
+}
+
+/// A newly issued token: shown to the user once (and kept in the keyring if there is one).
+#[derive(Debug)]
+pub struct Issued {
+    /// The record now in the index.
+    pub record: TokenRecord,
+    /// The plaintext token.
+    pub token: Token,
+    /// Whether the plaintext was saved in the OS keyring.
+    pub stored_in_keyring: bool,
+}
+
+struct Cache {
+    index: IndexFile,
+    mtime: Option<SystemTime>,
+}
+
+/// The token index of one config dir.
+pub struct TokenIndex {
+    path: PathBuf,
+    keystore: KeyStore,
+    cache: Mutex<Cache>,
+}
+
+impl TokenIndex {
+    /// Opens (or prepares) `<dir>/tokens.json`.
+    pub fn open(dir: &Path, keystore: KeyStore) -> Result<Self, IndexError> {
+        let path = dir.join("tokens.json");
+        ensure_private_dir(dir).map_err(|source| IndexError::Io { path: dir.to_path_buf(), source })?;
+        let ti = TokenIndex { path, keystore, cache: Mutex::new(Cache { index: IndexFile::default(), mtime: None }) };
+        ti.with_fresh(|_| Ok(()))?;
+        Ok(ti)
+    }
+
+    /// The keyring used for plaintexts.
+    pub fn keystore(&self) -> &KeyStore {
+        &self.keystore
+    }
+
+    /// Issues a new token with a new session.
+    pub fn create(&self, label: &str) -> Result<Issued, IndexError> {
+        self.create_for_session(label, &new_id("s_"))
+    }
+
+    /// Issues a new token for an existing session id (e.g. a second client on the same account).
+    pub fn create_for_session(&self, label: &str, session_id: &str) -> Result<Issued, IndexError> {
+        let label = validate_label(label)?;
+        let token = Token::generate();
+        let record = TokenRecord {
+            id: new_id("tok_"),
+            label,
+            digest: token.digest(),
+            session_id: session_id.to_string(),
+            created_at: now(),
+            last_used_at: None,
+            account: None,
+        };
+        self.mutate(|idx| {
+            idx.tokens.push(record.clone());
+            Ok(())
+        })?;
+        let stored_in_keyring = self.store_secret(&record.id, &token);
+        Ok(Issued { record, token, stored_in_keyring })
+    }
+
+    /// Replaces a token's secret: the old token stops working at once, the session stays.
+    pub fn rotate(&self, id: &str) -> Result<Issued, IndexError> {
+        let token = Token::generate();
+        let record = self.mutate(|idx| {
+            let r = idx.tokens.iter_mut().find(|r| r.id == id).ok_or_else(|| IndexError::NotFound(id.into()))?;
+            r.digest = token.digest();
+            r.last_used_at = None;
+            Ok(r.clone())
+        })?;
+        let stored_in_keyring = self.store_secret(&record.id, &token);
+        Ok(Issued { record, token, stored_in_keyring })
+    }
+
+    /// Removes a token. Returns the record; the caller decides about the session file.
+    pub fn revoke(&self, id: &str) -> Result<TokenRecord, IndexError> {
+        let rec = self.mutate(|idx| {
+            let pos = idx.tokens.iter().position(|r| r.id == id).ok_or_else(|| IndexError::NotFound(id.into()))?;
+            Ok(idx.tokens.remove(pos))
+        })?;
+        if let Err(e) = self.keystore.delete(&rec.id)
+            && self.keystore.is_available()
+        {
+            tracing::warn!(token_id = %rec.id, "could not delete token from the OS keyring: {e}");
+        }
+        Ok(rec)
+    }
+
+    /// Renames a token.
+    pub fn relabel(&self, id: &str, label: &str) -> Result<TokenRecord, IndexError> {
+        let label = validate_label(label)?;
+        self.mutate(|idx| {
+            let r = idx.tokens.iter_mut().find(|r| r.id == id).ok_or_else(|| IndexError::NotFound(id.into()))?;
+            r.label = label;
+            Ok(r.clone())
+        })
+    }
+
+    /// Records the Telegram account shown for every token of a session.
+    pub fn set_account(&self, session_id: &str, account: Option<String>) -> Result<(), IndexError> {
+        self.mutate(|idx| {
+            for r in idx.tokens.iter_mut().filter(|r| r.session_id == session_id) {
+                r.account = account.clone();
+            }
+            Ok(())
+        })
+    }
+
+    /// All tokens, oldest first.
+    pub fn list(&self) -> Result<Vec<TokenRecord>, IndexError> {
+        self.with_fresh(|idx| Ok(idx.tokens.clone()))
+    }
+
+    /// One token by id.
+    pub fn get(&self, id: &str) -> Result<TokenRecord, IndexError> {
+        self.with_fresh(|idx| idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into())))
+    }
+
+    /// Whether any token still selects this session.
+    pub fn session_in_use(&self, session_id: &str) -> Result<bool, IndexError> {
+        self.with_fresh(|idx| Ok(idx.tokens.iter().any(|r| r.session_id == session_id)))
+    }
+
+    /// Finds the record of a presented token by digest (constant-time compare) and marks it used.
+    pub fn authenticate(&self, token: &Token) -> Result<TokenRecord, TokenError> {
+        let digest = token.digest();
+        let found = self
+            .with_fresh(|idx| {
+                let now = now();
+                let mut hit = None;
+                for r in idx.tokens.iter_mut() {
+                    if r.digest.ct_eq(&digest) {
+                        r.last_used_at = Some(now);
+                        hit = Some(r.clone());
+                    }
+                }
+                Ok(hit)
+            })
+            .map_err(|e| {
+                tracing::error!("token index unreadable: {e}");
+                TokenError::Unknown
+            })?;
+        found.ok_or(TokenError::Unknown)
+    }
+
+    /// The plaintext of a token from the OS keyring, if it is stored there.
+    pub fn reveal(&self, id: &str) -> Result<Option<String>, IndexError> {
+        self.get(id)?;
+        Ok(self.keystore.get(id).unwrap_or_else(|e| {
+            tracing::warn!(token_id = %id, "keyring read failed: {e}");
+            None
+        }))
+    }
+
+    fn store_secret(&self, id: &str, token: &Token) -> bool {
+        if !self.keystore.is_available() {
+            return false;
+        }
+        match self.keystore.put(id, token.expose()) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(token_id = %id, "could not store token in the OS keyring: {e}");
+                false
+            }
+        }
+    }
+
+    /// Runs `f` on the index, reloading it first if the file changed on disk.
+    fn with_fresh<R>(&self, f: impl FnOnce(&mut IndexFile) -> Result<R, IndexError>) -> Result<R, IndexError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.reload_if_changed(&mut cache)?;
+        f(&mut cache.index)
+    }
+
+    /// Runs `f` on a fresh index and persists the result atomically.
+    fn mutate<R>(&self, f: impl FnOnce(&mut IndexFile) -> Result<R, IndexError>) -> Result<R, IndexError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        self.reload_if_changed(&mut cache)?;
+        let mut next = IndexFile { version: 1, tokens: cache.index.tokens.clone() };
+        let r = f(&mut next)?;
+        let bytes = serde_json::to_vec_pretty(&next).expect("index serializes");
+        write_private_atomic(&self.path, &bytes).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
+        cache.mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        cache.index = next;
+        Ok(r)
+    }
+
+    fn reload_if_changed(&self, cache: &mut Cache) -> Result<(), IndexError> {
+        let mtime = match std::fs::metadata(&self.path) {
+            Ok(m) => m.modified().ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                cache.index = IndexFile::default();
+                cache.mtime = None;
+                return Ok(());
+            }
+            Err(source) => return Err(IndexError::Io { path: self.path.clone(), source }),
+        };
+        if mtime.is_some() && mtime == cache.mtime {
+            return Ok(());
+        }
+        let bytes = std::fs::read(&self.path).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
+        let mut fresh: IndexFile =
+            serde_json::from_slice(&bytes).map_err(|e| IndexError::Corrupt { path: self.path.clone(), msg: e.to_string() })?;
+        // Keep in-memory last-use times newer than what is on disk.
+        for r in fresh.tokens.iter_mut() {
+            if let Some(old) = cache.index.tokens.iter().find(|o| o.id == r.id) {
+                r.last_used_at = r.last_used_at.max(old.last_used_at);
+            }
+        }
+        cache.index = fresh;
+        cache.mtime = mtime;
+        Ok(())
+    }
+}
+
+fn validate_label(label: &str) -> Result<String, IndexError> {
+    let l = label.trim();
+    if l.is_empty() {
+        return Err(IndexError::InvalidLabel("must not be empty"));
+    }
+    if l.chars().count() > 64 {
+        return Err(IndexError::InvalidLabel("at most 64 characters"));
+    }
+    if l.chars().any(char::is_control) {
+        return Err(IndexError::InvalidLabel("no control characters"));
+    }
+    Ok(l.to_string())
+}
+
+/// A random non-secret id with a prefix (`s_`, `tok_`).
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// Current Unix time in seconds.
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keystore;
+
+    #[test]
+    fn create_authenticate_rotate_revoke() {
+        let dir = tempfile::tempdir().unwrap();
+        let idx = TokenIndex::open(dir.path(), keystore::mock()).unwrap();
+        let issued = idx.create("Claude").unwrap();
+        assert!(issued.stored_in_keyring);
+        assert_eq!(idx.reveal(&issued.record.id).unwrap().as_deref(), Some(issued.token.expose()));
+        let rec = idx.authenticate(&issued.token).unwrap();
+        assert_eq!(rec.session_id, issued.record.session_id);
+
+        // The file holds no plaintext.
+        let raw = std::fs::read_to_string(dir.path().join("tokens.json")).unwrap();
+        assert!(!raw.contains(issued.token.expose()));
+
+        let rotated = idx.rotate(&issued.record.id).unwrap();
+        assert_eq!(idx.authenticate(&issued.token), Err(TokenError::Unknown));
+        assert_eq!(idx.authenticate(&rotated.token).unwrap().session_id, issued.record.session_id);
+        assert_eq!(idx.reveal(&issued.record.id).unwrap().as_deref(), Some(rotated.token.expose()));
+
+        idx.revoke(&issued.record.id).unwrap();
+        assert_eq!(idx.authenticate(&rotated.token), Err(TokenError::Unknown));
+        assert!(idx.list().unwrap().is_empty());
+        assert!(matches!(idx.reveal(&issued.record.id), Err(IndexError::NotFound(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn index_file_and_dir_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("cfg");
+        let idx = TokenIndex::open(&cfg, KeyStore::none()).unwrap();
+        let issued = idx.create("x").unwrap();
+        assert!(!issued.stored_in_keyring);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&cfg.join("tokens.json")), 0o600);
+        assert_eq!(mode(&cfg), 0o700);
+    }
+
+    #[test]
+    fn a_second_process_sees_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = TokenIndex::open(dir.path(), KeyStore::none()).unwrap();
+        let b = TokenIndex::open(dir.path(), KeyStore::none()).unwrap();
+        assert!(b.list().unwrap().is_empty());
+        let issued = a.create("cli").unwrap();
+        assert_eq!(b.authenticate(&issued.token).unwrap().id, issued.record.id);
+        a.revoke(&issued.record.id).unwrap();
+        assert_eq!(b.authenticate(&issued.token), Err(TokenError::Unknown));
+    }
+
+    #[test]
+    fn bad_labels_and_unknown_ids_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let idx = TokenIndex::open(dir.path(), KeyStore::none()).unwrap();
+        assert!(matches!(idx.create("  "), Err(IndexError::InvalidLabel(_))));
+        assert!(matches!(idx.create("a\nb"), Err(IndexError::InvalidLabel(_))));
+        assert!(matches!(idx.rotate("tok_nope"), Err(IndexError::NotFound(_))));
+        assert!(idx.list().unwrap().is_empty(), "failed calls change nothing");
+    }
+
+    #[test]
+    fn corrupt_index_is_reported_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tokens.json"), b"{not json").unwrap();
+        assert!(matches!(TokenIndex::open(dir.path(), KeyStore::none()), Err(IndexError::Corrupt { .. })));
+        assert_eq!(std::fs::read(dir.path().join("tokens.json")).unwrap(), b"{not json");
+    }
+}

@@ -1,0 +1,1 @@
+//! The uniform JSON schema for entities and messages.

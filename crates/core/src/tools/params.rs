@@ -1,0 +1,152 @@
+//! Parameters of the MCP tools (JSON Schema via schemars).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// How message text is parsed into Telegram formatting.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ParseMode {
+    /// HTML if the text contains tags, else Markdown if it has Markdown marks, else plain.
+    #[default]
+    Auto,
+    /// Markdown (`**bold**`, `_italic_`, `` `code` ``, `[text](url)`).
+    Markdown,
+    /// HTML (`<b>`, `<i>`, `<code>`, `<a href>`).
+    Html,
+    /// Plain text, sent as is.
+    Plain,
+}
+
+/// `search_messages_globally` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchGloballyParams {
+    /// Search terms; separate several with commas (each is searched, results merged without duplicates).
+    pub query: String,
+    /// Maximum messages to return (1-100, default 50).
+    pub limit: Option<u32>,
+    /// Only messages on or after this date (ISO 8601 date or date-time).
+    pub min_date: Option<String>,
+    /// Only messages on or before this date (ISO 8601 date or date-time; a date means the end of that day).
+    pub max_date: Option<String>,
+    /// Comma list of chat types to keep: private, bot, group, channel.
+    pub chat_type: Option<String>,
+    /// true = only public chats (with a username), false = only non-public ones.
+    pub public: Option<bool>,
+    /// Cursor from a previous call's `next_cursor`, to get the next page.
+    pub cursor: Option<String>,
+}
+
+/// `get_messages` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetMessagesParams {
+    /// Chat: `me`, a @username, a numeric id (users positive, groups negative, channels -100…), or a t.me link.
+    pub chat_id: String,
+    /// Search terms within the chat (or thread); separate several with commas.
+    pub query: Option<String>,
+    /// Exact message ids to fetch (cannot be combined with query or reply_to_id).
+    pub message_ids: Option<Vec<i32>>,
+    /// Thread root: a channel post (its comments), a forum topic id, or any message (its replies).
+    pub reply_to_id: Option<i32>,
+    /// Only messages sent by this user (`me`, @username or id).
+    pub from_user: Option<String>,
+    /// Maximum messages to return (1-100, default 50).
+    pub limit: Option<u32>,
+    /// Only messages on or after this date (ISO 8601).
+    pub min_date: Option<String>,
+    /// Only messages on or before this date (ISO 8601).
+    pub max_date: Option<String>,
+    /// Cursor from a previous call's `next_cursor`, to get older messages.
+    pub cursor: Option<String>,
+    /// Include `total_count` of matching messages in the chat.
+    pub include_total_count: Option<bool>,
+    /// Attach media of the returned messages as MCP content (images/audio/files within the size limit).
+    pub download_media: Option<bool>,
+}
+
+/// `send_message` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SendMessageParams {
+    /// Target chat (`me`, @username, numeric id).
+    pub chat_id: String,
+    /// Text to send (caption when files are attached). Longer than 4096 characters is split into several messages.
+    pub message: String,
+    /// Reply to this message id; a forum topic id posts into the topic; a channel post id comments in its discussion group.
+    pub reply_to_id: Option<i32>,
+    /// Text formatting: auto (default), markdown, html or plain.
+    pub parse_mode: Option<ParseMode>,
+    /// Files to attach: https URLs (any mode) or local paths (stdio mode only). Several files become an album.
+    pub files: Option<Vec<String>>,
+}
+
+/// `edit_message` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct EditMessageParams {
+    /// Chat containing the message.
+    pub chat_id: String,
+    /// Id of your message to edit.
+    pub message_id: i32,
+    /// New text.
+    pub message: String,
+    /// Text formatting: auto (default), markdown, html or plain.
+    pub parse_mode: Option<ParseMode>,
+}
+
+/// `find_chats` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct FindChatsParams {
+    /// Name, @username or phone to look for; separate several with commas. Optional with a folder or date window.
+    pub query: Option<String>,
+    /// Maximum chats to return (1-100, default 20).
+    pub limit: Option<u32>,
+    /// Comma list of chat types to keep: private, bot, group, channel.
+    pub chat_type: Option<String>,
+    /// true = only public chats (with a username), false = only non-public ones.
+    pub public: Option<bool>,
+    /// Only chats with activity on or after this date (searches your dialog list).
+    pub min_date: Option<String>,
+    /// Only chats with activity on or before this date (searches your dialog list).
+    pub max_date: Option<String>,
+    /// Name of a Telegram chat folder to list (case-insensitive).
+    pub filter: Option<String>,
+}
+
+/// `get_chat_info` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetChatInfoParams {
+    /// Chat or user (`me`, @username, numeric id).
+    pub chat_id: String,
+    /// Forum topics to list for forum groups (1-100, default 20).
+    pub topics_limit: Option<u32>,
+}
+
+/// `send_message_to_phone` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SendToPhoneParams {
+    /// Phone number in international format, e.g. +15551234567.
+    pub phone_number: String,
+    /// Text to send (caption when files are attached).
+    pub message: String,
+    /// First name for the contact if one must be created (default "Contact").
+    pub first_name: Option<String>,
+    /// Last name for the contact if one must be created.
+    pub last_name: Option<String>,
+    /// Delete the contact afterwards if this call created it.
+    pub remove_if_new: Option<bool>,
+    /// Reply to this message id in that chat.
+    pub reply_to_id: Option<i32>,
+    /// Text formatting: auto (default), markdown, html or plain.
+    pub parse_mode: Option<ParseMode>,
+    /// Files to attach (same rules as send_message).
+    pub files: Option<Vec<String>>,
+}
+
+/// `invoke_mtproto` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct InvokeMtprotoParams {
+    /// TL method name, e.g. `messages.getHistory` or `users.getFullUser`.
+    pub method: String,
+    /// Method parameters as a JSON object. Peer fields accept `me`, @username or ids and are resolved.
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
