@@ -79,7 +79,22 @@ pub struct Issued {
 
 struct Cache {
     index: IndexFile,
-    mtime: Option<SystemTime>,
+    /// Identity of the file last read; atomic replacement always changes it.
+    stamp: Option<FileStamp>,
+}
+
+/// mtime + length + inode of the index file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp(Option<SystemTime>, u64, u64);
+
+impl FileStamp {
+    fn of(m: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        FileStamp(m.modified().ok(), m.len(), ino)
+    }
 }
 
 /// The token index of one config dir.
@@ -94,7 +109,7 @@ impl TokenIndex {
     pub fn open(dir: &Path, keystore: KeyStore) -> Result<Self, IndexError> {
         let path = dir.join("tokens.json");
         ensure_private_dir(dir).map_err(|source| IndexError::Io { path: dir.to_path_buf(), source })?;
-        let ti = TokenIndex { path, keystore, cache: Mutex::new(Cache { index: IndexFile::default(), mtime: None }) };
+        let ti = TokenIndex { path, keystore, cache: Mutex::new(Cache { index: IndexFile::default(), stamp: None }) };
         ti.with_fresh(|_| Ok(()))?;
         Ok(ti)
     }
@@ -251,22 +266,22 @@ impl TokenIndex {
         let r = f(&mut next)?;
         let bytes = serde_json::to_vec_pretty(&next).expect("index serializes");
         write_private_atomic(&self.path, &bytes).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
-        cache.mtime = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        cache.stamp = std::fs::metadata(&self.path).ok().map(|m| FileStamp::of(&m));
         cache.index = next;
         Ok(r)
     }
 
     fn reload_if_changed(&self, cache: &mut Cache) -> Result<(), IndexError> {
-        let mtime = match std::fs::metadata(&self.path) {
-            Ok(m) => m.modified().ok(),
+        let stamp = match std::fs::metadata(&self.path) {
+            Ok(m) => FileStamp::of(&m),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 cache.index = IndexFile::default();
-                cache.mtime = None;
+                cache.stamp = None;
                 return Ok(());
             }
             Err(source) => return Err(IndexError::Io { path: self.path.clone(), source }),
         };
-        if mtime.is_some() && mtime == cache.mtime {
+        if cache.stamp.as_ref() == Some(&stamp) {
             return Ok(());
         }
         let bytes = std::fs::read(&self.path).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
@@ -279,7 +294,7 @@ impl TokenIndex {
             }
         }
         cache.index = fresh;
-        cache.mtime = mtime;
+        cache.stamp = Some(stamp);
         Ok(())
     }
 }

@@ -1,0 +1,89 @@
+"""Fixtures for end-to-end tests with the official MCP Python SDK.
+
+Processes under test are the real binaries from the shared cargo target dir:
+our `fast-mcp-telegram` and, for Telegram calls, the test-only `fake-tg-dc`.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def binary(name: str) -> str:
+    path = TARGET / "debug" / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing; build it first (scripts/test.sh does)")
+    return str(path)
+
+
+class Proc:
+    """A child process whose stderr/stdout line we wait for (no sleeps)."""
+
+    def __init__(self, args, env, ready_pattern, stream="stderr"):
+        self.p = subprocess.Popen(
+            args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        src = self.p.stderr if stream == "stderr" else self.p.stdout
+        self.lines = []
+        for line in src:
+            self.lines.append(line)
+            m = re.search(ready_pattern, line)
+            if m:
+                self.match = m
+                break
+        else:
+            raise RuntimeError(f"{args[0]} exited before ready: {''.join(self.lines)}")
+
+    def stop(self):
+        self.p.terminate()
+        try:
+            self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+
+
+@pytest.fixture
+def config_dir():
+    with tempfile.TemporaryDirectory(prefix="fmt-test-") as d:
+        yield Path(d)
+
+
+@pytest.fixture
+def base_env(config_dir):
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    env.update({"SESSION_DIR": str(config_dir), "LOG_LEVEL": "info"})
+    return env
+
+
+def new_token(env, label="pytest"):
+    out = subprocess.run(
+        [binary("fast-mcp-telegram"), "token", "new", "--label", label],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    token = out.stdout.strip()
+    token_id = re.search(r"token id: (tok_[0-9a-f]+)", out.stderr).group(1)
+    assert len(token) == 43, out
+    return token, token_id
+
+
+@pytest.fixture
+def http_server(base_env):
+    """Starts `fast-mcp-telegram serve --transport http --port 0`; yields (base_url, env)."""
+    procs = []
+
+    def start(extra_env=None):
+        env = dict(base_env, **(extra_env or {}))
+        p = Proc([binary("fast-mcp-telegram"), "serve", "--transport", "http", "--port", "0"], env, r"LISTENING (http://\S+)")
+        procs.append(p)
+        return p.match.group(1), env
+
+    yield start
+    for p in procs:
+        p.stop()

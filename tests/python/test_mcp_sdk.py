@@ -1,0 +1,60 @@
+"""The official MCP Python SDK talks to our server over stdio and streamable HTTP."""
+import anyio
+import httpx2
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+from conftest import binary, new_token
+
+EXPECTED_TOOLS = {
+    "search_messages_globally", "get_messages", "send_message", "edit_message",
+    "find_chats", "get_chat_info", "send_message_to_phone", "invoke_mtproto",
+}
+
+
+async def _list_tools(session: ClientSession):
+    init = await session.initialize()
+    assert init.server_info.name == "fast-mcp-telegram"
+    tools = (await session.list_tools()).tools
+    return {t.name: t for t in tools}
+
+
+def test_stdio_initialize_and_list_tools(base_env):
+    async def main():
+        params = StdioServerParameters(command=binary("fast-mcp-telegram"), args=["serve", "--transport", "stdio"], env=base_env)
+        async with stdio_client(params) as (r, w), ClientSession(r, w) as s:
+            tools = await _list_tools(s)
+            assert set(tools) == EXPECTED_TOOLS
+            assert tools["get_messages"].annotations.read_only_hint is True
+            assert tools["send_message"].annotations.destructive_hint is True
+            assert "chat_id" in tools["get_messages"].input_schema["required"]
+    anyio.run(main)
+
+
+def _http_list(url, headers):
+    async def main():
+        client = create_mcp_http_client(headers=headers)
+        async with client, streamable_http_client(url, http_client=client) as (r, w), ClientSession(r, w) as s:
+            return await _list_tools(s)
+    return anyio.run(main)
+
+
+def test_http_with_bearer_header_and_url_auth(http_server, base_env):
+    token, _ = new_token(base_env)
+    base, _ = http_server()
+    assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {token}"})) == EXPECTED_TOOLS
+    assert set(_http_list(f"{base}/v1/url_auth/{token}/mcp", {})) == EXPECTED_TOOLS
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer telegram"}, {"Authorization": "Bearer " + "A" * 43}])
+def test_http_refuses_missing_reserved_and_unknown_tokens(http_server, headers):
+    base, _ = http_server()
+    # The SDK cannot even initialize...
+    with pytest.raises(BaseException):
+        _http_list(f"{base}/v1/mcp", headers)
+    # The raw endpoint says why, with a Bearer challenge.
+    r = httpx2.post(f"{base}/v1/mcp", headers=headers, json={})
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
