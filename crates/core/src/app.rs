@@ -2,10 +2,12 @@
 
 use crate::config::{Config, Transport};
 use crate::keystore::KeyStore;
+use crate::login::Logins;
 use crate::sessions::Sessions;
 use crate::telegram::ConnectOptions;
 use crate::token_index::TokenIndex;
-use std::sync::Arc;
+use crate::settings::{Settings, write_settings_file};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 /// Who a request acts for: the session selected by its token.
@@ -21,12 +23,15 @@ pub struct Identity {
 
 /// Everything the server needs, shared by the transports and tools.
 pub struct App {
-    /// Validated configuration.
+    /// Validated configuration at start (see [`App::settings`] for the live, changeable part).
     pub config: Config,
+    settings: RwLock<Settings>,
     /// Token digests → sessions.
     pub tokens: TokenIndex,
     /// Session files and connected clients.
     pub sessions: Sessions,
+    /// Pending Telegram logins.
+    pub logins: Logins,
     /// When the server started.
     pub started: Instant,
 }
@@ -48,6 +53,31 @@ impl App {
         let tokens = TokenIndex::open(&config.session_dir, keystore)?;
         let connect = config.api_id.map(|api_id| ConnectOptions { api_id, dc_override: config.dc_override, auto_retry: false });
         let sessions = Sessions::new(&config.session_dir, config.max_active_sessions, connect)?;
-        Ok(Arc::new(App { config, tokens, sessions, started: Instant::now() }))
+        let logins = Logins::new(config.api_id, config.api_hash.clone());
+        let settings = RwLock::new(Settings::from_config(&config));
+        Ok(Arc::new(App { config, settings, tokens, sessions, logins, started: Instant::now() }))
+    }
+}
+
+impl App {
+    /// The live settings.
+    pub fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Validates, persists and applies new settings. Nothing changes if validation or saving fails.
+    pub fn update_settings(&self, new: Settings) -> Result<Settings, crate::config::ConfigError> {
+        new.validate(&self.config)?;
+        write_settings_file(&self.config.session_dir, &new)
+            .map_err(|e| crate::config::ConfigError { var: "SESSION_DIR", reason: format!("cannot save settings: {e}") })?;
+        if new.disable_auth != self.settings().disable_auth {
+            if new.disable_auth {
+                tracing::warn!("!!! auth bypass (DISABLE_AUTH) switched ON: HTTP requests need no token !!!");
+            } else {
+                tracing::info!("auth bypass switched off: HTTP requests need a token again");
+            }
+        }
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = new.clone();
+        Ok(new)
     }
 }

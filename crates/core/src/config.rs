@@ -78,7 +78,17 @@ impl Config {
     /// Loads `.env` (if present in the working directory) and then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
-        Self::from_lookup(|k| std::env::var(k).ok())
+        Self::layered(|k| std::env::var(k).ok())
+    }
+
+    /// `env` first, then `settings.json` in the resulting config dir (written by the tray app / setup page).
+    pub fn layered(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let first = Self::from_lookup(&env)?;
+        let file = crate::settings::read_settings_file(&first.session_dir)?;
+        if file.is_empty() {
+            return Ok(first);
+        }
+        Self::from_lookup(|k| env(k).or_else(|| file.get(k).cloned()))
     }
 
     /// Builds a config from any variable lookup (used by tests and the GUI).

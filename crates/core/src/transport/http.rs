@@ -179,7 +179,7 @@ async fn require_token(State(app): State<Arc<App>>, mut req: Request, next: Next
     });
     let identity = match identity {
         Ok(id) => id,
-        Err(_) if app.config.disable_auth => Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http },
+        Err(_) if app.settings().disable_auth => Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http },
         Err(e) => {
             match e {
                 TokenError::Reserved => tracing::warn!("refused a reserved session name presented as a bearer token"),
@@ -212,7 +212,7 @@ async fn health(State(app): State<Arc<App>>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": app.started.elapsed().as_secs(),
-        "auth": if app.config.disable_auth { "disabled" } else { "bearer" },
+        "auth": if app.settings().disable_auth { "disabled" } else { "bearer" },
         "active_sessions": app.sessions.active_count().await,
         "max_sessions": app.sessions.max_active(),
         "sessions": sessions,

@@ -1,0 +1,385 @@
+//! Telegram login flows shared by the CLI and the GUI: phone → code → 2FA
+//! password, and QR login (with 2FA after the scan). Each flow logs in one
+//! session; pending flows are kept in memory under an unguessable id and
+//! expire after 15 minutes. Wrong codes and passwords can be retried.
+
+use crate::sessions::Sessions;
+use crate::telegram::{TgClient, TgError};
+use base64::Engine;
+use grammers_client::client::{LoginToken, PasswordToken};
+use grammers_client::{SignInError, tl};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// How long a started login stays usable.
+pub const LOGIN_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// The logged-in account, as shown to the user.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Account {
+    /// Telegram user id.
+    pub user_id: i64,
+    /// Display name.
+    pub name: String,
+    /// @username, if any.
+    pub username: Option<String>,
+    /// Phone with the middle digits masked.
+    pub phone_masked: Option<String>,
+}
+
+impl Account {
+    /// A one-line label for token lists.
+    pub fn label(&self) -> String {
+        match &self.username {
+            Some(u) => format!("{} (@{u})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Where a login flow stands after a step.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "next", rename_all = "snake_case")]
+pub enum LoginStep {
+    /// A code was sent (to the Telegram app or by SMS); submit it next.
+    Code {
+        /// The flow id.
+        login_id: String,
+    },
+    /// The account has a 2FA password; submit it next.
+    Password {
+        /// The flow id.
+        login_id: String,
+        /// The password hint set by the user, if any.
+        hint: Option<String>,
+    },
+    /// Show this QR code (a `tg://login` URL) and poll until scanned.
+    Qr {
+        /// The flow id.
+        login_id: String,
+        /// The URL to render as a QR code.
+        url: String,
+        /// When the code expires (Unix seconds); polling after that returns a fresh one.
+        expires_at: i64,
+    },
+    /// Logged in.
+    Done {
+        /// The session now logged in.
+        session_id: String,
+        /// Who.
+        account: Account,
+    },
+}
+
+/// Login failures; the flow survives `InvalidCode`/`InvalidPassword` for a retry.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum LoginError {
+    /// The code was wrong or expired; try again.
+    #[error("the code is invalid or expired; check it and try again")]
+    InvalidCode,
+    /// The 2FA password was wrong; try again.
+    #[error("wrong 2FA password; try again")]
+    InvalidPassword,
+    /// No such (or an expired) login flow.
+    #[error("this login has expired or does not exist; start again")]
+    UnknownLogin,
+    /// The step does not fit the flow's state (e.g. a password before the code).
+    #[error("unexpected step: {0}")]
+    WrongStep(&'static str),
+    /// The phone number is not valid.
+    #[error("invalid phone number: use the international format, e.g. +15551234567")]
+    InvalidPhone,
+    /// This number has no Telegram account (sign up in an official app first).
+    #[error("this phone number has no Telegram account; sign up with an official Telegram app first")]
+    SignUpRequired,
+    /// Telegram or local failure.
+    #[error(transparent)]
+    Telegram(#[from] TgError),
+}
+
+impl From<grammers_client::InvocationError> for LoginError {
+    fn from(e: grammers_client::InvocationError) -> Self {
+        LoginError::Telegram(e.into())
+    }
+}
+
+enum Stage {
+    Code(LoginToken),
+    Password(PasswordToken),
+    Qr,
+    /// A step is running (the token moved out); concurrent steps are refused.
+    Busy,
+}
+
+struct Pending {
+    session_id: String,
+    client: Arc<TgClient>,
+    stage: Stage,
+    started: Instant,
+}
+
+/// All pending logins of this process.
+pub struct Logins {
+    api_id: Option<i32>,
+    api_hash: Option<String>,
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl Logins {
+    /// Login flows using the app's API credentials.
+    pub fn new(api_id: Option<i32>, api_hash: Option<String>) -> Self {
+        Logins { api_id, api_hash, pending: Mutex::new(HashMap::new()) }
+    }
+
+    fn credentials(&self) -> Result<(i32, &str), LoginError> {
+        match (self.api_id, self.api_hash.as_deref()) {
+            (Some(id), Some(hash)) => Ok((id, hash)),
+            _ => Err(TgError::Config("API_ID and API_HASH must be set to log in (get them at https://my.telegram.org/apps)".into()).into()),
+        }
+    }
+
+    /// Sends a login code to `phone` for `session_id`.
+    pub async fn start_code(&self, sessions: &Sessions, session_id: &str, phone: &str) -> Result<LoginStep, LoginError> {
+        let phone = normalize_phone(phone).ok_or(LoginError::InvalidPhone)?;
+        let (_, hash) = self.credentials()?;
+        let client = sessions.client(session_id).await?;
+        let token = client.raw().request_login_code(&phone, hash).await.map_err(|e| match TgError::from(e) {
+            TgError::Rpc { name, .. } if name.starts_with("PHONE_NUMBER_INVALID") => LoginError::InvalidPhone,
+            other => LoginError::Telegram(other),
+        })?;
+        tracing::info!(session = %session_id, phone = %mask_phone(&phone), "login code requested");
+        Ok(LoginStep::Code { login_id: self.insert(session_id, client, Stage::Code(token)).await })
+    }
+
+    /// Submits the code of a phone login.
+    pub async fn submit_code(&self, login_id: &str, code: &str) -> Result<LoginStep, LoginError> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(LoginError::InvalidCode);
+        }
+        let (session_id, client, stage) = self.take(login_id).await?;
+        let Stage::Code(token) = stage else {
+            self.put_back(login_id, stage).await;
+            return Err(LoginError::WrongStep("this login is not waiting for a code"));
+        };
+        match client.raw().sign_in(&token, &code).await {
+            Ok(user) => self.finish(login_id, &session_id, &user).await,
+            Err(SignInError::PasswordRequired(pw)) => {
+                let hint = pw.hint().map(str::to_string);
+                self.put_back(login_id, Stage::Password(pw)).await;
+                Ok(LoginStep::Password { login_id: login_id.to_string(), hint })
+            }
+            Err(SignInError::InvalidCode) => {
+                self.put_back(login_id, Stage::Code(token)).await;
+                Err(LoginError::InvalidCode)
+            }
+            Err(SignInError::SignUpRequired) => {
+                self.pending.lock().await.remove(login_id);
+                Err(LoginError::SignUpRequired)
+            }
+            Err(SignInError::Other(e)) => {
+                self.put_back(login_id, Stage::Code(token)).await;
+                Err(e.into())
+            }
+            Err(SignInError::InvalidPassword(pw)) => {
+                self.put_back(login_id, Stage::Password(pw)).await;
+                Err(LoginError::InvalidPassword)
+            }
+        }
+    }
+
+    /// Submits the 2FA password.
+    pub async fn submit_password(&self, login_id: &str, password: &str) -> Result<LoginStep, LoginError> {
+        let (session_id, client, stage) = self.take(login_id).await?;
+        let Stage::Password(pw) = stage else {
+            self.put_back(login_id, stage).await;
+            return Err(LoginError::WrongStep("this login is not waiting for a password"));
+        };
+        match client.raw().check_password(pw, password.as_bytes()).await {
+            Ok(user) => self.finish(login_id, &session_id, &user).await,
+            Err(SignInError::InvalidPassword(pw)) => {
+                self.put_back(login_id, Stage::Password(pw)).await;
+                Err(LoginError::InvalidPassword)
+            }
+            Err(SignInError::Other(e)) => {
+                // The password token is single-use on failure; fetch a fresh one so the user can retry.
+                let err = LoginError::from(e);
+                match fetch_password_token(&client).await {
+                    Ok(pw) => self.put_back(login_id, Stage::Password(pw)).await,
+                    Err(_) => {
+                        self.pending.lock().await.remove(login_id);
+                    }
+                }
+                Err(err)
+            }
+            Err(_) => {
+                self.pending.lock().await.remove(login_id);
+                Err(LoginError::WrongStep("unexpected answer to the password"))
+            }
+        }
+    }
+
+    /// Starts a QR login for `session_id`.
+    pub async fn start_qr(&self, sessions: &Sessions, session_id: &str) -> Result<LoginStep, LoginError> {
+        self.credentials()?;
+        let client = sessions.client(session_id).await?;
+        let login_id = self.insert(session_id, client, Stage::Busy).await;
+        self.poll_qr(&login_id).await
+    }
+
+    /// Polls a QR login: a fresh code if the old one expired, the password step after a scan of a 2FA account, or done.
+    pub async fn poll_qr(&self, login_id: &str) -> Result<LoginStep, LoginError> {
+        let (api_id, api_hash) = self.credentials()?;
+        let (session_id, client, stage) = self.take(login_id).await?;
+        if !matches!(stage, Stage::Qr | Stage::Busy) {
+            self.put_back(login_id, stage).await;
+            return Err(LoginError::WrongStep("this login is not a QR login"));
+        }
+        let req = tl::functions::auth::ExportLoginToken { api_id, api_hash: api_hash.to_string(), except_ids: vec![] };
+        let mut answer = client.raw().invoke(&req).await;
+        if let Ok(tl::enums::auth::LoginToken::MigrateTo(m)) = &answer {
+            answer = client.raw().invoke_in_dc(m.dc_id, &tl::functions::auth::ImportLoginToken { token: m.token.clone() }).await;
+        }
+        match answer {
+            Ok(tl::enums::auth::LoginToken::Token(t)) => {
+                self.put_back(login_id, Stage::Qr).await;
+                let url = format!("tg://login?token={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&t.token));
+                Ok(LoginStep::Qr { login_id: login_id.to_string(), url, expires_at: t.expires as i64 })
+            }
+            Ok(tl::enums::auth::LoginToken::Success(s)) => match s.authorization {
+                tl::enums::auth::Authorization::Authorization(_) => {
+                    let me = client.raw().get_me().await?;
+                    self.finish(login_id, &session_id, &me).await
+                }
+                tl::enums::auth::Authorization::SignUpRequired(_) => {
+                    self.pending.lock().await.remove(login_id);
+                    Err(LoginError::SignUpRequired)
+                }
+            },
+            Ok(tl::enums::auth::LoginToken::MigrateTo(_)) => {
+                self.put_back(login_id, Stage::Busy).await;
+                Err(TgError::Network("QR login needs another data centre; try again".into()).into())
+            }
+            Err(e) if e.is("SESSION_PASSWORD_NEEDED") => {
+                let pw = fetch_password_token(&client).await?;
+                let hint = pw.hint().map(str::to_string);
+                self.put_back(login_id, Stage::Password(pw)).await;
+                Ok(LoginStep::Password { login_id: login_id.to_string(), hint })
+            }
+            Err(e) => {
+                self.put_back(login_id, Stage::Busy).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Abandons a pending login.
+    pub async fn cancel(&self, login_id: &str) -> bool {
+        self.pending.lock().await.remove(login_id).is_some()
+    }
+
+    /// The session a pending login belongs to.
+    pub async fn session_of(&self, login_id: &str) -> Option<String> {
+        self.pending.lock().await.get(login_id).map(|p| p.session_id.clone())
+    }
+
+    async fn insert(&self, session_id: &str, client: Arc<TgClient>, stage: Stage) -> String {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut map = self.pending.lock().await;
+        map.retain(|_, p| p.started.elapsed() < LOGIN_TTL);
+        map.insert(id.clone(), Pending { session_id: session_id.to_string(), client, stage, started: Instant::now() });
+        id
+    }
+
+    async fn take(&self, login_id: &str) -> Result<(String, Arc<TgClient>, Stage), LoginError> {
+        let mut map = self.pending.lock().await;
+        let p = map.get_mut(login_id).ok_or(LoginError::UnknownLogin)?;
+        if p.started.elapsed() >= LOGIN_TTL {
+            map.remove(login_id);
+            return Err(LoginError::UnknownLogin);
+        }
+        let stage = std::mem::replace(&mut p.stage, Stage::Busy);
+        Ok((p.session_id.clone(), p.client.clone(), stage))
+    }
+
+    async fn put_back(&self, login_id: &str, stage: Stage) {
+        if let Some(p) = self.pending.lock().await.get_mut(login_id) {
+            p.stage = stage;
+        }
+    }
+
+    async fn finish(&self, login_id: &str, session_id: &str, user: &grammers_client::peer::User) -> Result<LoginStep, LoginError> {
+        self.pending.lock().await.remove(login_id);
+        let account = account_of(user);
+        tracing::info!(session = %session_id, user_id = account.user_id, "logged in");
+        Ok(LoginStep::Done { session_id: session_id.to_string(), account })
+    }
+}
+
+/// Signs a session out on Telegram's side (auth.logOut) and deletes its file.
+pub async fn sign_out(sessions: &Sessions, session_id: &str) -> Result<(), TgError> {
+    if sessions.exists(session_id) {
+        let client = sessions.client(session_id).await?;
+        match client.raw().sign_out().await {
+            Ok(_) => {}
+            Err(e) => match TgError::from(e) {
+                // Already logged out on the server: still remove the local file.
+                TgError::NotAuthorized => {}
+                other => return Err(other),
+            },
+        }
+    }
+    sessions.delete(session_id).await?;
+    Ok(())
+}
+
+/// The account of a grammers user.
+pub fn account_of(user: &grammers_client::peer::User) -> Account {
+    Account {
+        user_id: user.id().bare_id_unchecked(),
+        name: user.full_name(),
+        username: user.username().map(str::to_string),
+        phone_masked: user.phone().map(mask_phone),
+    }
+}
+
+async fn fetch_password_token(client: &TgClient) -> Result<PasswordToken, LoginError> {
+    let tl::enums::account::Password::Password(pw) = client.raw().invoke(&tl::functions::account::GetPassword {}).await?;
+    Ok(PasswordToken::new(pw))
+}
+
+/// `+` and 7–15 digits after removing spaces, dashes, dots and parentheses; `None` if invalid.
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.' | '+')).collect();
+    let ok = (7..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0');
+    ok.then(|| format!("+{digits}"))
+}
+
+/// Masks the middle of a phone number for logs and lists: `+15•••••01`.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() < 5 {
+        return "•••".into();
+    }
+    let head: String = digits[..2].iter().collect();
+    let tail: String = digits[digits.len() - 2..].iter().collect();
+    format!("+{head}{}{tail}", "•".repeat(digits.len() - 4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_normalisation_and_masking() {
+        assert_eq!(normalize_phone("+1 (555) 000-1").as_deref(), Some("+15550001"));
+        assert_eq!(normalize_phone("0123456"), None);
+        assert_eq!(normalize_phone("+12ab3456789"), None);
+        assert_eq!(normalize_phone("123"), None);
+        assert_eq!(mask_phone("+15550001"), "+15••••01");
+        assert!(!mask_phone("+15550001").contains("5000"));
+    }
+}
