@@ -37,6 +37,26 @@ enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Log in to Telegram (phone → code → 2FA password, or QR) and get a token for that session.
+    Login {
+        /// Log in the session of this existing token id instead of creating a new token.
+        #[arg(long)]
+        token_id: Option<String>,
+        /// Label of the new token.
+        #[arg(long, default_value = "CLI login")]
+        label: String,
+        /// Phone number (international format); asked interactively if missing.
+        #[arg(long, env = "PHONE_NUMBER")]
+        phone: Option<String>,
+        /// Log in by scanning a QR code with the Telegram app instead of a code.
+        #[arg(long)]
+        qr: bool,
+    },
+    /// Sign a token's session out of Telegram, delete its session file and revoke its tokens.
+    Logout {
+        /// Token id (tok_…).
+        token_id: String,
+    },
     /// Manage bearer tokens (each token selects its own Telegram session).
     Token {
         #[command(subcommand)]
@@ -131,6 +151,18 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             }
         }
         Command::Token { action } => token_command(action, config).await,
+        Command::Login { token_id, label, phone, qr } => login_command(config, token_id, &label, phone, qr).await,
+        Command::Logout { token_id } => {
+            let app = App::new(config.clone(), KeyStore::system())?;
+            let session = app.tokens.get(&token_id)?.session_id;
+            tgmcp_core::login::sign_out(&app.sessions, &session).await?;
+            for r in app.tokens.list()?.into_iter().filter(|r| r.session_id == session) {
+                app.tokens.revoke(&r.id)?;
+                println!("revoked {}", r.id);
+            }
+            println!("signed out and deleted session {session}");
+            Ok(())
+        }
     }
 }
 
@@ -139,6 +171,9 @@ async fn serve_http(app: Arc<App>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     // Machine-readable line for scripts and tests that start us on port 0.
     eprintln!("LISTENING http://{}", listener.local_addr()?);
+    if let Some(url) = tgmcp_core::transport::setup::setup_url(listener.local_addr()?) {
+        eprintln!("SETUP {url}");
+    }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -204,4 +239,93 @@ fn print_issued(issued: &tgmcp_core::token_index::Issued) {
     } else {
         eprintln!("No OS keyring available: this is the only time the token is shown. Treat it like a password.");
     }
+}
+
+fn prompt(question: &str) -> anyhow::Result<String> {
+    use std::io::Write;
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line)? == 0 {
+        anyhow::bail!("input closed");
+    }
+    Ok(line.trim().to_string())
+}
+
+fn print_qr(url: &str) -> anyhow::Result<()> {
+    let code = qrcode::QrCode::new(url.as_bytes())?;
+    let text = code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build();
+    eprintln!("\nScan with Telegram on your phone: Settings → Devices → Link Desktop Device\n{text}");
+    Ok(())
+}
+
+async fn login_command(config: &Config, token_id: Option<String>, label: &str, phone: Option<String>, qr: bool) -> anyhow::Result<()> {
+    use tgmcp_core::login::{LoginError, LoginStep};
+    let app = App::new(config.clone(), KeyStore::system())?;
+    let session_id = match &token_id {
+        Some(id) => app.tokens.get(id)?.session_id,
+        None => tgmcp_core::token_index::new_id("s_"),
+    };
+    let mut step = if qr {
+        app.logins.start_qr(&app.sessions, &session_id).await?
+    } else {
+        let phone = match phone {
+            Some(p) => p,
+            None => prompt("Phone number (international format, e.g. +15551234567): ")?,
+        };
+        app.logins.start_code(&app.sessions, &session_id, &phone).await?
+    };
+    let mut last_qr = String::new();
+    let done = loop {
+        step = match step {
+            LoginStep::Code { login_id } => {
+                let code = prompt("Login code (sent to your Telegram app): ")?;
+                match app.logins.submit_code(&login_id, &code).await {
+                    Err(LoginError::InvalidCode) => {
+                        eprintln!("That code is not valid; try again.");
+                        LoginStep::Code { login_id }
+                    }
+                    other => other?,
+                }
+            }
+            LoginStep::Password { login_id, hint } => {
+                let q = match &hint {
+                    Some(h) => format!("2FA password (hint: {h}): "),
+                    None => "2FA password: ".into(),
+                };
+                let pw = rpassword::prompt_password(q)?;
+                match app.logins.submit_password(&login_id, &pw).await {
+                    Err(LoginError::InvalidPassword) => {
+                        eprintln!("Wrong password; try again.");
+                        LoginStep::Password { login_id, hint }
+                    }
+                    other => other?,
+                }
+            }
+            LoginStep::Qr { login_id, url, expires_at } => {
+                if url != last_qr {
+                    print_qr(&url)?;
+                    last_qr = url;
+                }
+                let wait = (expires_at - tgmcp_core::token_index::now()).clamp(1, 5) as u64;
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                app.logins.poll_qr(&login_id).await?
+            }
+            LoginStep::Done { session_id, account } => break (session_id, account),
+        }
+    };
+    let (session_id, account) = done;
+    eprintln!("Logged in as {}", account.label());
+    match token_id {
+        Some(id) => {
+            app.tokens.set_account(&session_id, Some(account.label()))?;
+            eprintln!("Token {id} now uses this account.");
+        }
+        None => {
+            let issued = app.tokens.create_for_session(label, &session_id)?;
+            app.tokens.set_account(&session_id, Some(account.label()))?;
+            print_issued(&issued);
+        }
+    }
+    Ok(())
 }

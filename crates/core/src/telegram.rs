@@ -6,7 +6,8 @@ use grammers_client::{Client, InvocationError};
 use grammers_mtsender::{ConnectionParams, SenderPool};
 use grammers_session::Session;
 use grammers_session::storages::SqliteSession;
-use grammers_session::types::DcOption;
+use grammers_session::types::{DcOption, PeerId, PeerInfo, PeerRef};
+use grammers_client::tl;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 use std::sync::Arc;
@@ -86,6 +87,7 @@ impl From<InvocationError> for TgError {
 /// A connected grammers client bound to one session file.
 pub struct TgClient {
     client: Client,
+    session: Arc<SqliteSession>,
     pool: JoinHandle<()>,
     updates: JoinHandle<()>,
 }
@@ -121,17 +123,99 @@ impl TgClient {
             retry_policy: if opts.auto_retry { Box::<grammers_mtsender::AutoSleep>::default() } else { Box::new(grammers_mtsender::NoRetries) },
             ..Default::default()
         };
-        let SenderPool { runner, handle, mut updates } = SenderPool::with_configuration(session, opts.api_id, params);
+        let SenderPool { runner, handle, mut updates } = SenderPool::with_configuration(session.clone(), opts.api_id, params);
         let client = Client::new(handle);
         let pool = tokio::spawn(runner.run());
         // Nobody consumes live updates yet; drain them so the pool never waits on a full channel.
         let updates = tokio::spawn(async move { while updates.recv().await.is_some() {} });
-        Ok(TgClient { client, pool, updates })
+        Ok(TgClient { client, session, pool, updates })
     }
 
     /// The underlying grammers client.
     pub fn raw(&self) -> &Client {
         &self.client
+    }
+
+    /// Invokes a raw TL request, mapping failures to [`TgError`].
+    pub async fn invoke<R: tl::RemoteCall>(&self, req: &R) -> Result<R::Return, TgError> {
+        Ok(self.client.invoke(req).await?)
+    }
+
+    /// Remembers the access hashes of users and chats seen in a raw result, so later calls can name them by id.
+    pub async fn remember(&self, users: &[tl::enums::User], chats: &[tl::enums::Chat]) {
+        let infos: Vec<PeerInfo> = users.iter().map(PeerInfo::from).chain(chats.iter().map(PeerInfo::from)).collect();
+        if infos.is_empty() {
+            return;
+        }
+        if let Err(e) = self.session.cache_peers(infos).await {
+            tracing::warn!("could not cache peers in the session: {e}");
+        }
+    }
+
+    /// A known peer reference by id (from the session's cache).
+    pub async fn known(&self, id: PeerId) -> Option<PeerRef> {
+        self.session.peer_ref(id).await.ok().flatten()
+    }
+
+    /// What the session knows about a peer (e.g. whether a channel is a broadcast).
+    pub async fn info(&self, id: PeerId) -> Option<PeerInfo> {
+        self.session.peer(id).await.ok().flatten()
+    }
+
+    /// Resolves a chat reference as the tools accept it: `me`, `@username`, `username`,
+    /// `t.me/username` links, `+phone`, or a numeric id (users positive, basic groups
+    /// negative, channels/supergroups `-100…`).
+    pub async fn resolve(&self, spec: &str) -> Result<PeerRef, TgError> {
+        let s = spec.trim();
+        if s.is_empty() {
+            return Err(TgError::Invalid("chat_id must not be empty".into()));
+        }
+        if s.eq_ignore_ascii_case("me") || s.eq_ignore_ascii_case("self") {
+            return Ok(PeerRef::from(tl::types::InputPeerSelf {}));
+        }
+        if let Ok(n) = s.parse::<i64>() {
+            let id = PeerId::from_bot_api_dialog_id(n).ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
+            if let Some(r) = self.known(id).await {
+                return Ok(r);
+            }
+            // Not cached yet: learn access hashes from the dialog list, then try again.
+            self.learn_dialogs(400).await?;
+            return self.known(id).await.ok_or_else(|| {
+                TgError::NotFound(format!("chat {n} is not known to this account; use @username or find it with find_chats first"))
+            });
+        }
+        if let Some(phone) = s.strip_prefix('+') {
+            let req = tl::functions::contacts::ResolvePhone { phone: phone.chars().filter(char::is_ascii_digit).collect() };
+            return match self.invoke(&req).await {
+                Ok(tl::enums::contacts::ResolvedPeer::Peer(r)) => {
+                    self.remember(&r.users, &r.chats).await;
+                    self.known(PeerId::from(r.peer)).await.ok_or_else(|| TgError::NotFound(format!("{s} could not be resolved")))
+                }
+                Err(TgError::Rpc { name, .. }) if name.starts_with("PHONE_NOT_OCCUPIED") || name.starts_with("PHONE_NUMBER_INVALID") => {
+                    Err(TgError::NotFound("no Telegram user with this phone number is visible to you".into()))
+                }
+                Err(e) => Err(e),
+            };
+        }
+        let name = username_of(s).ok_or_else(|| TgError::Invalid(format!("{s:?} is not a chat id, @username or t.me link")))?;
+        match self.client.resolve_username(&name).await {
+            Ok(Some(peer)) => {
+                let r = peer.to_ref().await.map_err(|e| TgError::Session(e.to_string()))?;
+                r.ok_or_else(|| TgError::NotFound(format!("@{name} could not be resolved")))
+            }
+            Ok(None) => Err(TgError::NotFound(format!("no chat with username @{name}"))),
+            Err(e) => match TgError::from(e) {
+                TgError::Rpc { name: n, .. } if n.starts_with("USERNAME_INVALID") => Err(TgError::NotFound(format!("no chat with username @{name}"))),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Walks up to `max` dialogs (main list and archive) to cache their access hashes.
+    pub async fn learn_dialogs(&self, max: usize) -> Result<(), TgError> {
+        let mut iter = self.client.iter_dialogs().limit(max);
+        while iter.next().await?.is_some() {}
+        Ok(())
     }
 
     /// Whether an account is logged in on this session (asks Telegram).
@@ -178,4 +262,32 @@ async fn seed_test_dc(session: &SqliteSession, addr: SocketAddr) -> Result<(), T
     session.set_dc_option(&opt).await.map_err(|e| TgError::Session(e.to_string()))?;
     session.set_home_dc_id(2).await.map_err(|e| TgError::Session(e.to_string()))?;
     Ok(())
+}
+
+/// Extracts a username from `@name`, `name`, `t.me/name`, `https://t.me/name/123`; `None` if it is not one.
+pub fn username_of(s: &str) -> Option<String> {
+    let s = s.trim();
+    let s = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).unwrap_or(s);
+    let s = s.strip_prefix("t.me/").or_else(|| s.strip_prefix("telegram.me/")).unwrap_or(s);
+    let s = s.strip_prefix('@').unwrap_or(s);
+    let name = s.split(['/', '?']).next().unwrap_or("");
+    let valid = (4..=32).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    valid.then(|| name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_from_all_spellings() {
+        for s in ["@durov_x", "durov_x", "t.me/durov_x", "https://t.me/durov_x/12", "http://telegram.me/durov_x?start=1"] {
+            assert_eq!(username_of(s).as_deref(), Some("durov_x"), "{s}");
+        }
+        for s in ["", "@ab", "1abc", "bad name", "../../etc", "a-b-c-d"] {
+            assert_eq!(username_of(s), None, "{s}");
+        }
+    }
 }

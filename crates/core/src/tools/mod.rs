@@ -2,9 +2,13 @@
 //! JSON schema of [`format`]; failures become [`ToolError`]s that the model
 //! sees as MCP tool errors (`isError: true`) with a structured body.
 
+pub mod args;
 pub mod chats;
+pub mod files;
 pub mod format;
+pub mod media;
 pub mod mtproto;
+pub mod pager;
 pub mod params;
 pub mod read;
 pub mod search;

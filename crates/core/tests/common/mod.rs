@@ -78,3 +78,70 @@ pub async fn mcp_post(url: &str, body: &serde_json::Value, headers: &[(&str, &st
     }
     req.send().await.unwrap()
 }
+
+/// A server wired to a fake Telegram DC, with helpers to log in and call tools over HTTP MCP.
+pub struct TgHarness {
+    pub dc: fake_tg_dc::FakeDc,
+    pub srv: TestServer,
+}
+
+/// Fake API credentials accepted by the fake DC.
+pub const API_ID: &str = "12345";
+/// Fake API hash.
+pub const API_HASH: &str = "0123456789abcdef0123456789abcdef";
+
+impl TgHarness {
+    /// Starts the demo world and a server pointed at it.
+    pub async fn start(extra: &[(&str, &str)]) -> TgHarness {
+        let dc = fake_tg_dc::FakeDc::start(fake_tg_dc::World::demo()).await.unwrap();
+        let addr = dc.addr().to_string();
+        let mut vars: Vec<(&str, &str)> = vec![("API_ID", API_ID), ("API_HASH", API_HASH), ("TELEGRAM_DC_ADDR", &addr)];
+        vars.extend_from_slice(extra);
+        let srv = TestServer::start(&vars).await;
+        dc.watch_session_dir(srv.app.sessions.dir());
+        TgHarness { dc, srv }
+    }
+
+    /// Creates a token and logs its session in with phone + code (+ password); returns the token.
+    pub async fn login(&self, phone: &str, code: &str, password: Option<&str>) -> String {
+        use tgmcp_core::login::LoginStep;
+        let issued = self.srv.app.tokens.create("test").unwrap();
+        let app = &self.srv.app;
+        let step = app.logins.start_code(&app.sessions, &issued.record.session_id, phone).await.unwrap();
+        let LoginStep::Code { login_id } = step else { panic!("expected code step, got {step:?}") };
+        let mut step = app.logins.submit_code(&login_id, code).await.unwrap();
+        if let LoginStep::Password { login_id, .. } = &step {
+            step = app.logins.submit_password(login_id, password.expect("account needs a password")).await.unwrap();
+        }
+        assert!(matches!(step, LoginStep::Done { .. }), "{step:?}");
+        issued.token.expose().to_string()
+    }
+
+    /// Calls a tool over HTTP MCP; returns (is_error, structured content).
+    pub async fn call(&self, token: &str, tool: &str, args: serde_json::Value) -> (bool, serde_json::Value) {
+        let (is_error, v, _) = self.call_full(token, tool, args).await;
+        (is_error, v)
+    }
+
+    /// Like [`call`], also returning the raw `content` blocks.
+    pub async fn call_full(&self, token: &str, tool: &str, args: serde_json::Value) -> (bool, serde_json::Value, serde_json::Value) {
+        let body = serde_json::json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":tool,"arguments":args}});
+        let r = mcp_post(&self.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {token}"))]).await;
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        let result = v.get("result").unwrap_or_else(|| panic!("no result: {v}"));
+        (result["isError"].as_bool().unwrap_or(false), result["structuredContent"].clone(), result["content"].clone())
+    }
+
+    /// Calls a tool and asserts success.
+    pub async fn ok(&self, token: &str, tool: &str, args: serde_json::Value) -> serde_json::Value {
+        let (err, v) = self.call(token, tool, args.clone()).await;
+        assert!(!err, "{tool} {args} failed: {v}");
+        v
+    }
+}
+
+/// Texts of the messages of a tool result.
+pub fn texts(v: &serde_json::Value) -> Vec<String> {
+    v["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap_or("").to_string()).collect()
+}
