@@ -42,7 +42,13 @@ impl TelegramMcp {
             return ToolError::internal("request has no authenticated identity").into_result(tool);
         };
         let tctx = ToolCtx { app: self.app.clone(), identity };
-        match f(tctx).await {
+        // A bug in a tool must answer the call with an error, not leave the client hanging.
+        let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx))).await;
+        let Ok(outcome) = outcome else {
+            tracing::error!(tool, "tool panicked");
+            return ToolError::internal("internal error in the tool (a bug; see the server log)").into_result(tool);
+        };
+        match outcome {
             Ok(out) => out.into_result(),
             Err(e) => {
                 tracing::info!(tool, "tool error: {}", e.message);

@@ -88,6 +88,7 @@ impl From<InvocationError> for TgError {
 pub struct TgClient {
     client: Client,
     session: Arc<SqliteSession>,
+    me: tokio::sync::OnceCell<PeerRef>,
     pool: JoinHandle<()>,
     updates: JoinHandle<()>,
 }
@@ -128,7 +129,7 @@ impl TgClient {
         let pool = tokio::spawn(runner.run());
         // Nobody consumes live updates yet; drain them so the pool never waits on a full channel.
         let updates = tokio::spawn(async move { while updates.recv().await.is_some() {} });
-        Ok(TgClient { client, session, pool, updates })
+        Ok(TgClient { client, session, me: tokio::sync::OnceCell::new(), pool, updates })
     }
 
     /// The underlying grammers client.
@@ -157,6 +158,17 @@ impl TgClient {
         self.session.peer_ref(id).await.ok().flatten()
     }
 
+    /// The logged-in user's own peer reference (with its real id, unlike `inputPeerSelf`).
+    pub async fn me(&self) -> Result<PeerRef, TgError> {
+        if let Some(r) = self.me.get() {
+            return Ok(*r);
+        }
+        let user = self.client.get_me().await?;
+        let r = user.to_ref().await.map_err(|e| TgError::Session(e.to_string()))?.ok_or_else(|| TgError::NotFound("own user not found".into()))?;
+        let _ = self.me.set(r);
+        Ok(r)
+    }
+
     /// What the session knows about a peer (e.g. whether a channel is a broadcast).
     pub async fn info(&self, id: PeerId) -> Option<PeerInfo> {
         self.session.peer(id).await.ok().flatten()
@@ -171,18 +183,7 @@ impl TgClient {
             return Err(TgError::Invalid("chat_id must not be empty".into()));
         }
         if s.eq_ignore_ascii_case("me") || s.eq_ignore_ascii_case("self") {
-            return Ok(PeerRef::from(tl::types::InputPeerSelf {}));
-        }
-        if let Ok(n) = s.parse::<i64>() {
-            let id = PeerId::from_bot_api_dialog_id(n).ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
-            if let Some(r) = self.known(id).await {
-                return Ok(r);
-            }
-            // Not cached yet: learn access hashes from the dialog list, then try again.
-            self.learn_dialogs(400).await?;
-            return self.known(id).await.ok_or_else(|| {
-                TgError::NotFound(format!("chat {n} is not known to this account; use @username or find it with find_chats first"))
-            });
+            return self.me().await;
         }
         if let Some(phone) = s.strip_prefix('+') {
             let req = tl::functions::contacts::ResolvePhone { phone: phone.chars().filter(char::is_ascii_digit).collect() };
@@ -196,6 +197,17 @@ impl TgClient {
                 }
                 Err(e) => Err(e),
             };
+        }
+        if let Ok(n) = s.parse::<i64>() {
+            let id = PeerId::from_bot_api_dialog_id(n).ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
+            if let Some(r) = self.known(id).await {
+                return Ok(r);
+            }
+            // Not cached yet: learn access hashes from the dialog list, then try again.
+            self.learn_dialogs(400).await?;
+            return self.known(id).await.ok_or_else(|| {
+                TgError::NotFound(format!("chat {n} is not known to this account; use @username or find it with find_chats first"))
+            });
         }
         let name = username_of(s).ok_or_else(|| TgError::Invalid(format!("{s:?} is not a chat id, @username or t.me link")))?;
         match self.client.resolve_username(&name).await {

@@ -305,7 +305,11 @@ fn route(ctx: &mut Ctx, id: u32, body: &[u8]) -> Res {
             on!(ctx, body, f::contacts::ResolvePhone, |r| {
                 let me = ctx.me()?;
                 let w = ctx.w();
-                let uid = user_by_phone(w, &r.phone).ok_or_else(|| bad("PHONE_NOT_OCCUPIED"))?;
+                // Models the common privacy setting "find me by phone: my contacts": only the
+                // viewer's contacts resolve; others must be imported with contacts.importContacts.
+                let uid = user_by_phone(w, &r.phone)
+                    .filter(|u| w.accounts.get(&me).is_some_and(|a| a.contacts.contains(u)))
+                    .ok_or_else(|| bad("PHONE_NOT_OCCUPIED"))?;
                 Ok(resolved(w, me, PeerKey::User(uid)))
             })
         }

@@ -53,7 +53,7 @@ pub fn date(name: &str, v: Option<&str>, edge: DayEdge) -> Result<Option<i32>, T
     } else {
         return Err(bad());
     };
-    i32::try_from(ts.max(0)).map(Some).map_err(|_| bad())
+    Ok(Some(ts.clamp(0, i32::MAX as i64) as i32))
 }
 
 /// Checks `min <= max` when both are given.

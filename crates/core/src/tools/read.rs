@@ -240,7 +240,7 @@ async fn by_ids(client: &Arc<TgClient>, peer: PeerRef, ids: &[i32]) -> Result<To
         .map(|&id| {
             let found = msgs.iter().find(|m| {
                 format::message_key(m).is_some_and(|(mid, _, p)| {
-                    mid == id && (peer.id.kind() == PeerKind::Channel || grammers_session::types::PeerId::from(&p) == peer.id || is_self_ref(&peer))
+                    mid == id && (peer.id.kind() == PeerKind::Channel || grammers_session::types::PeerId::from(&p) == peer.id)
                 })
             });
             match found.and_then(|m| {
@@ -259,8 +259,4 @@ async fn by_ids(client: &Arc<TgClient>, peer: PeerRef, ids: &[i32]) -> Result<To
         out["chat"] = c;
     }
     Ok(ToolOutput::json(out))
-}
-
-fn is_self_ref(peer: &PeerRef) -> bool {
-    *peer == PeerRef::from(tl::types::InputPeerSelf {})
 }

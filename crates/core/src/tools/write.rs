@@ -273,7 +273,7 @@ async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
                 tl::enums::messages::Chats::Slice(c) => c.chats,
             };
         }
-    } else if chat.id.kind() == grammers_session::types::PeerKind::User && !is_self(chat) {
+    } else if chat.id.kind() == grammers_session::types::PeerKind::User {
         if let Ok(u) = client.invoke(&tl::functions::users::GetUsers { id: vec![chat.into()] }).await {
             users.extend(u);
         }
@@ -286,10 +286,6 @@ async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
         };
     }
     Peers::new(&users, &chats)
-}
-
-fn is_self(p: &PeerRef) -> bool {
-    *p == PeerRef::from(tl::types::InputPeerSelf {})
 }
 
 /// Sends a message.
