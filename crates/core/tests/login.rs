@@ -1,0 +1,111 @@
+//! Login flows of the core (used by CLI and GUI) against the fake DC: code, wrong code,
+//! 2FA with hint and wrong password, QR with 2FA after the scan, sign-out.
+
+mod common;
+use common::*;
+use fake_tg_dc::demo;
+use tgmcp_core::login::{LoginError, LoginStep};
+
+#[tokio::test]
+async fn code_login_with_a_wrong_code_first() {
+    let h = TgHarness::start(&[]).await;
+    let app = &h.srv.app;
+    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_codetest", "+1 555 0001").await.unwrap() else { panic!() };
+    assert_eq!(app.logins.submit_code(&login_id, "99999").await, Err(LoginError::InvalidCode));
+    assert_eq!(app.logins.submit_code(&login_id, "not digits").await, Err(LoginError::InvalidCode));
+    match app.logins.submit_code(&login_id, demo::A_CODE).await.unwrap() {
+        LoginStep::Done { session_id, account } => {
+            assert_eq!(session_id, "s_codetest");
+            assert_eq!(account.user_id, demo::A_ID);
+            assert_eq!(account.username.as_deref(), Some("alice_a"));
+            assert!(!account.phone_masked.unwrap().contains("5550001"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The flow is gone once done.
+    assert_eq!(app.logins.submit_code(&login_id, demo::A_CODE).await, Err(LoginError::UnknownLogin));
+    // The session is logged in on the server side.
+    assert!(app.sessions.client("s_codetest").await.unwrap().is_authorized().await.unwrap());
+}
+
+#[tokio::test]
+async fn two_factor_shows_hint_and_allows_retry() {
+    let h = TgHarness::start(&[]).await;
+    let app = &h.srv.app;
+    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_twofa", demo::B_PHONE).await.unwrap() else { panic!() };
+    let step = app.logins.submit_code(&login_id, demo::B_CODE).await.unwrap();
+    assert_eq!(step, LoginStep::Password { login_id: login_id.clone(), hint: Some(demo::B_HINT.into()) });
+    assert_eq!(app.logins.submit_password(&login_id, "wrong").await, Err(LoginError::InvalidPassword));
+    let done = app.logins.submit_password(&login_id, demo::B_PASSWORD).await.unwrap();
+    assert!(matches!(done, LoginStep::Done { ref account, .. } if account.user_id == demo::B_ID), "{done:?}");
+}
+
+#[tokio::test]
+async fn invalid_phone_and_unknown_flows_are_clear() {
+    let h = TgHarness::start(&[]).await;
+    let app = &h.srv.app;
+    assert_eq!(app.logins.start_code(&app.sessions, "s_x", "hello").await, Err(LoginError::InvalidPhone));
+    assert!(app.logins.start_code(&app.sessions, "s_x", "+19998887777").await.is_err());
+    assert_eq!(app.logins.submit_code("nope", "12345").await, Err(LoginError::UnknownLogin));
+    assert_eq!(app.logins.submit_password("nope", "x").await, Err(LoginError::UnknownLogin));
+}
+
+#[tokio::test]
+async fn qr_login_then_2fa_after_scan() {
+    let h = TgHarness::start(&[]).await;
+    let app = &h.srv.app;
+    let LoginStep::Qr { login_id, url, expires_at } = app.logins.start_qr(&app.sessions, "s_qr").await.unwrap() else { panic!() };
+    assert!(url.starts_with("tg://login?token="));
+    assert!(expires_at > tgmcp_core::token_index::now());
+    // Not scanned yet: polling gives a (fresh) QR again; the phone scans the one on screen.
+    let LoginStep::Qr { url: shown, .. } = app.logins.poll_qr(&login_id).await.unwrap() else { panic!("still waiting for a scan") };
+    assert!(shown.starts_with("tg://login?token=") && url.starts_with("tg://login?token="));
+    let token = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, shown.trim_start_matches("tg://login?token=")).unwrap();
+    assert!(h.dc.scan_qr(&token, demo::B_PHONE));
+    let step = app.logins.poll_qr(&login_id).await.unwrap();
+    let LoginStep::Password { hint, .. } = &step else { panic!("{step:?}") };
+    assert_eq!(hint.as_deref(), Some(demo::B_HINT));
+    let done = app.logins.submit_password(&login_id, demo::B_PASSWORD).await.unwrap();
+    assert!(matches!(done, LoginStep::Done { ref account, .. } if account.user_id == demo::B_ID), "{done:?}");
+}
+
+#[tokio::test]
+async fn qr_login_without_2fa() {
+    let h = TgHarness::start(&[]).await;
+    let app = &h.srv.app;
+    let LoginStep::Qr { login_id, url, .. } = app.logins.start_qr(&app.sessions, "s_qr2").await.unwrap() else { panic!() };
+    let token = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, url.trim_start_matches("tg://login?token=")).unwrap();
+    assert!(h.dc.scan_qr(&token, demo::A_PHONE));
+    assert!(matches!(app.logins.poll_qr(&login_id).await.unwrap(), LoginStep::Done { ref account, .. } if account.user_id == demo::A_ID));
+}
+
+#[tokio::test]
+async fn sign_out_revokes_on_the_server_and_deletes_the_file() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    assert!(h.srv.app.sessions.exists(&rec.session_id));
+    tgmcp_core::login::sign_out(&h.srv.app.sessions, &rec.session_id).await.unwrap();
+    assert!(!h.srv.app.sessions.exists(&rec.session_id));
+    assert!(h.dc.calls().iter().any(|c| c.method == "auth.logOut"));
+    // A tool call now reports "not logged in" instead of silently recreating an account session.
+    let (err, v) = h.call(&tok, "get_chat_info", serde_json::json!({"chat_id": "me"})).await;
+    assert!(err);
+    assert_eq!(v["action"], "login", "{v}");
+}
+
+#[tokio::test]
+async fn network_errors_never_delete_a_session() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    h.dc.inject_error("messages.getHistory", 500, "INTERNAL_SERVER_ERROR");
+    let (err, _) = h.call(&tok, "get_messages", serde_json::json!({"chat_id": "carol"})).await;
+    assert!(err);
+    h.dc.inject_error("users.getUsers", 401, "AUTH_KEY_UNREGISTERED");
+    let (err, v) = h.call(&tok, "get_chat_info", serde_json::json!({"chat_id": "me"})).await;
+    assert!(err, "{v}");
+    assert!(h.srv.app.sessions.exists(&rec.session_id), "the session file is kept");
+    // And it still works afterwards.
+    h.ok(&tok, "get_messages", serde_json::json!({"chat_id": "carol", "limit": 1})).await;
+}
