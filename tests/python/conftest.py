@@ -87,3 +87,34 @@ def http_server(base_env):
     yield start
     for p in procs:
         p.stop()
+
+
+@pytest.fixture
+def fake_dc(config_dir):
+    """Starts the fake Telegram DC watching our session dir; yields its address."""
+    sessions = config_dir / "sessions"
+    sessions.mkdir(mode=0o700, exist_ok=True)
+    p = Proc([binary("fake-tg-dc"), "--watch-dir", str(sessions)], dict(os.environ), r"FAKE_DC_LISTENING (\S+)", stream="stdout")
+    yield p.match.group(1)
+    p.p.stdin.close()
+    p.stop()
+
+
+@pytest.fixture
+def tg_env(base_env, fake_dc):
+    """Environment for our binary pointed at the fake DC."""
+    return dict(base_env, API_ID="12345", API_HASH="0123456789abcdef0123456789abcdef", TELEGRAM_DC_ADDR=fake_dc)
+
+
+def cli_login(env, phone, code, password=None, label="pytest"):
+    """Logs in through `fast-mcp-telegram login` (answers on stdin); returns the printed token."""
+    answers = code + "\n" + (password + "\n" if password else "")
+    out = subprocess.run(
+        [binary("fast-mcp-telegram"), "login", "--phone", phone, "--label", label],
+        env=env, input=answers, capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip().splitlines()[-1]
+    assert len(token) == 43, out
+    assert phone not in out.stderr, "the phone number is never echoed in clear"
+    return token

@@ -293,7 +293,8 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
                     Some(h) => format!("2FA password (hint: {h}): "),
                     None => "2FA password: ".into(),
                 };
-                let pw = rpassword::prompt_password(q)?;
+                // Hidden entry on a terminal; a plain line when scripted (stdin is a pipe).
+                let pw = if std::io::IsTerminal::is_terminal(&std::io::stdin()) { rpassword::prompt_password(q)? } else { prompt(&q)? };
                 match app.logins.submit_password(&login_id, &pw).await {
                     Err(LoginError::InvalidPassword) => {
                         eprintln!("Wrong password; try again.");

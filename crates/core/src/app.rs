@@ -32,6 +32,8 @@ pub struct App {
     pub sessions: Sessions,
     /// Pending Telegram logins.
     pub logins: Logins,
+    /// Attachment download tickets.
+    pub tickets: crate::attachments::Tickets,
     /// When the server started.
     pub started: Instant,
 }
@@ -55,7 +57,7 @@ impl App {
         let sessions = Sessions::new(&config.session_dir, config.max_active_sessions, connect)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
         let settings = RwLock::new(Settings::from_config(&config));
-        Ok(Arc::new(App { config, settings, tokens, sessions, logins, started: Instant::now() }))
+        Ok(Arc::new(App { config, settings, tokens, sessions, logins, tickets: Default::default(), started: Instant::now() }))
     }
 }
 

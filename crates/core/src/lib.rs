@@ -7,6 +7,7 @@
 //! [`transport`] (stdio, HTTP).
 
 pub mod app;
+pub mod attachments;
 pub mod config;
 pub mod fsutil;
 pub mod keystore;

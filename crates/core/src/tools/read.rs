@@ -23,7 +23,12 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
         if p.min_date.is_some() || p.max_date.is_some() {
             return Err(ToolError::invalid("min_date/max_date do not apply to message_ids"));
         }
-        return by_ids(&client, peer, ids).await;
+        let mut out = by_ids(&client, peer, ids).await?;
+        crate::attachments::decorate(&ctx.app, &ctx.identity, |_| Some(peer), &mut out.json["messages"]);
+        if p.download_media == Some(true) {
+            out.extra = super::media::attach(&ctx, &client, &peer, &out.json["messages"]).await?;
+        }
+        return Ok(out);
     }
     let limit = args::limit(p.limit, 50, 100)?;
     let min_date = args::date("min_date", p.min_date.as_deref(), DayEdge::Start)?;
@@ -184,7 +189,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
     if let Some(c) = chat_entity {
         out.insert("chat".into(), c);
     }
-    out.insert("messages".into(), json!(merged.items));
+    let mut items = json!(merged.items);
+    crate::attachments::decorate(&ctx.app, &ctx.identity, |_| Some(target), &mut items);
+    out.insert("messages".into(), items);
     out.insert("has_more".into(), json!(merged.next_cursor.is_some()));
     out.insert("next_cursor".into(), json!(merged.next_cursor));
     if p.include_total_count == Some(true) {

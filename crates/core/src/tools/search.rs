@@ -82,8 +82,22 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
         }
     })
     .await?;
+    let mut items = json!(merged.items);
+    if ctx.app.config.domain.is_some() {
+        // Resolve each hit's chat from the session cache (filled while searching).
+        let mut chats = std::collections::HashMap::new();
+        for m in items.as_array().into_iter().flatten() {
+            if let Some(id) = m["chat"]["id"].as_i64()
+                && let Some(pid) = PeerId::from_bot_api_dialog_id(id)
+                && let Some(r) = client.known(pid).await
+            {
+                chats.insert(id, r);
+            }
+        }
+        crate::attachments::decorate(&ctx.app, &ctx.identity, |m| m["chat"]["id"].as_i64().and_then(|id| chats.get(&id).copied()), &mut items);
+    }
     Ok(ToolOutput::json(json!({
-        "messages": merged.items,
+        "messages": items,
         "has_more": merged.next_cursor.is_some(),
         "next_cursor": merged.next_cursor,
     })))

@@ -78,9 +78,12 @@ pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
     );
     let mcp_routes = Router::new()
         .nest_service("/v1/mcp", mcp)
+        .merge(crate::tools::mtproto::bridge_routes())
         .layer(middleware::from_fn_with_state(app.clone(), require_token));
     Router::new()
         .route("/health", get(health))
+        .route("/v1/attachments/{ticket}", get(crate::attachments::download))
+        .route("/v1/attachments/{ticket}/{name}", get(crate::attachments::download))
         .merge(mcp_routes)
         .with_state(app.clone())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(app.config.max_request_body_bytes))

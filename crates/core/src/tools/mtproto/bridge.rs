@@ -1,0 +1,148 @@
+//! The HTTP-MTProto bridge: `POST /mtproto-api/{method}` and `POST /mtproto-api/v1/{method}`
+//! with a JSON object of method parameters as the body. It must be mounted behind the same
+//! bearer-token layer as `/v1/mcp` (it reads the [`Identity`] that layer attaches) and runs
+//! exactly [`invoke`](super::invoke), so the schema checks, peer resolution and denylist are
+//! the tool's.
+//!
+//! Responses: `200 {"ok": true, "method", "result"}`; errors carry the tool's structured
+//! error body (`{"ok": false, "error", "telegram_code"?, "telegram_error"?, "retry_after"?,
+//! "action"?}`) with 400 (invalid input), 403 (blocked dangerous method), 401 (session not
+//! logged in to Telegram), 429 (flood wait, with `Retry-After`) or 502 (other Telegram or
+//! network failures).
+//!
+//! For compatibility with the reference bridge, a body of the form `{"params": {…}}` or
+//! `{"params_json": "…"}` (optionally with `resolve`/`allow_dangerous`, which are ignored:
+//! peers are always resolved by type and the denylist is the user's setting) is unwrapped,
+//! unless the method itself has a field called `params`.
+
+use super::{ACTION_UNLOCK_DANGEROUS, invoke, schema};
+use crate::app::{App, Identity};
+use crate::tools::params::InvokeMtprotoParams;
+use crate::tools::{ToolCtx, ToolError};
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Keys of the reference bridge's wrapper body.
+const WRAPPER_KEYS: [&str; 4] = ["params", "params_json", "resolve", "allow_dangerous"];
+
+/// The bridge routes. Mount them inside the bearer-authenticated router.
+pub fn bridge_routes() -> Router<Arc<App>> {
+    Router::new().route("/mtproto-api/{method}", post(handle)).route("/mtproto-api/v1/{method}", post(handle))
+}
+
+async fn handle(State(app): State<Arc<App>>, Extension(identity): Extension<Identity>, Path(method): Path<String>, body: Bytes) -> Response {
+    let params = match body_params(&method, &body) {
+        Ok(p) => p,
+        Err(e) => return error(e),
+    };
+    match invoke(ToolCtx { app, identity }, InvokeMtprotoParams { method, params }).await {
+        Ok(mut out) => {
+            let body = json!({ "ok": true, "method": out.json["method"].take(), "result": out.json["result"].take() });
+            with_no_store((StatusCode::OK, Json(body)).into_response())
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// The method parameters of a request body (see the module docs for the wrapper form).
+fn body_params(method: &str, body: &[u8]) -> Result<Map<String, Value>, ToolError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| ToolError::invalid(format!("the request body must be a JSON object of method parameters: {e}")))?;
+    let Value::Object(mut obj) = v else {
+        return Err(ToolError::invalid("the request body must be a JSON object of method parameters"));
+    };
+    let method_has_params_field = schema::schema().method(method).is_ok_and(|d| d.param("params").is_some());
+    let wrapped = (obj.contains_key("params") || obj.contains_key("params_json")) && obj.keys().all(|k| WRAPPER_KEYS.contains(&k.as_str()));
+    if method_has_params_field || !wrapped {
+        return Ok(obj);
+    }
+    let inner = match obj.remove("params_json") {
+        Some(Value::String(s)) => serde_json::from_str(&s).map_err(|e| ToolError::invalid(format!("params_json is not valid JSON: {e}")))?,
+        Some(_) => return Err(ToolError::invalid("params_json must be a string holding a JSON object")),
+        None => obj.remove("params").unwrap_or(Value::Null),
+    };
+    match inner {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(ToolError::invalid("params must be a JSON object")),
+    }
+}
+
+/// The HTTP status of a tool error.
+fn status_of(e: &ToolError) -> StatusCode {
+    if e.action == Some(ACTION_UNLOCK_DANGEROUS) {
+        StatusCode::FORBIDDEN
+    } else if e.retry_after.is_some() || e.telegram_code == Some(420) {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if e.telegram_code == Some(401) {
+        StatusCode::UNAUTHORIZED
+    } else if e.telegram_code.is_some() || e.action == Some("retry") {
+        StatusCode::BAD_GATEWAY
+    } else {
+        StatusCode::BAD_REQUEST
+    }
+}
+
+fn error(e: ToolError) -> Response {
+    let status = status_of(&e);
+    let retry_after = e.retry_after;
+    let body = e.into_result("invoke_mtproto").structured_content.unwrap_or_else(|| json!({ "ok": false }));
+    let mut resp = with_no_store((status, Json(body)).into_response());
+    if let Some(secs) = retry_after {
+        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+fn with_no_store(mut r: Response) -> Response {
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_plain_and_wrapped() {
+        assert!(body_params("users.getFullUser", b"  ").unwrap().is_empty());
+        let p = body_params("users.getFullUser", br#"{"id": "me"}"#).unwrap();
+        assert_eq!(p["id"], "me");
+        let p = body_params("users.getFullUser", br#"{"params": {"id": "me"}, "allow_dangerous": true}"#).unwrap();
+        assert_eq!(Value::Object(p), json!({"id": "me"}));
+        let p = body_params("users.getFullUser", br#"{"params_json": "{\"id\": \"@carol\"}", "params": {"id": "me"}}"#).unwrap();
+        assert_eq!(Value::Object(p), json!({"id": "@carol"}));
+        // A method with its own `params` field takes the body as is.
+        let p = body_params("bots.invokeWebViewCustomMethod", br#"{"params": {"data": "{}"}}"#).unwrap();
+        assert!(p.contains_key("params"));
+        assert!(body_params("x", b"[1]").is_err());
+        assert!(body_params("x", b"{").is_err());
+    }
+
+    #[test]
+    fn statuses() {
+        let mut e = ToolError::invalid("x");
+        assert_eq!(status_of(&e), StatusCode::BAD_REQUEST);
+        e.action = Some(ACTION_UNLOCK_DANGEROUS);
+        assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
+        let e: ToolError = crate::telegram::TgError::FloodWait { retry_after: 7 }.into();
+        assert_eq!(status_of(&e), StatusCode::TOO_MANY_REQUESTS);
+        let e: ToolError = crate::telegram::TgError::NotAuthorized.into();
+        assert_eq!(status_of(&e), StatusCode::UNAUTHORIZED);
+        let e: ToolError = crate::telegram::TgError::Rpc { code: 400, name: "PEER_ID_INVALID".into() }.into();
+        assert_eq!(status_of(&e), StatusCode::BAD_GATEWAY);
+        let e: ToolError = crate::telegram::TgError::Network("down".into()).into();
+        assert_eq!(status_of(&e), StatusCode::BAD_GATEWAY);
+        let resp = error(crate::telegram::TgError::FloodWait { retry_after: 7 }.into());
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "7");
+    }
+}

@@ -1,0 +1,102 @@
+//! Attachment tickets against the fake DC: round trip (bytes equal), expiry, unknown
+//! tickets, size limit; and media as MCP content when no DOMAIN is set.
+
+mod common;
+use common::*;
+use fake_tg_dc::demo;
+use serde_json::json;
+
+const DOMAIN_HOST: &str = "tg.example.test";
+
+async fn get(h: &TgHarness, url: &str) -> reqwest::Response {
+    // DOMAIN is a public name; reach the local server with that Host header.
+    let path = url.split_once(DOMAIN_HOST).map(|(_, p)| p).unwrap_or(url);
+    reqwest::Client::new().get(h.srv.url(path)).header("host", DOMAIN_HOST).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn ticket_round_trip_streams_the_exact_bytes() {
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST)]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let v = h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
+    assert!(v["messages"][0]["media"]["attachment_download_url"].is_string(), "by-id reads get links too: {v}");
+    let v = h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10})).await;
+    let doc = v["messages"].as_array().unwrap().iter().find(|m| m["id"] == 123).unwrap().clone();
+    let url = doc["media"]["attachment_download_url"].as_str().expect("link minted").to_string();
+    assert!(url.starts_with(&format!("https://{DOMAIN_HOST}/v1/attachments/")), "{url}");
+    let r = get(&h, &url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-length"], fake_tg_dc::DEMO_DOCUMENT_LEN.to_string().as_str());
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("report.pdf"));
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let body = r.bytes().await.unwrap();
+    assert_eq!(body.as_ref(), fake_tg_dc::demo_document_bytes().as_slice());
+    // Polls get no link; photos do.
+    let poll = v["messages"].as_array().unwrap().iter().find(|m| m["id"] == 125).unwrap();
+    assert!(poll["media"].get("attachment_download_url").is_none());
+    let photo = v["messages"].as_array().unwrap().iter().find(|m| m["id"] == 122).unwrap();
+    let r = get(&h, photo["media"]["attachment_download_url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+}
+
+#[tokio::test]
+async fn unknown_expired_and_malformed_tickets_are_404() {
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST)]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    for path in [format!("/v1/attachments/{}", uuid::Uuid::new_v4()), "/v1/attachments/not-a-uuid".into(), "/v1/attachments/..%2F..%2Ftokens.json".into()] {
+        assert_eq!(get(&h, &path).await.status(), 404, "{path}");
+    }
+    // A ticket past its TTL.
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    let client = h.srv.app.sessions.client(&rec.session_id).await.unwrap();
+    let erin = client.resolve("@erin_e").await.unwrap();
+    let dead = h.srv.app.tickets.mint(&rec.session_id, erin, 123, std::time::Duration::ZERO);
+    assert_eq!(get(&h, &format!("/v1/attachments/{dead}")).await.status(), 404);
+    let live = h.srv.app.tickets.mint(&rec.session_id, erin, 123, std::time::Duration::from_secs(60));
+    assert_eq!(get(&h, &format!("/v1/attachments/{live}/anything.pdf")).await.status(), 200);
+}
+
+#[tokio::test]
+async fn links_need_a_domain_and_http() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let v = h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10})).await;
+    assert!(!v.to_string().contains("attachment_download_url"));
+    assert_eq!(h.srv.app.tickets.len(), 0);
+}
+
+#[tokio::test]
+async fn oversize_files_are_refused() {
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST), ("MAX_FILE_SIZE_MB", "1")]).await;
+    h.dc.with_world(|w| w.files.get_mut(&demo::REPORT_FILE_ID).unwrap().bytes = vec![7u8; 1_500_000]);
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let v = h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10})).await;
+    let doc = v["messages"].as_array().unwrap().iter().find(|m| m["id"] == 123).unwrap();
+    assert_eq!(doc["media"]["size_bytes"], 1_500_000);
+    let r = get(&h, doc["media"]["attachment_download_url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 413);
+    // And as MCP content it is skipped with a note, not downloaded.
+    let (err, _, content) = h.call_full(&tok, "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123], "download_media": true})).await;
+    assert!(!err);
+    let blocks = content.as_array().unwrap();
+    assert!(blocks.iter().all(|b| b["type"] == "text"), "nothing over the limit is inlined");
+    assert!(blocks.iter().any(|b| b["text"].as_str().unwrap_or("").contains("over the download limit")), "{content}");
+}
+
+#[tokio::test]
+async fn media_as_mcp_content_without_domain() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let (err, v, content) = h.call_full(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10, "download_media": true})).await;
+    assert!(!err, "{v}");
+    let blocks = content.as_array().unwrap();
+    let image = blocks.iter().find(|b| b["type"] == "image").expect("photo as image content");
+    assert_eq!(image["mimeType"], "image/jpeg");
+    let audio = blocks.iter().find(|b| b["type"] == "audio").expect("voice as audio content");
+    assert!(audio["data"].as_str().unwrap().len() > 100);
+    let res = blocks.iter().find(|b| b["type"] == "resource").expect("document as embedded resource");
+    let blob = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, res["resource"]["blob"].as_str().unwrap()).unwrap();
+    assert_eq!(blob, fake_tg_dc::demo_document_bytes());
+}
