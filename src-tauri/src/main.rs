@@ -1,1 +1,297 @@
-fn main() {}
+//! `fast-mcp-telegram-tray`: the desktop tray app.
+//!
+//! It runs the MCP HTTP server in-process (on the configured port, loopback
+//! by default), shows the setup UI (`ui/`) in a window that talks to the
+//! shared [`Control`] layer over Tauri IPC, and lives in the system tray:
+//! closing the window only hides it; the server keeps running until Quit.
+//!
+//! Flags: `--show-window` (or `FAST_MCP_TELEGRAM_SHOW_WINDOW=1`) opens the
+//! window at start; otherwise it opens only when setup is incomplete.
+#![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
+
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, State, WindowEvent};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tgmcp_core::app::App;
+use tgmcp_core::config::{Config, Transport};
+use tgmcp_core::control::{COMMANDS, Control, HostKind, Reloader, ServerState};
+use tgmcp_core::keystore::KeyStore;
+use tokio::sync::oneshot;
+
+/// How long a stopping server may take to finish its requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Shared state of the tray app.
+struct Tray {
+    control: Arc<Control>,
+}
+
+/// The embedded MCP server: at most one at a time.
+#[derive(Default)]
+struct ServerSlot {
+    running: tokio::sync::Mutex<Option<(oneshot::Sender<()>, tauri::async_runtime::JoinHandle<()>)>>,
+}
+
+impl ServerSlot {
+    /// Stops the current server (if any) and starts one for `app` on its configured address.
+    async fn restart(&self, app: Arc<App>) -> ServerState {
+        let mut running = self.running.lock().await;
+        if let Some((stop, handle)) = running.take() {
+            let _ = stop.send(());
+            let abort = handle.inner().abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE, handle).await.is_err() {
+                abort.abort();
+            }
+        }
+        let addr = SocketAddr::new(app.config.host, app.config.port);
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(%addr, "cannot start the MCP server: {e}");
+                return ServerState::failed(format!("cannot listen on {addr}: {e} (change the port in Settings)"));
+            }
+        };
+        let local = match listener.local_addr() {
+            Ok(a) => a,
+            Err(e) => return ServerState::failed(e.to_string()),
+        };
+        // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
+        eprintln!("LISTENING http://{local}");
+        if let Some(url) = tgmcp_core::transport::setup::setup_url(local) {
+            eprintln!("SETUP {url}");
+        }
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tauri::async_runtime::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            if let Err(e) = tgmcp_core::transport::http::serve(app, listener, shutdown).await {
+                tracing::error!("MCP server stopped: {e}");
+            }
+        });
+        *running = Some((stop, handle));
+        ServerState::running(local)
+    }
+}
+
+/// The configuration from the environment, `.env` and settings.json; always HTTP.
+fn load_config() -> Result<Config, String> {
+    let mut config = Config::from_env().map_err(|e| e.to_string())?;
+    config.transport = Transport::Http;
+    Ok(config)
+}
+
+impl Tray {
+    async fn call(&self, command: &str, args: Option<Value>) -> Result<Value, Value> {
+        self.control.call(command, args.unwrap_or(Value::Null)).await.map_err(|e| e.to_json())
+    }
+}
+
+/// One IPC command per control command; each forwards its `args` object to [`Control::call`].
+macro_rules! control_commands {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("IPC command `", stringify!($name), "`, run by the shared control layer.")]
+            #[tauri::command]
+            async fn $name(tray: State<'_, Tray>, args: Option<Value>) -> Result<Value, Value> {
+                tray.call(stringify!($name), args).await
+            }
+        )*
+        /// The names registered above (checked against the core's list at start).
+        const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+control_commands!(
+    status,
+    login_start_code,
+    login_submit_code,
+    login_submit_password,
+    login_start_qr,
+    login_poll_qr,
+    login_cancel,
+    tokens_list,
+    token_create,
+    token_reveal,
+    token_rotate,
+    token_revoke,
+    session_sign_out,
+    settings_get,
+    settings_set,
+    server_restart,
+    client_configs,
+);
+
+/// Copies text to the system clipboard (the webview's clipboard API is unreliable in WebKitGTK).
+#[tauri::command]
+fn clipboard_write(app: AppHandle, args: Option<Value>) -> Result<Value, Value> {
+    let text = args.as_ref().and_then(|a| a.get("text")).and_then(Value::as_str).unwrap_or_default();
+    app.clipboard()
+        .write_text(text.to_string())
+        .map(|_| json!({ "copied": true }))
+        .map_err(|e| json!({ "error": { "message": format!("clipboard: {e}"), "code": "internal" } }))
+}
+
+fn show_window(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// "Server: running on 127.0.0.1:PORT · N sessions".
+fn status_line(s: &tgmcp_core::control::Status) -> String {
+    let sessions = format!("{} session{}", s.active_sessions, if s.active_sessions == 1 { "" } else { "s" });
+    match (&s.server.addr, s.server.running) {
+        (Some(addr), true) => format!("Server: running on {addr} · {sessions}"),
+        _ => format!("Server: not running · {sessions}"),
+    }
+}
+
+/// Copies the `mcpServers` HTTP snippet for the newest logged-in token (placeholder if none is in the keyring).
+async fn copy_client_config(app: AppHandle, control: Arc<Control>) {
+    let newest = control.tokens_list().ok().and_then(|list| list.into_iter().filter(|t| t.account.is_some()).max_by_key(|t| t.created_at));
+    let args = json!({ "token_id": newest.map(|t| t.id) });
+    let configs = match control.call("client_configs", args).await {
+        Ok(v) => v,
+        Err(_) => match control.call("client_configs", json!({})).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!("cannot build a client config: {e}");
+                return;
+            }
+        },
+    };
+    let text = configs["configs"].as_array().and_then(|c| c.iter().find(|c| c["id"] == "cursor")).and_then(|c| c["text"].as_str()).unwrap_or_default();
+    if let Err(e) = app.clipboard().write_text(text.to_string()) {
+        tracing::warn!("clipboard: {e}");
+    }
+}
+
+fn main() {
+    if cfg!(target_os = "linux") && std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        // SAFETY: single-threaded at this point (before any runtime or GUI thread starts).
+        // Avoids blank windows with some GPU drivers (tauri-apps/tauri#5143).
+        unsafe { std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1") };
+    }
+    let show_flag = std::env::args().any(|a| a == "--show-window")
+        || std::env::var("FAST_MCP_TELEGRAM_SHOW_WINDOW").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},grammers=warn,rmcp=warn,hyper=warn", config.log_level)));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    debug_assert_eq!(REGISTERED, COMMANDS, "every control command has an IPC command");
+
+    let keystore = KeyStore::system();
+    let app = match App::new(config, keystore.clone()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let slot = Arc::new(ServerSlot::default());
+    let server = tauri::async_runtime::block_on(slot.restart(app.clone()));
+    let reloader: Reloader = {
+        let slot = slot.clone();
+        Arc::new(move || {
+            let (slot, keystore) = (slot.clone(), keystore.clone());
+            Box::pin(async move {
+                let config = load_config()?;
+                let app = App::new(config, keystore).map_err(|e| e.to_string())?;
+                let state = slot.restart(app.clone()).await;
+                Ok((app, state))
+            })
+        })
+    };
+    let needs_setup = app.config.api_id.is_none() || app.tokens.list().map(|l| l.is_empty()).unwrap_or(true);
+    let control = Arc::new(Control::new(app, HostKind::Tauri, server).with_reloader(reloader));
+
+    let setup_control = control.clone();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(Tray { control: control.clone() })
+        .setup(move |app| {
+            let open = MenuItem::with_id(app, "open", "Open window", true, None::<&str>)?;
+            let status = MenuItem::with_id(app, "status", "Server: starting…", false, None::<&str>)?;
+            let copy = MenuItem::with_id(app, "copy", "Copy client config", true, None::<&str>)?;
+            let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+            let sep = PredefinedMenuItem::separator(app)?;
+            let menu = Menu::with_items(app, &[&open, &status, &copy, &sep, &quit])?;
+            let icon = app.default_window_icon().cloned().ok_or("the app has no icon")?;
+            let menu_control = setup_control.clone();
+            TrayIconBuilder::with_id("main-tray")
+                .icon(icon)
+                .tooltip("fast-mcp-telegram")
+                .menu(&menu)
+                .show_menu_on_left_click(true)
+                .on_menu_event(move |app, event| match event.id.as_ref() {
+                    "open" => show_window(app),
+                    "copy" => {
+                        tauri::async_runtime::spawn(copy_client_config(app.clone(), menu_control.clone()));
+                    }
+                    "quit" => app.exit(0),
+                    _ => {}
+                })
+                .build(app)?;
+            // Keep the status line current.
+            let c = setup_control.clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    let line = status_line(&c.status().await);
+                    if status.text().ok().as_deref() != Some(line.as_str()) {
+                        let _ = status.set_text(line);
+                    }
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                }
+            });
+            if show_flag || needs_setup {
+                show_window(app.handle());
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                // Closing hides the window; the server keeps running in the tray.
+                let _ = window.hide();
+                api.prevent_close();
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            status,
+            login_start_code,
+            login_submit_code,
+            login_submit_password,
+            login_start_qr,
+            login_poll_qr,
+            login_cancel,
+            tokens_list,
+            token_create,
+            token_reveal,
+            token_rotate,
+            token_revoke,
+            session_sign_out,
+            settings_get,
+            settings_set,
+            server_restart,
+            client_configs,
+            clipboard_write,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

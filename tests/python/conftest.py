@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,13 @@ class Proc:
                 break
         else:
             raise RuntimeError(f"{args[0]} exited before ready: {''.join(self.lines)}")
+        # Keep draining the stream so a chatty child never blocks on a full pipe.
+        self._drain = threading.Thread(target=lambda: self.lines.extend(src), daemon=True)
+        self._drain.start()
+
+    def output(self):
+        """Everything the watched stream printed so far (complete after stop())."""
+        return "".join(self.lines)
 
     def stop(self):
         self.p.terminate()
@@ -47,6 +55,7 @@ class Proc:
             self.p.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.p.kill()
+        self._drain.join(timeout=10)
 
 
 @pytest.fixture
@@ -79,9 +88,11 @@ def http_server(base_env):
     procs = []
 
     def start(extra_env=None):
+        """Starts one server; `start.last` is its Proc."""
         env = dict(base_env, **(extra_env or {}))
         p = Proc([binary("fast-mcp-telegram"), "serve", "--transport", "http", "--port", "0"], env, r"LISTENING (http://\S+)")
         procs.append(p)
+        start.last = p
         return p.match.group(1), env
 
     yield start

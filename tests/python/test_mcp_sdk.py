@@ -58,3 +58,38 @@ def test_http_refuses_missing_reserved_and_unknown_tokens(http_server, headers):
     r = httpx2.post(f"{base}/v1/mcp", headers=headers, json={})
     assert r.status_code == 401
     assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_url_auth_token_never_reaches_the_logs(http_server, base_env):
+    token, _ = new_token(base_env)
+    base, _ = http_server(dict(LOG_LEVEL="debug"))
+    assert set(_http_list(f"{base}/v1/url_auth/{token}/mcp", {})) == EXPECTED_TOOLS
+    httpx2.post(f"{base}/v1/url_auth/telegram/mcp", json={})
+    proc = http_server.last
+    proc.stop()
+    logs = proc.output()
+    assert "/v1/url_auth/<redacted>/mcp" in logs
+    assert token not in logs and token[:10] not in logs
+    assert "reserved session name" in logs
+
+
+def test_cli_token_lifecycle(base_env, http_server):
+    import subprocess
+    token, token_id = new_token(base_env, label="lifecycle")
+    base, _ = http_server()
+    auth = lambda t: {"Authorization": f"Bearer {t}", "Accept": "application/json, text/event-stream"}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    assert httpx2.post(f"{base}/v1/mcp", headers=auth(token), json=init).status_code == 200
+    listed = subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=base_env, capture_output=True, text=True, check=True)
+    assert token_id in listed.stdout and token not in listed.stdout
+    rotated = subprocess.run([binary("fast-mcp-telegram"), "token", "rotate", token_id], env=base_env, capture_output=True, text=True, check=True).stdout.strip()
+    assert len(rotated) == 43 and rotated != token
+    assert httpx2.post(f"{base}/v1/mcp", headers=auth(token), json=init).status_code == 401
+    assert httpx2.post(f"{base}/v1/mcp", headers=auth(rotated), json=init).status_code == 200
+    subprocess.run([binary("fast-mcp-telegram"), "token", "revoke", token_id, "--delete-session"], env=base_env, check=True, capture_output=True)
+    assert httpx2.post(f"{base}/v1/mcp", headers=auth(rotated), json=init).status_code == 401
+    bad = subprocess.run([binary("fast-mcp-telegram"), "token", "rotate", "tok_nope"], env=base_env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "no token with id" in bad.stderr
+    bad_env = subprocess.run([binary("fast-mcp-telegram"), "token", "list"], env=dict(base_env, PORT="99999"), capture_output=True, text=True)
+    assert bad_env.returncode == 2 and "PORT" in bad_env.stderr

@@ -144,7 +144,10 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             if let Some(p) = port {
                 config.port = p;
             }
-            let app = App::new(config.clone(), KeyStore::none())?;
+            // HTTP serves the /setup page, which stores and reveals tokens through the OS keyring
+            // (falling back to none with a warning); stdio never needs it.
+            let keystore = if config.transport == Transport::Http { KeyStore::system() } else { KeyStore::none() };
+            let app = App::new(config.clone(), keystore)?;
             match config.transport {
                 Transport::Stdio => tgmcp_core::transport::stdio::serve_stdio(app).await,
                 Transport::Http => serve_http(app).await,
@@ -308,8 +311,7 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
                     print_qr(&url)?;
                     last_qr = url;
                 }
-                let wait = (expires_at - tgmcp_core::token_index::now()).clamp(1, 5) as u64;
-                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                let _ = expires_at; // poll_qr long-polls and refreshes the code itself
                 app.logins.poll_qr(&login_id).await?
             }
             LoginStep::Done { session_id, account } => break (session_id, account),

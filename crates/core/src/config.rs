@@ -88,7 +88,8 @@ impl Config {
         if file.is_empty() {
             return Ok(first);
         }
-        Self::from_lookup(|k| env(k).or_else(|| file.get(k).cloned()))
+        // An empty environment variable counts as unset, so it does not hide settings.json.
+        Self::from_lookup(|k| env(k).filter(|v| !v.trim().is_empty()).or_else(|| file.get(k).cloned()))
     }
 
     /// Builds a config from any variable lookup (used by tests and the GUI).

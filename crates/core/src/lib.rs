@@ -4,11 +4,13 @@
 //! [`token_index`] (digests → sessions), [`keystore`] (OS keyring),
 //! [`sessions`] (session files, connected-client LRU), [`telegram`] (the
 //! grammers wrapper), [`tools`] (the MCP tools), [`mcp`] (the MCP handler),
-//! [`transport`] (stdio, HTTP).
+//! [`transport`] (stdio, HTTP, the `/setup` page), [`control`] (the setup
+//! operations shared by the tray app and the setup page).
 
 pub mod app;
 pub mod attachments;
 pub mod config;
+pub mod control;
 pub mod fsutil;
 pub mod keystore;
 pub mod login;

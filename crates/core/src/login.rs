@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// How long one QR poll waits for the scan before returning the same code.
+pub const QR_LONG_POLL_SECS: u64 = 3;
+
 /// How long a started login stays usable.
 pub const LOGIN_TTL: Duration = Duration::from_secs(15 * 60);
 
@@ -109,7 +112,13 @@ impl From<grammers_client::InvocationError> for LoginError {
 enum Stage {
     Code(LoginToken),
     Password(PasswordToken),
-    Qr,
+    Qr {
+        /// The step last shown (returned again until it expires or the code is scanned).
+        shown: LoginStep,
+        expires_at: i64,
+        /// `updateLoginToken` count when it was shown.
+        scans: u64,
+    },
     /// A step is running (the token moved out); concurrent steps are refused.
     Busy,
 }
@@ -230,14 +239,31 @@ impl Logins {
         self.poll_qr(&login_id).await
     }
 
-    /// Polls a QR login: a fresh code if the old one expired, the password step after a scan of a 2FA account, or done.
+    /// Polls a QR login (long-polling up to [`QR_LONG_POLL_SECS`]): the same code while it is
+    /// valid and unscanned, a fresh one after it expired, the password step after a scan of a
+    /// 2FA account, or done. The code is never replaced while it is valid, so a phone can scan it.
     pub async fn poll_qr(&self, login_id: &str) -> Result<LoginStep, LoginError> {
         let (api_id, api_hash) = self.credentials()?;
         let (session_id, client, stage) = self.take(login_id).await?;
-        if !matches!(stage, Stage::Qr | Stage::Busy) {
-            self.put_back(login_id, stage).await;
-            return Err(LoginError::WrongStep("this login is not a QR login"));
+        match stage {
+            // Same code until it expires or Telegram tells us it was scanned: a phone may be
+            // scanning the one on screen right now.
+            Stage::Qr { shown, expires_at, scans } if crate::token_index::now() < expires_at - 1 => {
+                // Long-poll: wait (briefly) for Telegram to tell us the code was scanned.
+                let left = (expires_at - 1 - crate::token_index::now()).max(0) as u64;
+                let wait = std::time::Duration::from_secs(left.min(QR_LONG_POLL_SECS));
+                if !client.wait_login_token_update(scans, wait).await {
+                    self.put_back(login_id, Stage::Qr { shown: shown.clone(), expires_at, scans }).await;
+                    return Ok(shown);
+                }
+            }
+            Stage::Qr { .. } | Stage::Busy => {}
+            other => {
+                self.put_back(login_id, other).await;
+                return Err(LoginError::WrongStep("this login is not a QR login"));
+            }
         }
+        let scans = client.login_token_updates();
         let req = tl::functions::auth::ExportLoginToken { api_id, api_hash: api_hash.to_string(), except_ids: vec![] };
         let mut answer = client.raw().invoke(&req).await;
         if let Ok(tl::enums::auth::LoginToken::MigrateTo(m)) = &answer {
@@ -245,9 +271,10 @@ impl Logins {
         }
         match answer {
             Ok(tl::enums::auth::LoginToken::Token(t)) => {
-                self.put_back(login_id, Stage::Qr).await;
                 let url = format!("tg://login?token={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&t.token));
-                Ok(LoginStep::Qr { login_id: login_id.to_string(), url, expires_at: t.expires as i64 })
+                let step = LoginStep::Qr { login_id: login_id.to_string(), url, expires_at: t.expires as i64 };
+                self.put_back(login_id, Stage::Qr { shown: step.clone(), expires_at: t.expires as i64, scans }).await;
+                Ok(step)
             }
             Ok(tl::enums::auth::LoginToken::Success(s)) => match s.authorization {
                 tl::enums::auth::Authorization::Authorization(_) => {

@@ -3,6 +3,12 @@
 //! Stored as `settings.json` in the config dir (0600), with the same names as
 //! the environment variables. Precedence: environment > settings.json > defaults.
 //! Everything here applies without a restart except `PORT`.
+//!
+//! The file may also hold the Telegram API credentials (`API_ID`, `API_HASH`)
+//! entered in the setup UI. They are not part of [`Settings`]: they are saved
+//! with [`save_api_credentials`], kept when settings are written, read through
+//! [`Config::layered`](crate::config::Config::layered) at start, and so apply
+//! after a restart (the tray app restarts its embedded server by itself).
 
 use crate::config::{Config, ConfigError};
 use crate::fsutil::write_private_atomic;
@@ -82,7 +88,102 @@ pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, Config
     }
 }
 
-/// Writes settings.json (0600, atomic).
+/// Variables that settings.json may hold besides [`Settings`]; writing settings keeps them.
+pub const API_CREDENTIAL_VARS: [&str; 2] = ["API_ID", "API_HASH"];
+
+/// Writes settings.json (0600, atomic), keeping stored API credentials.
 pub fn write_settings_file(dir: &Path, s: &Settings) -> std::io::Result<()> {
-    write_private_atomic(&settings_path(dir), &serde_json::to_vec_pretty(&s.to_vars()).expect("serializes"))
+    let mut vars = kept_vars(dir);
+    vars.extend(s.to_vars());
+    write_private_atomic(&settings_path(dir), &serde_json::to_vec_pretty(&vars).expect("serializes"))
+}
+
+/// API credentials as stored in settings.json (not from the environment).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct StoredApiCredentials {
+    /// `API_ID`, if stored.
+    pub api_id: Option<i32>,
+    /// `API_HASH`, if stored.
+    pub api_hash: Option<String>,
+}
+
+impl std::fmt::Debug for StoredApiCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredApiCredentials").field("api_id", &self.api_id).field("api_hash_set", &self.api_hash.is_some()).finish()
+    }
+}
+
+/// Reads the API credentials stored in settings.json (a missing or unreadable file gives none).
+pub fn read_api_credentials(dir: &Path) -> StoredApiCredentials {
+    let vars = read_settings_file(dir).unwrap_or_default();
+    StoredApiCredentials { api_id: vars.get("API_ID").and_then(|v| v.trim().parse().ok()), api_hash: vars.get("API_HASH").cloned() }
+}
+
+/// Validates and stores `API_ID`/`API_HASH` in settings.json, keeping everything else in the file.
+/// They take effect when the configuration is next loaded (restart).
+pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(), ConfigError> {
+    let (id, hash) = (api_id.to_string(), api_hash.trim().to_ascii_lowercase());
+    let d = dir.to_string_lossy().into_owned();
+    Config::from_lookup(|k| match k {
+        "API_ID" => Some(id.clone()),
+        "API_HASH" => Some(hash.clone()),
+        "SESSION_DIR" => Some(d.clone()),
+        _ => None,
+    })?;
+    let mut vars = read_settings_file(dir)?;
+    vars.insert("API_ID".into(), id);
+    vars.insert("API_HASH".into(), hash);
+    write_private_atomic(&settings_path(dir), &serde_json::to_vec_pretty(&vars).expect("serializes"))
+        .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("cannot save settings: {e}") })
+}
+
+/// The credential variables currently in the file (kept across settings writes).
+fn kept_vars(dir: &Path) -> BTreeMap<String, String> {
+    let mut vars = read_settings_file(dir).unwrap_or_default();
+    vars.retain(|k, _| API_CREDENTIAL_VARS.contains(&k.as_str()));
+    vars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(dir: &Path) -> Config {
+        let d = dir.to_string_lossy().into_owned();
+        Config::from_lookup(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap()
+    }
+
+    #[test]
+    fn api_credentials_survive_settings_writes_and_are_layered() {
+        let dir = tempfile::tempdir().unwrap();
+        let hash = "0123456789abcdef0123456789ABCDEF";
+        save_api_credentials(dir.path(), 12345, hash).unwrap();
+        let mut s = Settings::from_config(&base(dir.path()));
+        s.disable_auth = true;
+        write_settings_file(dir.path(), &s).unwrap();
+        let stored = read_api_credentials(dir.path());
+        assert_eq!(stored.api_id, Some(12345));
+        assert_eq!(stored.api_hash.as_deref(), Some("0123456789abcdef0123456789abcdef"));
+        assert!(!format!("{stored:?}").contains("0123456789abcdef"), "Debug hides the hash");
+        let d = dir.path().to_string_lossy().into_owned();
+        let c = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
+        assert_eq!(c.api_id, Some(12345));
+        assert!(c.disable_auth);
+        // The environment still wins.
+        let c = Config::layered(|k| match k {
+            "SESSION_DIR" => Some(d.clone()),
+            "API_ID" => Some("777".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.api_id, Some(777));
+    }
+
+    #[test]
+    fn invalid_api_credentials_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(save_api_credentials(dir.path(), 0, "0123456789abcdef0123456789abcdef").unwrap_err().var, "API_ID");
+        assert_eq!(save_api_credentials(dir.path(), 5, "nothex").unwrap_err().var, "API_HASH");
+        assert!(!settings_path(dir.path()).exists());
+    }
 }

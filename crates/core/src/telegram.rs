@@ -89,6 +89,7 @@ pub struct TgClient {
     client: Client,
     session: Arc<SqliteSession>,
     me: tokio::sync::OnceCell<PeerRef>,
+    login_tokens: tokio::sync::watch::Receiver<u64>,
     pool: JoinHandle<()>,
     updates: JoinHandle<()>,
 }
@@ -127,9 +128,17 @@ impl TgClient {
         let SenderPool { runner, handle, mut updates } = SenderPool::with_configuration(session.clone(), opts.api_id, params);
         let client = Client::new(handle);
         let pool = tokio::spawn(runner.run());
-        // Nobody consumes live updates yet; drain them so the pool never waits on a full channel.
-        let updates = tokio::spawn(async move { while updates.recv().await.is_some() {} });
-        Ok(TgClient { client, session, me: tokio::sync::OnceCell::new(), pool, updates })
+        // Live updates are not consumed by the tools; drain them so the pool never waits on a
+        // full channel, and note `updateLoginToken` (a QR code was scanned).
+        let (seen, login_tokens) = tokio::sync::watch::channel(0u64);
+        let updates = tokio::spawn(async move {
+            while let Some(u) = updates.recv().await {
+                if is_login_token_update(&u) {
+                    seen.send_modify(|n| *n += 1);
+                }
+            }
+        });
+        Ok(TgClient { client, session, me: tokio::sync::OnceCell::new(), login_tokens, pool, updates })
     }
 
     /// The underlying grammers client.
@@ -230,6 +239,17 @@ impl TgClient {
         Ok(())
     }
 
+    /// How many `updateLoginToken` updates arrived (each means a QR code was accepted).
+    pub fn login_token_updates(&self) -> u64 {
+        *self.login_tokens.borrow()
+    }
+
+    /// Waits until more than `seen` `updateLoginToken` updates arrived, or `timeout` passes.
+    pub async fn wait_login_token_update(&self, seen: u64, timeout: std::time::Duration) -> bool {
+        let mut rx = self.login_tokens.clone();
+        tokio::time::timeout(timeout, rx.wait_for(|n| *n > seen)).await.is_ok_and(|r| r.is_ok())
+    }
+
     /// Whether an account is logged in on this session (asks Telegram).
     pub async fn is_authorized(&self) -> Result<bool, TgError> {
         Ok(self.client.is_authorized().await?)
@@ -274,6 +294,17 @@ async fn seed_test_dc(session: &SqliteSession, addr: SocketAddr) -> Result<(), T
     session.set_dc_option(&opt).await.map_err(|e| TgError::Session(e.to_string()))?;
     session.set_home_dc_id(2).await.map_err(|e| TgError::Session(e.to_string()))?;
     Ok(())
+}
+
+fn is_login_token_update(u: &grammers_session::updates::UpdatesLike) -> bool {
+    use grammers_session::updates::UpdatesLike;
+    let is = |x: &tl::enums::Update| matches!(x, tl::enums::Update::LoginToken);
+    match u {
+        UpdatesLike::Updates(tl::enums::Updates::UpdateShort(s)) => is(&s.update),
+        UpdatesLike::Updates(tl::enums::Updates::Updates(s)) => s.updates.iter().any(is),
+        UpdatesLike::Updates(tl::enums::Updates::Combined(s)) => s.updates.iter().any(is),
+        _ => false,
+    }
 }
 
 /// Extracts a username from `@name`, `name`, `t.me/name`, `https://t.me/name/123`; `None` if it is not one.

@@ -1,13 +1,19 @@
 //! `fake-tg-dc [--port N] [--watch-dir DIR]`: serves `World::demo()` on 127.0.0.1, prints
 //! `FAKE_DC_LISTENING 127.0.0.1:PORT` and runs until stdin closes or SIGTERM/SIGINT.
+//!
+//! Commands on stdin, one per line, for tests in other processes:
+//! - `scan_qr <base64url token> <phone>` → `QR_SCANNED ok|fail` (the phone accepts a QR login);
+//! - `inject_error <tl.method> <code> <NAME>` → `INJECTED` (one-shot RPC error).
 
 use std::io::Write;
 
 use fake_tg_dc::{FakeDc, World};
-use tokio::io::AsyncReadExt;
+use base64::Engine;
+use tokio::io::AsyncBufReadExt;
 
 fn usage() -> ! {
     eprintln!("usage: fake-tg-dc [--port N] [--watch-dir DIR]...");
+    eprintln!("stdin commands: scan_qr <base64url-token> <phone> | inject_error <method> <code> <NAME>");
     std::process::exit(2)
 }
 
@@ -39,12 +45,12 @@ async fn main() -> std::io::Result<()> {
         out.flush()?;
     }
     let stdin_closed = async {
-        let mut stdin = tokio::io::stdin();
-        let mut buf = [0u8; 1024];
-        while let Ok(n) = stdin.read(&mut buf).await {
-            if n == 0 {
-                break;
-            }
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let reply = command(&dc, &line);
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{reply}");
+            let _ = out.flush();
         }
     };
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -55,4 +61,26 @@ async fn main() -> std::io::Result<()> {
     }
     drop(dc);
     Ok(())
+}
+
+/// Runs one stdin command and returns the reply line.
+fn command(dc: &FakeDc, line: &str) -> String {
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    match parts.as_slice() {
+        ["scan_qr", token, phone] => {
+            let ok = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(token.trim_end_matches('='))
+                .is_ok_and(|t| dc.scan_qr(&t, phone));
+            format!("QR_SCANNED {}", if ok { "ok" } else { "fail" })
+        }
+        ["inject_error", method, code, name] => match code.parse() {
+            Ok(code) => {
+                dc.inject_error(method, code, name);
+                "INJECTED".into()
+            }
+            Err(_) => "ERROR bad code".into(),
+        },
+        [] => String::new(),
+        _ => format!("ERROR unknown command: {line}"),
+    }
 }

@@ -85,6 +85,7 @@ pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
         .route("/v1/attachments/{ticket}", get(crate::attachments::download))
         .route("/v1/attachments/{ticket}/{name}", get(crate::attachments::download))
         .merge(mcp_routes)
+        .merge(crate::transport::setup::routes(app.clone(), local_addr))
         .with_state(app.clone())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(app.config.max_request_body_bytes))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, app.config.request_timeout))

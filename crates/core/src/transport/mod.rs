@@ -1,4 +1,5 @@
-//! MCP transports: stdio and localhost streamable HTTP.
+//! MCP transports: stdio and localhost streamable HTTP (plus the loopback-only setup page).
 
 pub mod http;
+pub mod setup;
 pub mod stdio;

@@ -1,0 +1,835 @@
+// fast-mcp-telegram setup UI. The same page runs in the tray app (Tauri IPC) and
+// at http://127.0.0.1:PORT/setup (HTTP + a per-launch setup key). No build step.
+'use strict';
+
+(() => {
+  // ---------- transport shim ----------
+  const TAURI = window.__TAURI__ && window.__TAURI__.core;
+  const MODE = TAURI ? 'tauri-ipc' : 'http';
+  let setupKey = null;
+  if (!TAURI) {
+    const m = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+    if (m) {
+      setupKey = decodeURIComponent(m[1]);
+      try { sessionStorage.setItem('setupKey', setupKey); } catch (_) { /* storage may be off */ }
+      // Keep the key out of the address bar and history.
+      history.replaceState(null, '', location.pathname + location.search);
+    } else {
+      try { setupKey = sessionStorage.getItem('setupKey'); } catch (_) { setupKey = null; }
+    }
+  }
+
+  class ApiError extends Error {
+    constructor(message, code, retryAfter) {
+      super(message);
+      this.code = code || 'error';
+      this.retryAfter = retryAfter;
+    }
+  }
+
+  function toApiError(body, status) {
+    const e = body && body.error;
+    if (e && typeof e === 'object') return new ApiError(e.message || 'Request failed', e.code, e.retry_after);
+    if (typeof e === 'string') return new ApiError(e, status === 403 ? 'forbidden' : 'error');
+    if (typeof body === 'string') return new ApiError(body, 'error');
+    return new ApiError(status ? `Request failed (HTTP ${status})` : 'Request failed', 'error');
+  }
+
+  async function call(cmd, args = {}) {
+    if (TAURI) {
+      try {
+        return await TAURI.invoke(cmd, { args });
+      } catch (e) {
+        throw toApiError(e);
+      }
+    }
+    let r;
+    try {
+      r = await fetch('/api/' + cmd, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-setup-key': setupKey || '' },
+        body: JSON.stringify(args),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch (_) {
+      throw new ApiError('The server is not reachable. Is fast-mcp-telegram still running?', 'offline');
+    }
+    let body = null;
+    try { body = await r.json(); } catch (_) { body = null; }
+    if (!r.ok) throw toApiError(body, r.status);
+    return body;
+  }
+
+  // ---------- helpers ----------
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const el = (tag, props = {}, ...children) => {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') n.className = v;
+      else if (k === 'text') n.textContent = v;
+      else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
+      else n.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) n.append(c);
+    return n;
+  };
+  const show = (node, on = true) => { node.hidden = !on; };
+  const fmtTime = (secs) => (secs ? new Date(secs * 1000).toLocaleString() : '—');
+
+  let toastTimer = null;
+  function toast(msg, isError = false) {
+    const t = $('#toast');
+    t.textContent = msg;
+    t.classList.toggle('err', isError);
+    show(t);
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => show(t, false), isError ? 6000 : 2500);
+  }
+
+  async function copyText(text, what = 'Copied') {
+    try {
+      if (TAURI) await call('clipboard_write', { text });
+      else await navigator.clipboard.writeText(text);
+    } catch (_) {
+      const ta = el('textarea', { class: 'offscreen', readonly: true });
+      ta.value = text;
+      document.body.append(ta);
+      ta.select();
+      try { document.execCommand('copy'); } finally { ta.remove(); }
+    }
+    toast(what + ' to the clipboard');
+  }
+
+  // A promise-based confirm dialog with an optional checkbox.
+  function confirmDialog({ title, text, ok = 'Confirm', danger = true, extra = null }) {
+    const d = $('#confirm-dialog');
+    $('#confirm-title').textContent = title;
+    $('#confirm-text').textContent = text;
+    const okBtn = $('#confirm-ok');
+    okBtn.textContent = ok;
+    okBtn.className = danger ? 'danger' : 'primary';
+    show($('#confirm-extra'), !!extra);
+    $('#confirm-extra-box').checked = false;
+    if (extra) $('#confirm-extra-text').textContent = extra;
+    return new Promise((resolve) => {
+      const done = (v) => {
+        d.removeEventListener('close', onClose);
+        $('#confirm-cancel').removeEventListener('click', onCancel);
+        resolve(v);
+      };
+      const onClose = () => done(d.returnValue === 'ok' ? { ok: true, extra: $('#confirm-extra-box').checked } : { ok: false });
+      const onCancel = () => d.close('cancel');
+      d.addEventListener('close', onClose);
+      $('#confirm-cancel').addEventListener('click', onCancel);
+      d.returnValue = '';
+      d.showModal();
+      $('#confirm-cancel').focus();
+    });
+  }
+
+  // Token plaintexts this page has seen (memory only; never stored).
+  const knownSecrets = new Map();
+  let lastStatus = null;
+  let tokensCache = [];
+
+  // ---------- tabs ----------
+  function switchView(name) {
+    for (const b of document.querySelectorAll('.tabs [role=tab]')) {
+      const on = b.dataset.view === name;
+      b.setAttribute('aria-selected', String(on));
+      b.tabIndex = on ? 0 : -1;
+      show($('#view-' + b.dataset.view), on);
+    }
+    if (name === 'tokens') loadTokens();
+    if (name === 'clients') loadClientsView();
+    if (name === 'settings') loadSettings();
+  }
+  for (const b of document.querySelectorAll('.tabs [role=tab]')) {
+    b.addEventListener('click', () => switchView(b.dataset.view));
+    b.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+      const tabs = [...document.querySelectorAll('.tabs [role=tab]')];
+      const i = tabs.indexOf(b) + (e.key === 'ArrowRight' ? 1 : -1);
+      const next = tabs[(i + tabs.length) % tabs.length];
+      next.focus();
+      switchView(next.dataset.view);
+    });
+  }
+
+  // ---------- status ----------
+  async function refreshStatus() {
+    let s;
+    try {
+      s = await call('status');
+    } catch (e) {
+      $('#status-line').textContent = e.code === 'forbidden' ? 'Setup key missing or wrong' : e.message;
+      if (e.code === 'forbidden') show($('#no-key'));
+      return null;
+    }
+    lastStatus = s;
+    $('#version').textContent = 'v' + s.version;
+    const line = $('#status-line');
+    line.replaceChildren();
+    const dot = el('span', { class: 'dot' + (s.server.running ? '' : ' off'), 'aria-hidden': 'true' });
+    const where = s.server.running && s.server.addr ? `running on ${s.server.addr}` : 'not running';
+    const sessions = `${s.active_sessions} session${s.active_sessions === 1 ? '' : 's'}`;
+    const tokens = `${s.tokens} token${s.tokens === 1 ? '' : 's'}`;
+    line.append(dot, `Server: ${where} · ${sessions} · ${tokens} · auth ${s.auth_disabled ? 'OFF' : 'on'}`);
+    line.dataset.running = String(s.server.running);
+    line.dataset.authDisabled = String(s.auth_disabled);
+    show($('#auth-warning'), s.auth_disabled);
+    const srvErr = $('#server-error');
+    srvErr.textContent = s.server.error ? `The MCP server is not running: ${s.server.error}` : '';
+    show(srvErr, !!s.server.error);
+    show($('#api-missing'), !s.api_credentials_configured);
+    return s;
+  }
+
+  // ---------- API credentials ----------
+  async function saveApiCredentials(idInput, hashInput, msg) {
+    msg.className = 'msg';
+    msg.textContent = 'Saving…';
+    try {
+      const r = await call('settings_set', { api_id: idInput.value.trim(), api_hash: hashInput.value.trim() });
+      hashInput.value = '';
+      msg.className = 'msg ok';
+      msg.textContent = r.api_credentials_applied
+        ? 'Saved and applied.'
+        : 'Saved. Restart `fast-mcp-telegram serve` to use them (or set API_ID and API_HASH in .env).';
+      await refreshStatus();
+      if (!$('#view-settings').hidden) loadSettings();
+    } catch (e) {
+      msg.className = 'msg err';
+      msg.textContent = e.message;
+    }
+  }
+  $('#api-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    saveApiCredentials($('#api-id'), $('#api-hash'), $('#api-msg'));
+  });
+  $('#api-form-2').addEventListener('submit', (e) => {
+    e.preventDefault();
+    saveApiCredentials($('#api-id-2'), $('#api-hash-2'), $('#api-msg-2'));
+  });
+
+  // ---------- login ----------
+  const login = { id: null, method: 'phone', tokenId: null, qrTimer: null, qrUrl: null, expiresAt: 0, floodTimer: null, busy: false };
+  const loginPanels = ['#login-start', '#code-form', '#password-form', '#qr-panel', '#login-done'];
+
+  function loginShow(panel) {
+    for (const p of loginPanels) show($(p), p === panel);
+    const focus = { '#login-start': '#phone-input', '#code-form': '#code-input', '#password-form': '#password-input' }[panel];
+    if (focus && !(panel === '#login-start' && login.method === 'qr')) setTimeout(() => $(focus).focus(), 0);
+  }
+
+  function clearLoginError() {
+    show($('#login-error'), false);
+    $('#login-error').dataset.code = '';
+    stopFlood();
+  }
+
+  function stopFlood() {
+    clearInterval(login.floodTimer);
+    login.floodTimer = null;
+    show($('#flood-countdown'), false);
+    for (const b of document.querySelectorAll('#login-card button[type=submit]')) b.disabled = false;
+  }
+
+  function showLoginError(e) {
+    const box = $('#login-error');
+    box.dataset.code = e.code;
+    const friendly = {
+      invalid_code: 'That code is wrong or has expired. Check the latest code in Telegram and try again.',
+      invalid_password: 'Wrong password. Try again (the hint is shown above).',
+      invalid_phone: 'That phone number is not valid. Use the international format, e.g. +15551234567.',
+      unknown_login: 'This login has expired. Start again.',
+      flood_wait: 'Telegram asks you to wait before trying again.',
+    }[e.code];
+    $('#login-error-text').textContent = friendly || e.message;
+    show(box);
+    if (e.code === 'flood_wait' && e.retryAfter) startFlood(e.retryAfter);
+  }
+
+  function startFlood(seconds) {
+    stopFlood();
+    const end = Date.now() + seconds * 1000;
+    const cd = $('#flood-countdown');
+    const buttons = [...document.querySelectorAll('#login-card button[type=submit]')];
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+      if (left <= 0) {
+        stopFlood();
+        $('#login-error-text').textContent = 'You can try again now.';
+        return;
+      }
+      cd.textContent = `Try again in ${formatDuration(left)}.`;
+      cd.dataset.seconds = String(left);
+      for (const b of buttons) b.disabled = true;
+    };
+    show(cd);
+    tick();
+    login.floodTimer = setInterval(tick, 250);
+  }
+
+  function formatDuration(s) {
+    if (s < 60) return `${s} s`;
+    const m = Math.floor(s / 60);
+    if (m < 60) return `${m} min ${s % 60} s`;
+    return `${Math.floor(m / 60)} h ${m % 60} min`;
+  }
+
+  function setMethod(method) {
+    login.method = method;
+    $('#method-phone').classList.toggle('active', method === 'phone');
+    $('#method-qr').classList.toggle('active', method === 'qr');
+    $('#method-phone').setAttribute('aria-pressed', String(method === 'phone'));
+    $('#method-qr').setAttribute('aria-pressed', String(method === 'qr'));
+  }
+
+  async function withBusy(button, fn) {
+    if (login.busy) return;
+    login.busy = true;
+    const old = button.textContent;
+    button.disabled = true;
+    button.textContent = old + '…';
+    try {
+      await fn();
+    } finally {
+      login.busy = false;
+      button.textContent = old;
+      if (!login.floodTimer) button.disabled = false;
+    }
+  }
+
+  async function handleStep(step) {
+    clearLoginError();
+    login.id = step.login_id || null;
+    switch (step.next) {
+      case 'code':
+        $('#code-input').value = '';
+        loginShow('#code-form');
+        break;
+      case 'password':
+        stopQrPolling();
+        $('#password-input').value = '';
+        $('#password-hint').textContent = step.hint || '';
+        show($('#password-hint-line'), !!step.hint);
+        loginShow('#password-form');
+        break;
+      case 'qr':
+        loginShow('#qr-panel');
+        renderQr(step.url, step.expires_at);
+        scheduleQrPoll();
+        break;
+      case 'done':
+        stopQrPolling();
+        login.id = null;
+        await showDone(step);
+        break;
+      default:
+        throw new ApiError('Unexpected answer from the server', 'internal');
+    }
+  }
+
+  $('#method-phone').addEventListener('click', () => {
+    setMethod('phone');
+    $('#phone-form').hidden = false;
+    $('#phone-input').focus();
+  });
+  $('#method-qr').addEventListener('click', async () => {
+    setMethod('qr');
+    clearLoginError();
+    try {
+      const step = await call('login_start_qr', loginTargetArgs());
+      await handleStep(step);
+    } catch (e) {
+      setMethod('phone');
+      showLoginError(e);
+    }
+  });
+
+  function loginTargetArgs() {
+    const args = {};
+    const label = $('#login-label-input').value.trim();
+    if (label) args.label = label;
+    if (login.tokenId) args.token_id = login.tokenId;
+    return args;
+  }
+
+  $('#phone-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearLoginError();
+    withBusy($('#phone-submit'), async () => {
+      try {
+        const step = await call('login_start_code', { phone: $('#phone-input').value, ...loginTargetArgs() });
+        await handleStep(step);
+      } catch (err) {
+        showLoginError(err);
+      }
+    });
+  });
+
+  $('#code-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearLoginError();
+    withBusy($('#code-submit'), async () => {
+      try {
+        await handleStep(await call('login_submit_code', { login_id: login.id, code: $('#code-input').value }));
+      } catch (err) {
+        showLoginError(err);
+        if (err.code === 'unknown_login') resetLogin();
+        else $('#code-input').select();
+      }
+    });
+  });
+
+  $('#password-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearLoginError();
+    withBusy($('#password-submit'), async () => {
+      try {
+        await handleStep(await call('login_submit_password', { login_id: login.id, password: $('#password-input').value }));
+      } catch (err) {
+        showLoginError(err);
+        if (err.code === 'unknown_login') resetLogin();
+        else { $('#password-input').value = ''; $('#password-input').focus(); }
+      }
+    });
+  });
+
+  for (const b of document.querySelectorAll('.login-back')) {
+    b.addEventListener('click', async () => {
+      await cancelLogin();
+      resetLogin();
+    });
+  }
+
+  async function cancelLogin() {
+    stopQrPolling();
+    if (login.id) {
+      const id = login.id;
+      login.id = null;
+      try { await call('login_cancel', { login_id: id }); } catch (_) { /* already gone */ }
+    }
+  }
+
+  function resetLogin(keepError = true) {
+    stopQrPolling();
+    setMethod('phone');
+    if (!keepError) clearLoginError();
+    $('#phone-form').hidden = false;
+    loginShow('#login-start');
+  }
+
+  // QR rendering (vendor/qrcode.js, MIT) onto a canvas, with a quiet zone.
+  function renderQr(url, expiresAt) {
+    login.expiresAt = expiresAt || 0;
+    const canvas = $('#qr-canvas');
+    if (url !== login.qrUrl) {
+      login.qrUrl = url;
+      canvas.dataset.url = url;
+      const qr = window.qrcode(0, 'M');
+      qr.addData(url, 'Byte');
+      qr.make();
+      const n = qr.getModuleCount();
+      const quiet = 4;
+      const scale = Math.max(2, Math.floor(264 / (n + quiet * 2)));
+      const size = (n + quiet * 2) * scale;
+      canvas.width = size;
+      canvas.height = size;
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(0, 0, size, size);
+      ctx.fillStyle = '#000000';
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < n; c++) {
+          if (qr.isDark(r, c)) ctx.fillRect((c + quiet) * scale, (r + quiet) * scale, scale, scale);
+        }
+      }
+      canvas.dataset.renders = String(Number(canvas.dataset.renders || 0) + 1);
+    }
+    updateQrExpiry();
+  }
+
+  function updateQrExpiry() {
+    const left = Math.max(0, Math.round(login.expiresAt - Date.now() / 1000));
+    $('#qr-expiry').textContent = login.expiresAt ? (left > 0 ? `Code refreshes in ${left} s` : 'Refreshing the code…') : '';
+  }
+
+  function scheduleQrPoll() {
+    clearTimeout(login.qrTimer);
+    login.qrTimer = setTimeout(pollQr, 2500);
+  }
+
+  async function pollQr() {
+    if (!login.id || $('#qr-panel').hidden) return;
+    updateQrExpiry();
+    try {
+      await handleStep(await call('login_poll_qr', { login_id: login.id }));
+    } catch (e) {
+      if (e.code === 'network_error' || e.code === 'offline') {
+        $('#qr-expiry').textContent = 'Connection problem; retrying…';
+        scheduleQrPoll();
+      } else {
+        stopQrPolling();
+        showLoginError(e);
+        resetLogin();
+      }
+    }
+  }
+
+  function stopQrPolling() {
+    clearTimeout(login.qrTimer);
+    login.qrTimer = null;
+    login.qrUrl = null;
+  }
+
+  async function showDone(step) {
+    const account = step.account || {};
+    $('#done-account').textContent = account.name ? account.name + (account.username ? ` (@${account.username})` : '') : 'your account';
+    const issued = step.issued;
+    show($('#done-token-box'), !!issued);
+    show($('#done-existing'), !issued);
+    const tokenInput = $('#done-token');
+    tokenInput.type = 'password';
+    $('#done-token-toggle').textContent = 'Show';
+    let args = {};
+    if (issued) {
+      knownSecrets.set(issued.record.id, issued.token);
+      tokenInput.value = issued.token;
+      $('#done-token-label').textContent = issued.record.label;
+      $('#done-token-keyring').textContent = issued.stored_in_keyring
+        ? 'It is also saved in your OS keyring: you can show it again under Tokens.'
+        : 'No OS keyring is available: this is the only time it is shown. Copy it now.';
+      args = { token: issued.token };
+    } else if (step.existing_token) {
+      $('#done-existing').textContent = `The token “${step.existing_token.label}” now uses this account.`;
+      args = knownSecrets.has(step.existing_token.id)
+        ? { token: knownSecrets.get(step.existing_token.id) }
+        : { token_id: step.existing_token.id };
+    }
+    login.tokenId = null;
+    show($('#login-target'), false);
+    $('#login-label-input').disabled = false;
+    loginShow('#login-done');
+    refreshStatus();
+    try {
+      renderConfigs($('#done-configs'), await call('client_configs', args));
+    } catch (e) {
+      $('#done-configs').textContent = e.message;
+    }
+  }
+
+  $('#done-token-toggle').addEventListener('click', () => {
+    const i = $('#done-token');
+    const showIt = i.type === 'password';
+    i.type = showIt ? 'text' : 'password';
+    $('#done-token-toggle').textContent = showIt ? 'Hide' : 'Show';
+    $('#done-token-toggle').setAttribute('aria-pressed', String(showIt));
+  });
+  $('#done-token-copy').addEventListener('click', () => copyText($('#done-token').value, 'Token copied'));
+  $('#login-again').addEventListener('click', () => {
+    $('#phone-input').value = '';
+    $('#login-label-input').value = '';
+    resetLogin(false);
+  });
+
+  function startLoginForToken(t) {
+    login.tokenId = t.id;
+    $('#login-target').textContent = `Logging in the session of token “${t.label}”. No new token will be created.`;
+    show($('#login-target'));
+    $('#login-label-input').disabled = true;
+    switchView('login');
+    resetLogin(false);
+  }
+
+  // ---------- client configs ----------
+  let selectedClient = 'claude_desktop';
+  function renderConfigs(container, data) {
+    container.replaceChildren();
+    const tabs = el('div', { class: 'config-tabs', role: 'tablist', 'aria-label': 'MCP clients' });
+    const meta = el('div', { class: 'config-meta' });
+    const pre = el('pre', { class: 'config-text', 'data-testid': 'config-text', tabindex: '0' });
+    const note = el('p', { class: 'muted', 'data-testid': 'config-note' });
+    const copy = el('button', { type: 'button', class: 'small primary', 'data-testid': 'config-copy', text: 'Copy' });
+    const location = el('span', { 'data-testid': 'config-location' });
+    meta.append(location, copy);
+    const tokenNote = el('p', { class: 'muted', 'data-testid': 'config-token-note' });
+    tokenNote.textContent = data.token_included
+      ? 'These snippets contain your token: keep them private.'
+      : 'Replace the placeholder with your token (Tokens tab → Show, or rotate it to get a new one).';
+    if (!data.configs.some((c) => c.id === selectedClient)) selectedClient = data.configs[0].id;
+    const select = (id) => {
+      selectedClient = id;
+      const c = data.configs.find((x) => x.id === id);
+      for (const b of tabs.children) b.setAttribute('aria-selected', String(b.dataset.client === id));
+      pre.textContent = c.text;
+      pre.dataset.client = id;
+      location.textContent = c.location;
+      note.textContent = c.note;
+    };
+    for (const c of data.configs) {
+      tabs.append(el('button', {
+        type: 'button', role: 'tab', 'data-client': c.id, 'data-testid': 'config-tab-' + c.id, text: c.name,
+        onclick: () => select(c.id),
+      }));
+    }
+    copy.addEventListener('click', () => copyText(pre.textContent, 'Configuration copied'));
+    container.append(tabs, meta, pre, note, tokenNote);
+    select(selectedClient);
+  }
+
+  async function loadClientsView() {
+    const sel = $('#configs-token');
+    const keep = sel.value;
+    await loadTokens(false);
+    sel.replaceChildren(el('option', { value: '', text: 'No token (placeholder)' }));
+    for (const t of tokensCache) sel.append(el('option', { value: t.id, text: `${t.label}${t.account ? ' — ' + t.account : ''}` }));
+    if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+    await renderClientsFor(sel.value);
+  }
+
+  async function renderClientsFor(tokenId) {
+    let args = {};
+    if (tokenId) args = knownSecrets.has(tokenId) ? { token: knownSecrets.get(tokenId) } : { token_id: tokenId };
+    try {
+      renderConfigs($('#clients-configs'), await call('client_configs', args));
+    } catch (e) {
+      $('#clients-configs').textContent = e.message;
+    }
+  }
+  $('#configs-token').addEventListener('change', (e) => renderClientsFor(e.target.value));
+
+  // ---------- tokens ----------
+  async function loadTokens(render = true) {
+    try {
+      tokensCache = await call('tokens_list');
+    } catch (e) {
+      toast(e.message, true);
+      return;
+    }
+    if (!render) return;
+    const body = $('#tokens-table tbody');
+    body.replaceChildren();
+    for (const t of tokensCache) {
+      const act = (action, text, cls = 'small') => el('button', { type: 'button', class: cls, 'data-action': action, text, onclick: () => tokenAction(action, t) });
+      const account = t.account
+        ? el('td', {}, t.account)
+        : el('td', {}, el('span', { class: 'muted', text: 'Not logged in' }), ' ', act('login', 'Log in', 'small link'));
+      body.append(el('tr', { 'data-token-id': t.id },
+        el('td', {}, t.label, el('span', { class: 'sub', text: t.id })),
+        account,
+        el('td', { text: fmtTime(t.created_at) }),
+        el('td', { text: fmtTime(t.last_used_at) }),
+        el('td', { class: 'actions-cell' },
+          act('reveal', 'Show'), ' ', act('configs', 'Configs'), ' ', act('rotate', 'Rotate'), ' ',
+          act('revoke', 'Revoke'), ' ', t.account ? act('signout', 'Sign out') : null)));
+    }
+    show($('#tokens-empty'), tokensCache.length === 0);
+    show($('#tokens-table'), tokensCache.length > 0);
+    const sel = $('#token-session');
+    const keep = sel.value;
+    sel.replaceChildren(el('option', { value: '', text: 'New session (log in afterwards)' }));
+    const seen = new Set();
+    for (const t of tokensCache) {
+      if (!t.account || seen.has(t.session_id)) continue;
+      seen.add(t.session_id);
+      sel.append(el('option', { value: t.id, text: `Same account as “${t.label}” — ${t.account}` }));
+    }
+    if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+  }
+
+  function showSecret(title, note, token) {
+    $('#secret-title').textContent = title;
+    $('#secret-note').textContent = note;
+    $('#secret-value').value = token;
+    show($('#secret-panel'));
+    $('#secret-value').focus();
+    $('#secret-value').select();
+  }
+  $('#secret-copy').addEventListener('click', () => copyText($('#secret-value').value, 'Token copied'));
+  $('#secret-close').addEventListener('click', () => {
+    $('#secret-value').value = '';
+    show($('#secret-panel'), false);
+  });
+
+  $('#token-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const args = { label: $('#token-label').value };
+    if ($('#token-session').value) args.same_session_as = $('#token-session').value;
+    try {
+      const r = await call('token_create', args);
+      knownSecrets.set(r.record.id, r.token);
+      $('#token-label').value = '';
+      showSecret(`New token “${r.record.label}”`, r.record.account
+        ? `It uses ${r.record.account}. ${keepNote(r.stored_in_keyring)}`
+        : `It has its own new session: log it in with “Log in” in the list. ${keepNote(r.stored_in_keyring)}`, r.token);
+      await loadTokens();
+      refreshStatus();
+    } catch (err) {
+      toast(err.message, true);
+    }
+  });
+
+  const keepNote = (inKeyring) => (inKeyring ? 'It is saved in your OS keyring.' : 'Copy it now: no OS keyring is available, so it is shown only once.');
+
+  async function tokenAction(action, t) {
+    try {
+      if (action === 'reveal') {
+        if (knownSecrets.has(t.id)) return showSecret(`Token “${t.label}”`, 'Treat it like a password.', knownSecrets.get(t.id));
+        const r = await call('token_reveal', { id: t.id });
+        showSecret(`Token “${t.label}”`, 'From your OS keyring. Treat it like a password.', r.token);
+      } else if (action === 'configs') {
+        switchView('clients');
+        $('#configs-token').value = t.id;
+        await loadClientsView();
+        $('#configs-token').value = t.id;
+        await renderClientsFor(t.id);
+      } else if (action === 'login') {
+        startLoginForToken(t);
+      } else if (action === 'rotate') {
+        const c = await confirmDialog({ title: 'Rotate token?', text: `“${t.label}” gets a new secret. The old one stops working immediately; update your client afterwards.`, ok: 'Rotate' });
+        if (!c.ok) return;
+        const r = await call('token_rotate', { id: t.id });
+        knownSecrets.set(t.id, r.token);
+        showSecret(`New secret for “${t.label}”`, `The old secret no longer works. ${keepNote(r.stored_in_keyring)}`, r.token);
+        await loadTokens();
+      } else if (action === 'revoke') {
+        const c = await confirmDialog({
+          title: 'Revoke token?',
+          text: `Clients using “${t.label}” lose access immediately.`,
+          ok: 'Revoke',
+          extra: 'Also log out and delete its Telegram session (if no other token uses it)',
+        });
+        if (!c.ok) return;
+        const r = await call('token_revoke', { id: t.id, delete_session: c.extra });
+        knownSecrets.delete(t.id);
+        show($('#secret-panel'), false);
+        toast(r.warning ? `Revoked. ${r.warning}` : r.session_deleted ? 'Token revoked and session deleted' : 'Token revoked');
+        await loadTokens();
+        refreshStatus();
+      } else if (action === 'signout') {
+        const c = await confirmDialog({ title: 'Sign out of Telegram?', text: `This logs the session of “${t.label}” (${t.account}) out of Telegram, deletes it, and revokes every token that uses it.`, ok: 'Sign out' });
+        if (!c.ok) return;
+        const r = await call('session_sign_out', { token_id: t.id });
+        for (const id of r.revoked) knownSecrets.delete(id);
+        toast(`Signed out; ${r.revoked.length} token(s) revoked`);
+        await loadTokens();
+        refreshStatus();
+      }
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+
+  // ---------- settings ----------
+  const settingFields = {
+    disable_auth: '#set-disable-auth',
+    block_private_ips: '#set-block-private',
+    allow_http_urls: '#set-allow-http',
+    allow_dangerous_mtproto: '#set-dangerous',
+    port: '#set-port',
+    attachment_ticket_ttl_seconds: '#set-ttl',
+    max_file_size_mb: '#set-max-size',
+  };
+  let loadedSettings = null;
+
+  async function loadSettings() {
+    let g;
+    try {
+      g = await call('settings_get');
+    } catch (e) {
+      $('#settings-msg').textContent = e.message;
+      return;
+    }
+    loadedSettings = g.settings;
+    for (const [k, sel] of Object.entries(settingFields)) {
+      const input = $(sel);
+      if (input.type === 'checkbox') input.checked = !!g.settings[k];
+      else input.value = g.settings[k];
+    }
+    showRestart(g.restart_required, g.can_restart);
+    const a = g.api;
+    $('#api-state').textContent = a.configured
+      ? `Configured (api_id ${a.api_id}). ${a.stored_in_settings ? 'Stored in the settings file.' : 'From the environment or .env.'}`
+      : a.stored_in_settings ? 'Saved; they apply after a restart.' : 'Not configured yet.';
+    if (a.api_id) $('#api-id-2').value = a.api_id;
+  }
+
+  function showRestart(fields, canRestart) {
+    const n = $('#restart-notice');
+    if (!fields || fields.length === 0) return show(n, false);
+    $('#restart-text').textContent = `Saved, but ${fields.join(', ')} ${fields.length === 1 ? 'applies' : 'apply'} only after the server restarts.` +
+      (canRestart ? '' : ' Restart `fast-mcp-telegram serve` to apply.');
+    show($('#server-restart'), !!canRestart);
+    show(n);
+  }
+
+  $('#set-disable-auth').addEventListener('change', async (e) => {
+    if (!e.target.checked) return;
+    const c = await confirmDialog({
+      title: 'Disable authentication?',
+      text: 'While this is on, any program on this computer that can reach the MCP endpoint can read and send your Telegram messages without a token. Use it only for development.',
+      ok: 'I understand',
+    });
+    if (!c.ok) e.target.checked = false;
+  });
+
+  $('#settings-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('#settings-msg');
+    const patch = {};
+    for (const [k, sel] of Object.entries(settingFields)) {
+      const input = $(sel);
+      patch[k] = input.type === 'checkbox' ? input.checked : Number(input.value);
+    }
+    msg.className = 'msg';
+    msg.textContent = 'Saving…';
+    try {
+      const r = await call('settings_set', patch);
+      loadedSettings = r.settings;
+      msg.className = 'msg ok';
+      msg.textContent = 'Settings saved.';
+      showRestart(r.restart_required, lastStatus && lastStatus.can_restart);
+      await refreshStatus();
+    } catch (err) {
+      msg.className = 'msg err';
+      msg.textContent = err.message;
+    }
+  });
+
+  $('#auth-warning-off').addEventListener('click', async () => {
+    try {
+      await call('settings_set', { disable_auth: false });
+      toast('Authentication is on again');
+      await refreshStatus();
+      if (!$('#view-settings').hidden) loadSettings();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  });
+
+  $('#server-restart').addEventListener('click', async () => {
+    try {
+      const s = await call('server_restart');
+      toast(s.running ? `Server restarted on ${s.addr}` : `Server failed to start: ${s.error}`, !s.running);
+      await refreshStatus();
+      loadSettings();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  });
+
+  // ---------- start ----------
+  document.documentElement.dataset.mode = MODE;
+  $('#mode').textContent = MODE === 'tauri-ipc' ? 'App' : 'Browser';
+  $('#mode').dataset.mode = MODE;
+  if (!TAURI && !setupKey) show($('#no-key'));
+  refreshStatus().then((s) => {
+    document.documentElement.dataset.ready = s ? 'true' : 'error';
+  });
+  setInterval(() => { if (!document.hidden) refreshStatus(); }, 5000);
+  window.addEventListener('beforeunload', () => { if (login.id) cancelLogin(); });
+})();
