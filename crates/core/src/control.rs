@@ -71,24 +71,9 @@ pub enum ControlError {
     /// No command with this name.
     #[error("unknown command {0:?}")]
     UnknownCommand(String),
-    /// The login code was wrong or expired.
-    #[error("the code is invalid or expired; check it and try again")]
-    InvalidCode,
-    /// The 2FA password was wrong.
-    #[error("wrong 2FA password; try again")]
-    InvalidPassword,
-    /// The login flow does not exist (any more).
-    #[error("this login has expired or does not exist; start again")]
-    UnknownLogin,
-    /// The step does not fit the login's state.
-    #[error("unexpected step: {0}")]
-    WrongStep(String),
-    /// The phone number is not valid.
-    #[error("invalid phone number: use the international format, e.g. +15551234567")]
-    InvalidPhone,
-    /// The phone number has no Telegram account.
-    #[error("this phone number has no Telegram account; sign up with an official Telegram app first")]
-    SignUpRequired,
+    /// A login step failed (wrong code or password, unknown flow, bad phone...).
+    #[error(transparent)]
+    Login(LoginError),
     /// Telegram asks to wait.
     #[error("Telegram asks to wait {retry_after} s before trying again")]
     FloodWait {
@@ -130,12 +115,7 @@ impl ControlError {
         match self {
             ControlError::InvalidInput(_) => "invalid_input",
             ControlError::UnknownCommand(_) => "unknown_command",
-            ControlError::InvalidCode => "invalid_code",
-            ControlError::InvalidPassword => "invalid_password",
-            ControlError::UnknownLogin => "unknown_login",
-            ControlError::WrongStep(_) => "wrong_step",
-            ControlError::InvalidPhone => "invalid_phone",
-            ControlError::SignUpRequired => "sign_up_required",
+            ControlError::Login(e) => e.code(),
             ControlError::FloodWait { .. } => "flood_wait",
             ControlError::ApiCredentialsMissing(_) => "api_credentials_missing",
             ControlError::NotAuthorized => "not_authorized",
@@ -203,13 +183,8 @@ impl From<TgError> for ControlError {
 impl From<LoginError> for ControlError {
     fn from(e: LoginError) -> Self {
         match e {
-            LoginError::InvalidCode => ControlError::InvalidCode,
-            LoginError::InvalidPassword => ControlError::InvalidPassword,
-            LoginError::UnknownLogin => ControlError::UnknownLogin,
-            LoginError::WrongStep(s) => ControlError::WrongStep(s.to_string()),
-            LoginError::InvalidPhone => ControlError::InvalidPhone,
-            LoginError::SignUpRequired => ControlError::SignUpRequired,
             LoginError::Telegram(t) => t.into(),
+            other => ControlError::Login(other),
         }
     }
 }
@@ -1138,10 +1113,10 @@ mod tests {
         assert_eq!(v["error"]["code"], "flood_wait");
         assert_eq!(v["error"]["retry_after"], 42);
         assert_eq!(e.http_status(), 429);
-        let v = ControlError::InvalidPassword.to_json();
+        let v = ControlError::Login(LoginError::InvalidPassword).to_json();
         assert_eq!(v["error"]["code"], "invalid_password");
         assert!(v["error"].get("retry_after").is_none());
-        assert_ne!(ControlError::InvalidCode.code(), ControlError::InvalidPassword.code());
+        assert_ne!(ControlError::Login(LoginError::InvalidCode).code(), ControlError::Login(LoginError::InvalidPassword).code());
         assert_eq!(ControlError::from(LoginError::Telegram(TgError::FloodWait { retry_after: 7 })).retry_after(), Some(7));
         assert_eq!(ControlError::from(TgError::Config("x".into())).code(), "api_credentials_missing");
     }

@@ -103,6 +103,21 @@ pub enum LoginError {
     Telegram(#[from] TgError),
 }
 
+impl LoginError {
+    /// A stable machine-readable code for UIs (`invalid_code`, `invalid_password`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LoginError::InvalidCode => "invalid_code",
+            LoginError::InvalidPassword => "invalid_password",
+            LoginError::UnknownLogin => "unknown_login",
+            LoginError::WrongStep(_) => "wrong_step",
+            LoginError::InvalidPhone => "invalid_phone",
+            LoginError::SignUpRequired => "sign_up_required",
+            LoginError::Telegram(_) => "telegram_error",
+        }
+    }
+}
+
 impl From<grammers_client::InvocationError> for LoginError {
     fn from(e: grammers_client::InvocationError) -> Self {
         LoginError::Telegram(e.into())

@@ -45,28 +45,10 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
         None => (peer, None),
         Some(root) if root <= 0 => return Err(ToolError::invalid("reply_to_id must be a positive message id")),
         Some(root) if is_broadcast(&client, &peer).await => {
-            let req = tl::functions::messages::GetDiscussionMessage { peer: (&peer).into(), msg_id: root };
-            let tl::enums::messages::DiscussionMessage::Message(d) = client.invoke(&req).await.map_err(|e| match e {
-                crate::telegram::TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => {
-                    ToolError::invalid(format!("post {root} has no comments (the channel has no discussion group, or the post does not exist)"))
-                }
-                other => other.into(),
-            })?;
-            client.remember(&d.users, &d.chats).await;
-            let (disc_root, disc_peer) = d
-                .messages
-                .iter()
-                .filter_map(format::message_key)
-                .map(|(id, _, peer)| (id, peer))
-                .min_by_key(|(id, _)| *id)
-                .ok_or_else(|| ToolError::invalid(format!("post {root} has no discussion thread")))?;
-            let disc_ref = client
-                .known(disc_peer.clone().into())
-                .await
-                .ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
-            out.insert("discussion_chat_id".into(), json!(format::bot_id(&disc_peer)));
+            let (group, disc_root) = discussion_of(&client, &peer, root).await?;
+            out.insert("discussion_chat_id".into(), json!(group.id.bot_api_dialog_id_unchecked()));
             out.insert("linked_post_id".into(), json!(root));
-            (disc_ref, Some(disc_root))
+            (group, Some(disc_root))
         }
         Some(root) => (peer, Some(root)),
     };
@@ -202,6 +184,27 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
         return Ok(ToolOutput { json: Value::Object(out), extra });
     }
     Ok(ToolOutput::json(Value::Object(out)))
+}
+
+/// The discussion group of a broadcast post and the id of the post's copy there (the thread root).
+pub async fn discussion_of(client: &TgClient, channel: &PeerRef, post: i32) -> Result<(PeerRef, i32), ToolError> {
+    let req = tl::functions::messages::GetDiscussionMessage { peer: channel.into(), msg_id: post };
+    let tl::enums::messages::DiscussionMessage::Message(d) = client.invoke(&req).await.map_err(|e| match e {
+        crate::telegram::TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => {
+            ToolError::invalid(format!("post {post} has no comments (the channel has no discussion group, or the post does not exist)"))
+        }
+        other => other.into(),
+    })?;
+    client.remember(&d.users, &d.chats).await;
+    let (root, group) = d
+        .messages
+        .iter()
+        .filter_map(format::message_key)
+        .map(|(id, _, peer)| (id, peer))
+        .min_by_key(|(id, _)| *id)
+        .ok_or_else(|| ToolError::invalid(format!("post {post} has no discussion thread")))?;
+    let group = client.known((&group).into()).await.ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
+    Ok((group, root))
 }
 
 /// Whether a resolved peer is a broadcast channel (asks Telegram when the session does not know).

@@ -143,23 +143,8 @@ async fn target(client: &TgClient, chat: PeerRef, reply_to: Option<i32>) -> Resu
         return Ok((chat, Some(root)));
     }
     // A reply to a channel post is a comment in the linked discussion group.
-    let req = tl::functions::messages::GetDiscussionMessage { peer: (&chat).into(), msg_id: root };
-    let tl::enums::messages::DiscussionMessage::Message(d) = client.invoke(&req).await.map_err(|e| match e {
-        TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => {
-            ToolError::invalid(format!("cannot comment on post {root}: the channel has no discussion group or the post does not exist"))
-        }
-        other => other.into(),
-    })?;
-    client.remember(&d.users, &d.chats).await;
-    let (id, peer) = d
-        .messages
-        .iter()
-        .filter_map(format::message_key)
-        .map(|(id, _, p)| (id, p))
-        .min_by_key(|(id, _)| *id)
-        .ok_or_else(|| ToolError::invalid(format!("post {root} has no discussion thread")))?;
-    let group = client.known(PeerId::from(&peer)).await.ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
-    Ok((group, Some(id)))
+    let (group, root) = super::read::discussion_of(client, &chat, root).await?;
+    Ok((group, Some(root)))
 }
 
 /// A file to attach, fetched or read and uploaded.
