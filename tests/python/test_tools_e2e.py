@@ -63,3 +63,24 @@ def test_http_two_accounts_concurrently_never_mix(tg_env, http_server):
     out = anyio.run(main)
     assert out[token_a][0] == A_ID and "buy milk" in out[token_a][1] and "walnut" not in out[token_a][1]
     assert out[token_b][0] == B_ID and "walnut" in out[token_b][1] and "buy milk" not in out[token_b][1]
+
+
+def test_stdio_local_files_allowed_but_never_from_the_config_dir(tg_env, config_dir, tmp_path):
+    token = cli_login(tg_env, A_PHONE, A_CODE)
+    note = tmp_path / "note.txt"
+    note.write_bytes(b"local file body " * 100)
+
+    async def main():
+        env = dict(tg_env, FAST_MCP_TELEGRAM_TOKEN=token)
+        params = StdioServerParameters(command=binary("fast-mcp-telegram"), args=["serve", "--transport", "stdio"], env=env)
+        async with stdio_client(params) as (r, w), ClientSession(r, w) as s:
+            await s.initialize()
+            sent = structured(await s.call_tool("send_message", {"chat_id": "me", "message": "with file", "files": [str(note)]}))
+            assert sent["messages"][0]["media"]["file_name"] == "note.txt"
+            assert sent["messages"][0]["media"]["size_bytes"] == 1600
+            for secret in [config_dir / "tokens.json", *sorted((config_dir / "sessions").glob("*.session"))[:1]]:
+                bad = await s.call_tool("send_message", {"chat_id": "me", "message": "x", "files": [str(secret)]})
+                assert bad.is_error and "config dir" in bad.content[0].text, bad
+            rel = await s.call_tool("send_message", {"chat_id": "me", "message": "x", "files": ["note.txt"]})
+            assert rel.is_error and "absolute" in rel.content[0].text
+    anyio.run(main)

@@ -23,7 +23,18 @@ async fn lru_evicts_but_never_loses_a_session() {
     assert_eq!(sessions.iter().filter(|s| s["connected"] == true).count(), 1);
     let text = health.to_string();
     assert!(!text.contains(&a) && !text.contains(&b) && !text.contains(&a[..8]) && !text.contains(&b[..8]));
-    // Both session files are still there.
-    let files = std::fs::read_dir(h.srv.app.sessions.dir()).unwrap().count();
-    assert!(files >= 2);
+    // Both session files are still there, owner-only, named by non-secret ids.
+    let files: Vec<_> = std::fs::read_dir(h.srv.app.sessions.dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(files.len() >= 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(h.srv.app.sessions.dir()), 0o700);
+        for f in &files {
+            assert_eq!(mode(f), 0o600, "{f:?}");
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            assert!(!name.contains(&a[..8]) && !name.contains(&b[..8]), "{name}");
+        }
+    }
 }
