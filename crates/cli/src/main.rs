@@ -205,7 +205,7 @@ async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<(
             } else if list.is_empty() {
                 println!("no tokens yet; create one with `fast-mcp-telegram token new --label NAME`");
             } else {
-                println!("{:<18} {:<24} {:<16} {}", "ID", "LABEL", "SESSION", "ACCOUNT");
+                println!("{:<18} {:<24} {:<16} ACCOUNT", "ID", "LABEL", "SESSION");
                 for r in list {
                     println!("{:<18} {:<24} {:<16} {}", r.id, r.label, r.session_id, r.account.as_deref().unwrap_or("(not logged in)"));
                 }

@@ -379,9 +379,23 @@ fn action_name(a: &tl::enums::MessageAction) -> String {
     out
 }
 
-/// The messages and peers of any `messages.Messages` result, plus its total count if known.
-pub fn unpack_messages(r: tl::enums::messages::Messages) -> (Vec<tl::enums::Message>, Vec<tl::enums::User>, Vec<tl::enums::Chat>, Option<i32>, Option<i32>) {
-    match r {
+/// The parts of any `messages.Messages` result.
+pub struct Unpacked {
+    /// The messages.
+    pub messages: Vec<tl::enums::Message>,
+    /// Users mentioned by them.
+    pub users: Vec<tl::enums::User>,
+    /// Chats mentioned by them.
+    pub chats: Vec<tl::enums::Chat>,
+    /// Total matching messages on the server, when known.
+    pub count: Option<i32>,
+    /// `next_rate` of a global search slice.
+    pub next_rate: Option<i32>,
+}
+
+/// Splits a `messages.Messages` result into its parts.
+pub fn unpack_messages(r: tl::enums::messages::Messages) -> Unpacked {
+    let (messages, users, chats, count, next_rate) = match r {
         tl::enums::messages::Messages::Messages(m) => {
             let n = m.messages.len() as i32;
             (m.messages, m.users, m.chats, Some(n), None)
@@ -389,7 +403,8 @@ pub fn unpack_messages(r: tl::enums::messages::Messages) -> (Vec<tl::enums::Mess
         tl::enums::messages::Messages::Slice(m) => (m.messages, m.users, m.chats, Some(m.count), m.next_rate),
         tl::enums::messages::Messages::ChannelMessages(m) => (m.messages, m.users, m.chats, Some(m.count), None),
         tl::enums::messages::Messages::NotModified(_) => (Vec::new(), Vec::new(), Vec::new(), None, None),
-    }
+    };
+    Unpacked { messages, users, chats, count, next_rate }
 }
 
 /// Id, date and chat peer of a raw message.

@@ -164,7 +164,7 @@ pub async fn fetch_raw(client: &TgClient, peer: &PeerRef, ids: &[i32]) -> Result
     } else {
         client.invoke(&tl::functions::messages::GetMessages { id: wanted }).await?
     };
-    let (msgs, users, chats, _, _) = format::unpack_messages(result);
+    let format::Unpacked { messages: msgs, users, chats, .. } = format::unpack_messages(result);
     client.remember(&users, &chats).await;
     Ok(msgs)
 }

@@ -126,7 +126,7 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
                     })
                     .await?
             };
-            let (msgs, users, chats, count, _) = format::unpack_messages(result);
+            let format::Unpacked { messages: msgs, users, chats, count, .. } = format::unpack_messages(result);
             client.remember(&users, &chats).await;
             Ok::<_, ToolError>((msgs, Peers::new(&users, &chats), count, page))
         };
@@ -241,7 +241,7 @@ async fn by_ids(client: &Arc<TgClient>, peer: PeerRef, ids: &[i32]) -> Result<To
     } else {
         client.invoke(&tl::functions::messages::GetMessages { id: wanted }).await?
     };
-    let (msgs, users, chats, _, _) = format::unpack_messages(result);
+    let format::Unpacked { messages: msgs, users, chats, .. } = format::unpack_messages(result);
     client.remember(&users, &chats).await;
     let peers = Peers::new(&users, &chats);
     let mut chat = None;

@@ -24,7 +24,7 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
     args::date_window(min_date, max_date)?;
     let types = ChatTypes::parse(p.chat_type.as_deref())?;
     let client = ctx.client().await?;
-    let page_size = (limit.max(20)).min(100) as i32;
+    let page_size = limit.clamp(20, 100) as i32;
     let single = types.single().map(str::to_string);
 
     let start: Pos = (0, 0, 0);
@@ -56,7 +56,7 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
                 offset_id: id,
                 limit: page_size,
             };
-            let (msgs, users, chats, _, next_rate) = format::unpack_messages(client.invoke(&req).await?);
+            let format::Unpacked { messages: msgs, users, chats, next_rate, .. } = format::unpack_messages(client.invoke(&req).await?);
             client.remember(&users, &chats).await;
             let peers = Peers::new(&users, &chats);
             let raw_len = msgs.len();
