@@ -201,13 +201,13 @@ async fn deliver(ctx: &ToolCtx, client: &TgClient, chat: PeerRef, reply_to: Opti
     let uploads = upload_all(ctx, client, files).await?;
     let caption_fits = plain.encode_utf16().count() <= MAX_CAPTION;
     let mut sent_ids = Vec::new();
-    let mut reply = reply_to;
+    let reply = reply_to;
     // Long text with files: the text goes first as messages, the files follow without a caption.
     let text_chunks = if uploads.is_empty() || !caption_fits { split_text(&plain, &entities, MAX_TEXT) } else { Vec::new() };
     for (chunk, ents) in text_chunks.iter().filter(|(t, _)| !t.trim().is_empty()) {
         let m = client.raw().send_message(chat, InputMessage::new().text(chunk.clone()).fmt_entities(ents.clone()).reply_to(reply)).await?;
+        // Every chunk keeps the reply target, so a split message stays in its topic or thread.
         sent_ids.push(m.id());
-        reply = reply.or(None);
     }
     let (caption, cap_ents) = if caption_fits { (plain.clone(), entities.clone()) } else { (String::new(), Vec::new()) };
     match uploads.len() {

@@ -1,4 +1,6 @@
 //! Localhost streamable HTTP: `/v1/mcp` (bearer auth), `/v1/url_auth/{token}/mcp`,
+//! `POST /mtproto-api/{method}` (bearer auth), `GET /v1/attachments/{ticket}` (the
+//! ticket is the capability), `/setup` + `/api/*` (loopback only, setup key) and
 //! `/health`. Host and Origin are checked on every route (DNS-rebinding
 //! defence); bodies are size-limited; requests time out.
 
