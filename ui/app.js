@@ -375,9 +375,12 @@
     e.preventDefault();
     clearLoginError();
     withBusy($('#code-submit'), async () => {
+      const id = login.id;
       try {
-        await handleStep(await call('login_submit_code', { login_id: login.id, code: $('#code-input').value }));
+        const step = await call('login_submit_code', { login_id: id, code: $('#code-input').value });
+        if (!stale(id, step)) await handleStep(step);
       } catch (err) {
+        if (login.id !== id) return; // cancelled meanwhile
         showLoginError(err);
         if (err.code === 'unknown_login') resetLogin();
         else $('#code-input').select();
@@ -389,9 +392,12 @@
     e.preventDefault();
     clearLoginError();
     withBusy($('#password-submit'), async () => {
+      const id = login.id;
       try {
-        await handleStep(await call('login_submit_password', { login_id: login.id, password: $('#password-input').value }));
+        const step = await call('login_submit_password', { login_id: id, password: $('#password-input').value });
+        if (!stale(id, step)) await handleStep(step);
       } catch (err) {
+        if (login.id !== id) return; // cancelled meanwhile
         showLoginError(err);
         if (err.code === 'unknown_login') resetLogin();
         else { $('#password-input').value = ''; $('#password-input').focus(); }
@@ -401,8 +407,10 @@
 
   for (const b of document.querySelectorAll('.login-back')) {
     b.addEventListener('click', async () => {
-      await cancelLogin();
+      // Back at once: the server lets a running step (e.g. a QR long-poll) finish before it cancels.
+      const cancelled = cancelLogin();
       resetLogin();
+      await cancelled;
     });
   }
 
@@ -465,10 +473,14 @@
 
   async function pollQr() {
     if (!login.id || $('#qr-panel').hidden) return;
+    const id = login.id;
     updateQrExpiry();
     try {
-      await handleStep(await call('login_poll_qr', { login_id: login.id }));
+      const step = await call('login_poll_qr', { login_id: id });
+      if (stale(id, step)) return;
+      await handleStep(step);
     } catch (e) {
+      if (login.id !== id) return; // cancelled meanwhile
       if (e.code === 'network_error' || e.code === 'offline') {
         $('#qr-expiry').textContent = 'Connection problem; retrying…';
         scheduleQrPoll();
@@ -479,6 +491,10 @@
       }
     }
   }
+
+  // An answer that arrives after its login was cancelled is dropped, unless it logged in
+  // (then a token was issued, and it is shown).
+  const stale = (id, step) => login.id !== id && step.next !== 'done';
 
   function stopQrPolling() {
     clearTimeout(login.qrTimer);

@@ -218,6 +218,41 @@ describe('setup page (headless server + Chromium)', () => {
     await page.click('#login-again');
   });
 
+  test('QR login cancelled while a poll is in flight stays cancelled (the late answer is dropped)', async () => {
+    await page.click('#tab-login');
+    await page.locator('#login-start').waitFor({ state: 'visible' });
+    let release;
+    const held = new Promise((r) => { release = r; });
+    let answered;
+    const delivered = new Promise((r) => { answered = r; });
+    let polled;
+    const inFlight = new Promise((r) => { polled = r; });
+    // The first poll gets its real answer from the server, which reaches the page only after Cancel.
+    await page.route('**/api/login_poll_qr', async (route) => {
+      polled();
+      const resp = await route.fetch();
+      await held;
+      await route.fulfill({ response: resp });
+      answered();
+    }, { times: 1 });
+    try {
+      await page.click('#method-qr');
+      await page.locator('#qr-panel').waitFor({ state: 'visible' });
+      await inFlight;
+      await page.click('#qr-cancel');
+      await page.locator('#login-start').waitFor({ state: 'visible' });
+      release();
+      await delivered;
+      const reopened = await waitFor(() => page.isVisible('#qr-panel'), { timeout: 1500, message: 'stale QR panel' }).then(() => true, () => false);
+      assert.equal(reopened, false, 'a late poll answer does not bring the cancelled QR login back');
+      assert.ok(await page.isVisible('#login-start'));
+      assert.equal(await page.isVisible('#login-error'), false);
+    } finally {
+      release();
+      await page.unroute('**/api/login_poll_qr');
+    }
+  });
+
   test('tokens: create for the same account, rotate (old secret 401, new 200), revoke', async () => {
     await page.click('#tab-tokens');
     await page.locator('#tokens-table tbody tr').first().waitFor();

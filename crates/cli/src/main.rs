@@ -4,7 +4,12 @@ use clap::{Parser, Subcommand};
 use std::sync::Arc;
 use tgmcp_core::app::App;
 use tgmcp_core::config::{Config, Transport};
+use tgmcp_core::control::{
+    Control, ControlError, HostKind, IssuedToken, LoginIdArgs, LoginOutcome, ServerState, SignOutArgs, StartCodeArgs, StartQrArgs,
+    SubmitCodeArgs, SubmitPasswordArgs, TokenCreateArgs, TokenIdArgs, TokenRevokeArgs,
+};
 use tgmcp_core::keystore::KeyStore;
+use tgmcp_core::login::LoginError;
 
 #[derive(Parser)]
 #[command(
@@ -156,14 +161,11 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Token { action } => token_command(action, config).await,
         Command::Login { token_id, label, phone, qr } => login_command(config, token_id, &label, phone, qr).await,
         Command::Logout { token_id } => {
-            let app = App::new(config.clone(), KeyStore::system())?;
-            let session = app.tokens.get(&token_id)?.session_id;
-            tgmcp_core::login::sign_out(&app.sessions, &session).await?;
-            for r in app.tokens.list()?.into_iter().filter(|r| r.session_id == session) {
-                app.tokens.revoke(&r.id)?;
-                println!("revoked {}", r.id);
+            let out = control(config)?.session_sign_out(SignOutArgs { token_id }).await?;
+            for id in out["revoked"].as_array().into_iter().flatten() {
+                println!("revoked {}", id.as_str().unwrap_or_default());
             }
-            println!("signed out and deleted session {session}");
+            println!("signed out and deleted session {}", out["signed_out"].as_str().unwrap_or_default());
             Ok(())
         }
     }
@@ -184,26 +186,24 @@ async fn serve_http(app: Arc<App>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<()> {
+/// The operations layer shared with the tray app and `/setup`, for the CLI (no server running).
+fn control(config: &Config) -> anyhow::Result<Control> {
     let app = App::new(config.clone(), KeyStore::system())?;
-    let tokens = &app.tokens;
+    Ok(Control::new(app, HostKind::Http, ServerState::default()))
+}
+
+async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<()> {
+    let ctl = control(config)?;
     match action {
         TokenAction::New { label, same_session_as } => {
-            let issued = match same_session_as {
-                Some(id) => tokens.create_for_session(&label, &tokens.get(&id)?.session_id)?,
-                None => tokens.create(&label)?,
-            };
-            print_issued(&issued);
+            print_issued(&ctl.token_create(TokenCreateArgs { label, same_session_as }).await?);
         }
         TokenAction::List { json } => {
-            let list = tokens.list()?;
+            let list = ctl.tokens_list()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!(list.iter().map(|r| serde_json::json!({
-                    "id": r.id, "label": r.label, "session_id": r.session_id, "created_at": r.created_at,
-                    "last_used_at": r.last_used_at, "account": r.account,
-                })).collect::<Vec<_>>()))?);
+                println!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("no tokens yet; create one with `fast-mcp-telegram token new --label NAME`");
+                println!("no tokens yet; create one with `fast-mcp-telegram login` or `token new --label NAME`");
             } else {
                 println!("{:<18} {:<24} {:<16} ACCOUNT", "ID", "LABEL", "SESSION");
                 for r in list {
@@ -211,31 +211,27 @@ async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<(
                 }
             }
         }
-        TokenAction::Rotate { id } => {
-            let issued = tokens.rotate(&id)?;
-            print_issued(&issued);
-        }
+        TokenAction::Rotate { id } => print_issued(&ctl.token_rotate(TokenIdArgs { id }).await?),
         TokenAction::Revoke { id, delete_session } => {
-            let rec = tokens.revoke(&id)?;
-            println!("revoked {}", rec.id);
-            if delete_session {
-                if tokens.session_in_use(&rec.session_id)? {
-                    println!("session {} is still used by another token; kept", rec.session_id);
-                } else if app.sessions.delete(&rec.session_id).await? {
-                    println!("deleted session {}", rec.session_id);
-                }
+            let out = ctl.token_revoke(TokenRevokeArgs { id, delete_session }).await?;
+            println!("revoked {}", out["revoked"].as_str().unwrap_or_default());
+            if out["session_deleted"] == true {
+                println!("deleted session {}", out["session_id"].as_str().unwrap_or_default());
+            }
+            if let Some(w) = out["warning"].as_str() {
+                eprintln!("warning: {w}");
             }
         }
-        TokenAction::Show { id } => match tokens.reveal(&id)? {
-            Some(secret) => println!("{secret}"),
-            None => anyhow::bail!("token {id} is not in the OS keyring (it was shown once when created); rotate it to get a new one"),
-        },
+        TokenAction::Show { id } => {
+            let out = ctl.token_reveal(TokenIdArgs { id }).await?;
+            println!("{}", out["token"].as_str().unwrap_or_default());
+        }
     }
     Ok(())
 }
 
-fn print_issued(issued: &tgmcp_core::token_index::Issued) {
-    println!("{}", issued.token.expose());
+fn print_issued(issued: &IssuedToken) {
+    println!("{}", issued.token);
     eprintln!("token id: {}  label: {}  session: {}", issued.record.id, issued.record.label, issued.record.session_id);
     if issued.stored_in_keyring {
         eprintln!("Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).", issued.record.id);
@@ -263,72 +259,60 @@ fn print_qr(url: &str) -> anyhow::Result<()> {
 }
 
 async fn login_command(config: &Config, token_id: Option<String>, label: &str, phone: Option<String>, qr: bool) -> anyhow::Result<()> {
-    use tgmcp_core::login::{LoginError, LoginStep};
-    let app = App::new(config.clone(), KeyStore::system())?;
-    let session_id = match &token_id {
-        Some(id) => app.tokens.get(id)?.session_id,
-        None => tgmcp_core::token_index::new_id("s_"),
-    };
-    let mut step = if qr {
-        app.logins.start_qr(&app.sessions, &session_id).await?
+    use tgmcp_core::login::LoginStep;
+    let ctl = control(config)?;
+    let label = Some(label.to_string());
+    let mut outcome = if qr {
+        ctl.login_start_qr(StartQrArgs { label, token_id }).await?
     } else {
         let phone = match phone {
             Some(p) => p,
             None => prompt("Phone number (international format, e.g. +15551234567): ")?,
         };
-        app.logins.start_code(&app.sessions, &session_id, &phone).await?
+        ctl.login_start_code(StartCodeArgs { phone, label, token_id }).await?
     };
     let mut last_qr = String::new();
-    let done = loop {
-        step = match step {
+    loop {
+        let retry = |r: Result<LoginOutcome, ControlError>, again: &LoginStep, what: &str| -> anyhow::Result<LoginOutcome> {
+            match r {
+                Err(ControlError::Login(e @ (LoginError::InvalidCode | LoginError::InvalidPassword))) => {
+                    eprintln!("{e}; {what}");
+                    Ok(LoginOutcome { step: again.clone(), issued: None, existing_token: None })
+                }
+                other => Ok(other?),
+            }
+        };
+        outcome = match &outcome.step {
             LoginStep::Code { login_id } => {
                 let code = prompt("Login code (sent to your Telegram app): ")?;
-                match app.logins.submit_code(&login_id, &code).await {
-                    Err(LoginError::InvalidCode) => {
-                        eprintln!("That code is not valid; try again.");
-                        LoginStep::Code { login_id }
-                    }
-                    other => other?,
-                }
+                retry(ctl.login_submit_code(SubmitCodeArgs { login_id: login_id.clone(), code }).await, &outcome.step, "try again.")?
             }
             LoginStep::Password { login_id, hint } => {
-                let q = match &hint {
+                let q = match hint {
                     Some(h) => format!("2FA password (hint: {h}): "),
                     None => "2FA password: ".into(),
                 };
                 // Hidden entry on a terminal; a plain line when scripted (stdin is a pipe).
-                let pw = if std::io::IsTerminal::is_terminal(&std::io::stdin()) { rpassword::prompt_password(q)? } else { prompt(&q)? };
-                match app.logins.submit_password(&login_id, &pw).await {
-                    Err(LoginError::InvalidPassword) => {
-                        eprintln!("Wrong password; try again.");
-                        LoginStep::Password { login_id, hint }
-                    }
-                    other => other?,
-                }
+                let password = if std::io::IsTerminal::is_terminal(&std::io::stdin()) { rpassword::prompt_password(q)? } else { prompt(&q)? };
+                retry(ctl.login_submit_password(SubmitPasswordArgs { login_id: login_id.clone(), password }).await, &outcome.step, "try again.")?
             }
-            LoginStep::Qr { login_id, url, expires_at } => {
-                if url != last_qr {
-                    print_qr(&url)?;
-                    last_qr = url;
+            LoginStep::Qr { login_id, url, .. } => {
+                if *url != last_qr {
+                    print_qr(url)?;
+                    last_qr = url.clone();
                 }
-                let _ = expires_at; // poll_qr long-polls and refreshes the code itself
-                app.logins.poll_qr(&login_id).await?
+                // poll_qr long-polls and refreshes the code itself.
+                ctl.login_poll_qr(LoginIdArgs { login_id: login_id.clone() }).await?
             }
-            LoginStep::Done { session_id, account } => break (session_id, account),
-        }
-    };
-    let (session_id, account) = done;
-    eprintln!("Logged in as {}", account.label());
-    match token_id {
-        Some(id) => {
-            app.tokens.set_account(&session_id, Some(account.label()))?;
-            eprintln!("Token {id} now uses this account.");
-        }
-        None => {
-            let issued = app.tokens.create_for_session(label, &session_id)?;
-            app.tokens.set_account(&session_id, Some(account.label()))?;
-            print_issued(&issued);
-        }
+            LoginStep::Done { account, .. } => {
+                eprintln!("Logged in as {}", account.label());
+                match (&outcome.issued, &outcome.existing_token) {
+                    (Some(issued), _) => print_issued(issued),
+                    (None, Some(t)) => eprintln!("Token {} now uses this account.", t.id),
+                    (None, None) => {}
+                }
+                return Ok(());
+            }
+        };
     }
-    Ok(())
 }

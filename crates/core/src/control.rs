@@ -257,6 +257,8 @@ pub struct Control {
     kind: HostKind,
     reloader: Option<Reloader>,
     pending: Mutex<HashMap<String, PendingLogin>>,
+    /// One lock per login flow: its steps and its cancel run one at a time.
+    login_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 // ---- request and answer types ----
@@ -489,7 +491,7 @@ pub struct Status {
 impl Control {
     /// A control layer for `app`, reporting `server`.
     pub fn new(app: Arc<App>, kind: HostKind, server: ServerState) -> Self {
-        Control { app: RwLock::new(app), server: RwLock::new(server), kind, reloader: None, pending: Mutex::new(HashMap::new()) }
+        Control { app: RwLock::new(app), server: RwLock::new(server), kind, reloader: None, pending: Mutex::new(HashMap::new()), login_locks: Mutex::default() }
     }
 
     /// Lets this host rebuild its app and restart its server (the tray app).
@@ -610,6 +612,8 @@ impl Control {
 
     /// Submits the code of a phone login.
     pub async fn login_submit_code(&self, a: SubmitCodeArgs) -> Result<LoginOutcome, ControlError> {
+        let lock = self.login_lock(&a.login_id);
+        let _one_at_a_time = lock.lock().await;
         let app = self.app();
         let r = app.logins.submit_code(&a.login_id, &a.code).await;
         self.after_step(&app, &a.login_id, r).await
@@ -617,6 +621,8 @@ impl Control {
 
     /// Submits the 2FA password.
     pub async fn login_submit_password(&self, a: SubmitPasswordArgs) -> Result<LoginOutcome, ControlError> {
+        let lock = self.login_lock(&a.login_id);
+        let _one_at_a_time = lock.lock().await;
         let app = self.app();
         let r = app.logins.submit_password(&a.login_id, &a.password).await;
         self.after_step(&app, &a.login_id, r).await
@@ -624,13 +630,18 @@ impl Control {
 
     /// Polls a QR login: a fresh code, the password step, or done.
     pub async fn login_poll_qr(&self, a: LoginIdArgs) -> Result<LoginOutcome, ControlError> {
+        let lock = self.login_lock(&a.login_id);
+        let _one_at_a_time = lock.lock().await;
         let app = self.app();
         let r = app.logins.poll_qr(&a.login_id).await;
         self.after_step(&app, &a.login_id, r).await
     }
 
-    /// Abandons a login; a new session nobody uses is deleted.
+    /// Abandons a login; a new session nobody uses is deleted. A step still running finishes
+    /// first, so a session it has just logged in (and issued a token for) is never deleted.
     pub async fn login_cancel(&self, a: LoginIdArgs) -> Value {
+        let lock = self.login_lock(&a.login_id);
+        let _one_at_a_time = lock.lock().await;
         let app = self.app();
         let session = app.logins.session_of(&a.login_id).await;
         let cancelled = app.logins.cancel(&a.login_id).await;
@@ -725,6 +736,13 @@ impl Control {
                 Ok(LoginOutcome { step, issued: Some(issued.into()), existing_token: None })
             }
         }
+    }
+
+    /// The lock of one login flow (locks nobody holds or waits for are dropped on the way).
+    fn login_lock(&self, login_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.login_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.retain(|_, l| Arc::strong_count(l) > 1);
+        locks.entry(login_id.to_string()).or_default().clone()
     }
 
     fn pending_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, PendingLogin>> {
@@ -1359,6 +1377,29 @@ mod tests {
             assert_eq!(done["next"], "done");
             assert_eq!(done["issued"]["record"]["label"], "QR");
             assert!(done["issued"]["record"]["account"].as_str().unwrap().contains("Bob"));
+        }
+
+        #[tokio::test]
+        async fn cancel_during_a_step_waits_for_it_and_keeps_the_session_it_logged_in() {
+            let (_dc, _dir, c) = dc_app(KeyStore::none()).await;
+            let s = c.call("login_start_code", json!({"phone": "+15550001"})).await.unwrap();
+            let login_id = s["login_id"].as_str().unwrap().to_string();
+            let app = c.app();
+            let sid = app.logins.session_of(&login_id).await.unwrap();
+            // "Back" clicked while the code is being checked: the cancel must not delete the
+            // session under the running step (which then issues a token for a deleted session).
+            let (done, cancelled) = tokio::join!(
+                c.call("login_submit_code", json!({"login_id": login_id, "code": "12345"})),
+                c.call("login_cancel", json!({"login_id": login_id})),
+            );
+            let done = done.unwrap();
+            assert_eq!(done["next"], "done");
+            assert_eq!(cancelled.unwrap()["cancelled"], false, "the login had already finished");
+            assert!(app.sessions.exists(&sid), "the logged-in session is kept");
+            let tok = Token::parse(done["issued"]["token"].as_str().unwrap()).unwrap();
+            let rec = app.tokens.authenticate(&tok).unwrap();
+            assert_eq!(rec.session_id, sid);
+            assert!(app.sessions.client(&sid).await.unwrap().is_authorized().await.unwrap());
         }
 
         #[tokio::test]

@@ -91,9 +91,10 @@ pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, Config
 /// Variables that settings.json may hold besides [`Settings`]; writing settings keeps them.
 pub const API_CREDENTIAL_VARS: [&str; 2] = ["API_ID", "API_HASH"];
 
-/// Writes settings.json (0600, atomic), keeping stored API credentials.
+/// Writes settings.json (0600, atomic), keeping stored API credentials. An unreadable or
+/// corrupt file is an error and stays untouched (overwriting it would lose the credentials).
 pub fn write_settings_file(dir: &Path, s: &Settings) -> std::io::Result<()> {
-    let mut vars = kept_vars(dir);
+    let mut vars = kept_vars(dir)?;
     vars.extend(s.to_vars());
     write_private_atomic(&settings_path(dir), &serde_json::to_vec_pretty(&vars).expect("serializes"))
 }
@@ -138,10 +139,10 @@ pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(
 }
 
 /// The credential variables currently in the file (kept across settings writes).
-fn kept_vars(dir: &Path) -> BTreeMap<String, String> {
-    let mut vars = read_settings_file(dir).unwrap_or_default();
+fn kept_vars(dir: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let mut vars = read_settings_file(dir).map_err(|e| std::io::Error::other(e.reason))?;
     vars.retain(|k, _| API_CREDENTIAL_VARS.contains(&k.as_str()));
-    vars
+    Ok(vars)
 }
 
 #[cfg(test)]
@@ -177,6 +178,17 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.api_id, Some(777));
+    }
+
+    #[test]
+    fn an_unreadable_settings_file_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        // Hand-edited, with a trailing comma: saving settings must not silently drop the credentials.
+        let text = "{ \"API_ID\": \"12345\", \"API_HASH\": \"0123456789abcdef0123456789abcdef\", }";
+        std::fs::write(settings_path(dir.path()), text).unwrap();
+        let s = Settings::from_config(&base(dir.path()));
+        assert!(write_settings_file(dir.path(), &s).is_err());
+        assert_eq!(std::fs::read_to_string(settings_path(dir.path())).unwrap(), text);
     }
 
     #[test]
