@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+/// How often (at most) a token's last use is written to disk.
+pub const LAST_USED_PERSIST_SECS: i64 = 60;
+
 /// One issued token, as the index remembers it (no secret inside).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenRecord {
@@ -194,12 +197,28 @@ impl TokenIndex {
 
     /// All tokens, oldest first.
     pub fn list(&self) -> Result<Vec<TokenRecord>, IndexError> {
-        self.with_fresh(|idx| Ok(idx.tokens.clone()))
+        let mut list = self.with_fresh(|idx| Ok(idx.tokens.clone()))?;
+        let seen = self.read_last_used();
+        for r in list.iter_mut() {
+            r.last_used_at = r.last_used_at.max(seen.get(&r.id).copied());
+        }
+        Ok(list)
     }
 
     /// One token by id.
     pub fn get(&self, id: &str) -> Result<TokenRecord, IndexError> {
-        self.with_fresh(|idx| idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into())))
+        let mut r = self.with_fresh(|idx| idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into())))?;
+        r.last_used_at = r.last_used_at.max(self.read_last_used().get(id).copied());
+        Ok(r)
+    }
+
+    fn last_used_path(&self) -> PathBuf {
+        self.path.with_file_name("last_used.json")
+    }
+
+    /// Last-use times by token id, as other processes recorded them (empty if unreadable).
+    fn read_last_used(&self) -> std::collections::BTreeMap<String, i64> {
+        std::fs::read(self.last_used_path()).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
     }
 
     /// Whether any token still selects this session.
@@ -210,14 +229,14 @@ impl TokenIndex {
     /// Finds the record of a presented token by digest (constant-time compare) and marks it used.
     pub fn authenticate(&self, token: &Token) -> Result<TokenRecord, TokenError> {
         let digest = token.digest();
+        let now = now();
         let found = self
             .with_fresh(|idx| {
-                let now = now();
                 let mut hit = None;
                 for r in idx.tokens.iter_mut() {
                     if r.digest.ct_eq(&digest) {
-                        r.last_used_at = Some(now);
-                        hit = Some(r.clone());
+                        let previous = r.last_used_at.replace(now);
+                        hit = Some((r.clone(), previous));
                     }
                 }
                 Ok(hit)
@@ -226,7 +245,18 @@ impl TokenIndex {
                 tracing::error!("token index unreadable: {e}");
                 TokenError::Unknown
             })?;
-        found.ok_or(TokenError::Unknown)
+        let (record, previous) = found.ok_or(TokenError::Unknown)?;
+        // Persist "last used" now and then (not on every request), so other processes see it.
+        // It goes to its own file: a lost race there loses a timestamp, never a rotation.
+        if previous.is_none_or(|p| now - p >= LAST_USED_PERSIST_SECS) {
+            let mut seen = self.read_last_used();
+            seen.insert(record.id.clone(), now);
+            let bytes = serde_json::to_vec(&seen).expect("map serializes");
+            if let Err(e) = write_private_atomic(&self.last_used_path(), &bytes) {
+                tracing::warn!(token_id = %record.id, "could not record last use: {e}");
+            }
+        }
+        Ok(record)
     }
 
     /// The plaintext of a token from the OS keyring, if it is stored there.
@@ -375,6 +405,7 @@ mod tests {
         assert!(b.list().unwrap().is_empty());
         let issued = a.create("cli").unwrap();
         assert_eq!(b.authenticate(&issued.token).unwrap().id, issued.record.id);
+        assert!(a.get(&issued.record.id).unwrap().last_used_at.is_some(), "last use is persisted for other processes");
         a.revoke(&issued.record.id).unwrap();
         assert_eq!(b.authenticate(&issued.token), Err(TokenError::Unknown));
     }
