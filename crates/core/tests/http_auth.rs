@@ -122,3 +122,22 @@ async fn health_reports_activity_without_secrets() {
     let digest = serde_json::to_value(&issued.record.digest).unwrap();
     assert!(!text.contains(digest.as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn the_bound_loopback_ip_is_an_allowed_host() {
+    // Any 127/8 address works on Linux loopback; the Host guard must accept the one we bind.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_string_lossy().into_owned();
+    let config = tgmcp_core::config::Config::from_lookup(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
+    let app = tgmcp_core::app::App::new(config, tgmcp_core::keystore::KeyStore::none()).unwrap();
+    let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.2:0").await else {
+        eprintln!("skipped: this system cannot bind 127.0.0.2");
+        return;
+    };
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(tgmcp_core::transport::http::serve(app, listener, std::future::pending()));
+    let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = reqwest::Client::new().get(format!("http://{addr}/health")).header("host", "127.0.0.3").send().await.unwrap();
+    assert_eq!(r.status(), 403, "only the bound literal, not the whole range");
+}

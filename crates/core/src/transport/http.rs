@@ -35,9 +35,20 @@ pub struct OriginPolicy {
 }
 
 impl OriginPolicy {
-    /// Loopback names on `port`, plus the public DOMAIN if configured.
-    pub fn new(port: u16, domain: Option<&url::Url>) -> Self {
+    /// Loopback names and the bound IP literal on `local`'s port, plus the public DOMAIN if configured.
+    /// (IP literals cannot be re-bound by DNS, so allowing the one we listen on is safe.)
+    pub fn new(local: SocketAddr, domain: Option<&url::Url>) -> Self {
+        let port = local.port();
         let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
+        if !local.ip().is_unspecified() {
+            let lit = match local.ip() {
+                std::net::IpAddr::V4(v4) => v4.to_string(),
+                std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            };
+            if !hosts.contains(&lit) {
+                hosts.push(lit);
+            }
+        }
         let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}:{port}")).collect();
         if let Some(d) = domain
             && let Some(h) = d.host_str()
@@ -63,7 +74,7 @@ impl OriginPolicy {
 
 /// Builds the router for a server listening on `local_addr`.
 pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
-    let policy = Arc::new(OriginPolicy::new(local_addr.port(), app.config.domain.as_ref()));
+    let policy = Arc::new(OriginPolicy::new(local_addr, app.config.domain.as_ref()));
     let mcp_config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
