@@ -558,7 +558,7 @@ impl Control {
         Status {
             version: env!("CARGO_PKG_VERSION"),
             host: self.kind,
-            mcp_url: server.addr.filter(|_| server.running).map(|a| mcp_url(a.port())),
+            mcp_url: server.addr.filter(|_| server.running).map(mcp_url),
             server,
             transport: "http",
             auth_disabled: app.settings().disable_auth,
@@ -949,17 +949,18 @@ impl Control {
             }
             (None, None) => (None, None),
         };
-        let port = self.server().addr.map(|a| a.port()).unwrap_or_else(|| app.settings().port);
-        let url = mcp_url(port);
+        let addr = self.server().addr.unwrap_or_else(|| SocketAddr::new(app.config.host, app.settings().port));
+        let url = mcp_url(addr);
         let included = token.is_some();
         let configs = build_client_configs(&app.config, &url, token.as_deref().unwrap_or(TOKEN_PLACEHOLDER), &cli_binary_path());
         Ok(ClientConfigs { url, token_id, token_included: included, configs })
     }
 }
 
-/// `http://127.0.0.1:PORT/v1/mcp`.
-pub fn mcp_url(port: u16) -> String {
-    format!("http://{}/v1/mcp", SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
+/// `http://ADDR:PORT/v1/mcp` for the address the server listens on (127.0.0.1 for a wildcard bind).
+pub fn mcp_url(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
+    format!("http://{}/v1/mcp", SocketAddr::new(ip, addr.port()))
 }
 
 /// The account as shown next to its tokens.
@@ -1122,6 +1123,13 @@ mod tests {
 
     async fn err(c: &Control, cmd: &str, args: Value) -> ControlError {
         c.call(cmd, args).await.unwrap_err()
+    }
+
+    #[test]
+    fn mcp_url_follows_the_bound_address() {
+        assert_eq!(mcp_url("[::1]:8123".parse().unwrap()), "http://[::1]:8123/v1/mcp");
+        assert_eq!(mcp_url("0.0.0.0:8000".parse().unwrap()), "http://127.0.0.1:8000/v1/mcp");
+        assert_eq!(mcp_url("127.0.0.1:9".parse().unwrap()), "http://127.0.0.1:9/v1/mcp");
     }
 
     #[test]
