@@ -77,7 +77,8 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
         let input: tl::enums::InputPeer = (&target).into();
         let fut = async move {
             let page = limit.clamp(20, 100) as i32;
-            let first = offset_id == 0;
+            // The first page starts just after max_date; later pages continue by id.
+            let offset_date = if offset_id == 0 { max_date.map_or(0, |d| d + 1) } else { 0 };
             let result = if searching {
                 client
                     .invoke(&tl::functions::messages::Search {
@@ -104,7 +105,7 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
                         peer: input,
                         msg_id: root,
                         offset_id,
-                        offset_date: if first { max_date.map_or(0, |d| d + 1) } else { 0 },
+                        offset_date,
                         add_offset: 0,
                         limit: page,
                         max_id: 0,
@@ -117,7 +118,7 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
                     .invoke(&tl::functions::messages::GetHistory {
                         peer: input,
                         offset_id,
-                        offset_date: if first { max_date.map_or(0, |d| d + 1) } else { 0 },
+                        offset_date,
                         add_offset: 0,
                         limit: page,
                         max_id: 0,
