@@ -889,14 +889,7 @@ impl Control {
         };
         if let Some((id, hash)) = &creds {
             // Validate before anything is written.
-            let dir = app.config.session_dir.to_string_lossy().into_owned();
-            let sid = id.to_string();
-            Config::from_lookup(|k| match k {
-                "API_ID" => Some(sid.clone()),
-                "API_HASH" => Some(hash.clone()),
-                "SESSION_DIR" => Some(dir.clone()),
-                _ => None,
-            })?;
+            crate::settings::validate_api_credentials(&app.config.session_dir, *id, hash)?;
         }
         let saved = app.update_settings(new)?;
         let mut applied = true;

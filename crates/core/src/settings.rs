@@ -120,9 +120,8 @@ pub fn read_api_credentials(dir: &Path) -> StoredApiCredentials {
     StoredApiCredentials { api_id: vars.get("API_ID").and_then(|v| v.trim().parse().ok()), api_hash: vars.get("API_HASH").cloned() }
 }
 
-/// Validates and stores `API_ID`/`API_HASH` in settings.json, keeping everything else in the file.
-/// They take effect when the configuration is next loaded (restart).
-pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(), ConfigError> {
+/// Checks `API_ID`/`API_HASH` with the same rules as the environment; returns them as stored (hash trimmed, lowercase).
+pub fn validate_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(String, String), ConfigError> {
     let (id, hash) = (api_id.to_string(), api_hash.trim().to_ascii_lowercase());
     let d = dir.to_string_lossy().into_owned();
     Config::from_lookup(|k| match k {
@@ -131,6 +130,13 @@ pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(
         "SESSION_DIR" => Some(d.clone()),
         _ => None,
     })?;
+    Ok((id, hash))
+}
+
+/// Validates and stores `API_ID`/`API_HASH` in settings.json, keeping everything else in the file.
+/// They take effect when the configuration is next loaded (restart).
+pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(), ConfigError> {
+    let (id, hash) = validate_api_credentials(dir, api_id, api_hash)?;
     let mut vars = read_settings_file(dir)?;
     vars.insert("API_ID".into(), id);
     vars.insert("API_HASH".into(), hash);

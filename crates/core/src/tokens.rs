@@ -83,9 +83,13 @@ pub struct TokenDigest(String);
 impl TokenDigest {
     /// Constant-time comparison, so lookups do not leak digest prefixes through timing.
     pub fn ct_eq(&self, other: &TokenDigest) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
     }
+}
+
+/// Compares two secrets in time independent of where they first differ (lengths may leak).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Extracts a bearer token from an `Authorization` header value (`Bearer <token>`, scheme case-insensitive).

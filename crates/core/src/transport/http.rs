@@ -220,7 +220,13 @@ fn unauthorized(e: TokenError) -> Response {
 
 /// A JSON error body `{ "error": msg }` with `status`.
 pub fn error_response(status: StatusCode, msg: &str) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(json!({ "error": msg }))).into_response()
+    no_store((status, axum::Json(json!({ "error": msg }))).into_response())
+}
+
+/// Marks a response `Cache-Control: no-store` (everything here is per-user and live).
+pub fn no_store(mut r: Response) -> Response {
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 async fn health(State(app): State<Arc<App>>) -> Response {
@@ -234,9 +240,7 @@ async fn health(State(app): State<Arc<App>>) -> Response {
         "max_sessions": app.sessions.max_active(),
         "sessions": sessions,
     });
-    let mut r = axum::Json(body).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+    no_store(axum::Json(body).into_response())
 }
 
 #[allow(dead_code)]

@@ -12,6 +12,7 @@
 
 use crate::app::App;
 use crate::control::{Control, HostKind, ServerState};
+use crate::transport::http::no_store;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -93,8 +94,7 @@ fn with_page_headers(mut r: Response) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+    no_store(r)
 }
 
 fn mime_of(path: &str) -> &'static str {
@@ -112,7 +112,7 @@ fn mime_of(path: &str) -> &'static str {
 
 async fn api(State(st): State<Arc<SetupState>>, Path(command): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
     let presented = headers.get(SETUP_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !ct_eq(presented.as_bytes(), setup_key().as_bytes()) {
+    if !crate::tokens::constant_time_eq(presented.as_bytes(), setup_key().as_bytes()) {
         tracing::warn!("refused a setup API call without the right setup key");
         return api_error(StatusCode::FORBIDDEN, "forbidden", "missing or wrong setup key: open the SETUP link the server printed at start");
     }
@@ -132,25 +132,17 @@ async fn api(State(st): State<Arc<SetupState>>, Path(command): Path<String>, hea
             Err(_) => return api_error(StatusCode::BAD_REQUEST, "invalid_input", "the body is not valid JSON"),
         }
     };
-    let mut resp = match st.control.call(&command, args).await {
+    no_store(match st.control.call(&command, args).await {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => {
             let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             (status, axum::Json(e.to_json())).into_response()
         }
-    };
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    })
 }
 
 fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let mut r = (status, axum::Json(json!({ "error": { "message": message, "code": code } }))).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
-
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    no_store((status, axum::Json(json!({ "error": { "message": message, "code": code } }))).into_response())
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ async fn handle(State(app): State<Arc<App>>, Extension(identity): Extension<Iden
     match invoke(ToolCtx { app, identity }, InvokeMtprotoParams { method, params }).await {
         Ok(mut out) => {
             let body = json!({ "ok": true, "method": out.json["method"].take(), "result": out.json["result"].take() });
-            with_no_store((StatusCode::OK, Json(body)).into_response())
+            crate::transport::http::no_store((StatusCode::OK, Json(body)).into_response())
         }
         Err(e) => error(e),
     }
@@ -96,16 +96,11 @@ fn error(e: ToolError) -> Response {
     let status = status_of(&e);
     let retry_after = e.retry_after;
     let body = e.into_result("invoke_mtproto").structured_content.unwrap_or_else(|| json!({ "ok": false }));
-    let mut resp = with_no_store((status, Json(body)).into_response());
+    let mut resp = crate::transport::http::no_store((status, Json(body)).into_response());
     if let Some(secs) = retry_after {
         resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     resp
-}
-
-fn with_no_store(mut r: Response) -> Response {
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }
 
 #[cfg(test)]
