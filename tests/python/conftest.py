@@ -58,10 +58,18 @@ class Proc:
         self._drain.join(timeout=10)
 
 
+def stop_agent(config_dir):
+    """Stops a background agent that stdio clients started for `config_dir` (if any)."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    env["SESSION_DIR"] = str(config_dir)
+    subprocess.run([binary("fast-mcp-telegram"), "agent", "stop"], env=env, capture_output=True, timeout=30)
+
+
 @pytest.fixture
 def config_dir():
     with tempfile.TemporaryDirectory(prefix="fmt-test-") as d:
         yield Path(d)
+        stop_agent(Path(d))
 
 
 @pytest.fixture

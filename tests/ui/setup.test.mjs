@@ -128,7 +128,9 @@ describe('setup page (headless server + Chromium)', () => {
     assert.match(await page.textContent('#done-configs [data-testid=config-text]'), /^\[mcp_servers\.telegram\]\nurl = "http:\/\/127\.0\.0\.1:\d+\/v1\/mcp"\nbearer_token_env_var/);
     await page.click('#done-configs [data-testid=config-tab-claude_desktop]');
     const claude = JSON.parse(await page.textContent('#done-configs [data-testid=config-text]'));
-    assert.equal(claude.mcpServers.telegram.env.FAST_MCP_TELEGRAM_TOKEN, token);
+    assert.deepEqual(claude.mcpServers.telegram.args.slice(0, 4), ['serve', '--transport', 'stdio', '--token-id']);
+    assert.match(claude.mcpServers.telegram.args[4], /^tok_[0-9a-f]{12}$/);
+    assert.ok(!JSON.stringify(claude).includes(token), 'the stdio config holds no secret');
     assert.ok(path.isAbsolute(claude.mcpServers.telegram.command), 'absolute path of the stdio binary');
     assert.ok(fs.existsSync(claude.mcpServers.telegram.command));
 

@@ -1,15 +1,13 @@
 //! `fast-mcp-telegram`: the headless server and setup tool.
 
+mod ctl;
+mod owner;
+
 use clap::{Parser, Subcommand};
-use std::sync::Arc;
-use tgmcp_core::app::App;
+use ctl::Ctl;
+use serde_json::json;
 use tgmcp_core::config::{Config, Transport};
-use tgmcp_core::control::{
-    Control, ControlError, HostKind, IssuedToken, LoginIdArgs, LoginOutcome, ServerState, SignOutArgs, StartCodeArgs, StartQrArgs,
-    SubmitCodeArgs, SubmitPasswordArgs, TokenCreateArgs, TokenIdArgs, TokenRevokeArgs,
-};
-use tgmcp_core::keystore::KeyStore;
-use tgmcp_core::login::LoginError;
+use tgmcp_core::control::{IssuedToken, LoginOutcome, TokenInfo};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +39,22 @@ enum Command {
         /// HTTP port (default PORT or 8000; 0 picks a free port).
         #[arg(long)]
         port: Option<u16>,
+        /// stdio: act as this token id (`tok_…`, see `token list`); no secret needed, since
+        /// stdio talks to the owner process over an owner-only local socket.
+        #[arg(long)]
+        token_id: Option<String>,
+    },
+    /// Run the owner of the config dir in the background (stdio clients start it when needed).
+    Agent {
+        #[command(subcommand)]
+        action: Option<AgentAction>,
+        /// Started by a stdio client: exit quietly if another owner runs, and after
+        /// AGENT_IDLE_EXIT_SECONDS without clients.
+        #[arg(long)]
+        background: bool,
+        /// Exit after this many seconds without clients (0: never).
+        #[arg(long)]
+        idle_exit: Option<u64>,
     },
     /// Log in to Telegram (phone → code → 2FA password, or QR) and get a token for that session.
     Login {
@@ -67,6 +81,14 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+}
+
+#[derive(Subcommand)]
+enum AgentAction {
+    /// Ask a running background agent to exit.
+    Stop,
+    /// Show which process owns the config dir (exit code 1 when none does).
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -139,7 +161,7 @@ fn init_logging(level: &str) {
 
 async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { transport, host, port } => {
+        Command::Serve { transport, host, port, token_id } => {
             if let Some(t) = transport {
                 config.transport = if t == "http" { Transport::Http } else { Transport::Stdio };
             }
@@ -149,19 +171,26 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             if let Some(p) = port {
                 config.port = p;
             }
-            // HTTP serves the /setup page, which stores and reveals tokens through the OS keyring
-            // (falling back to none with a warning); stdio never needs it.
-            let keystore = if config.transport == Transport::Http { KeyStore::system() } else { KeyStore::none() };
-            let app = App::new(config.clone(), keystore)?;
             match config.transport {
-                Transport::Stdio => tgmcp_core::transport::stdio::serve_stdio(app).await,
-                Transport::Http => serve_http(app).await,
+                Transport::Stdio => owner::serve_stdio(config, token_id).await,
+                Transport::Http => owner::serve_http(config).await,
+            }
+        }
+        Command::Agent { action: None, background, idle_exit } => owner::agent(config, background, idle_exit).await,
+        Command::Agent { action: Some(AgentAction::Stop), .. } => owner::agent_stop(config).await,
+        Command::Agent { action: Some(AgentAction::Status), .. } => {
+            if owner::agent_status(config).await? {
+                Ok(())
+            } else {
+                std::process::exit(1)
             }
         }
         Command::Token { action } => token_command(action, config).await,
         Command::Login { token_id, label, phone, qr } => login_command(config, token_id, &label, phone, qr).await,
         Command::Logout { token_id } => {
-            let out = control(config)?.session_sign_out(SignOutArgs { token_id }).await?;
+            let mut ctl = Ctl::open(config).await?;
+            let out = ctl.call("session_sign_out", json!({ "token_id": token_id })).await?;
+            ctl.close().await;
             for id in out["revoked"].as_array().into_iter().flatten() {
                 println!("revoked {}", id.as_str().unwrap_or_default());
             }
@@ -171,35 +200,16 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
     }
 }
 
-async fn serve_http(app: Arc<App>) -> anyhow::Result<()> {
-    let addr = std::net::SocketAddr::new(app.config.host, app.config.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    // Machine-readable line for scripts and tests that start us on port 0.
-    eprintln!("LISTENING http://{}", listener.local_addr()?);
-    if let Some(url) = tgmcp_core::transport::setup::setup_url(listener.local_addr()?) {
-        eprintln!("SETUP {url}");
-    }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    tgmcp_core::transport::http::serve(app, listener, shutdown).await?;
-    Ok(())
-}
-
-/// The operations layer shared with the tray app and `/setup`, for the CLI (no server running).
-fn control(config: &Config) -> anyhow::Result<Control> {
-    let app = App::new(config.clone(), KeyStore::system())?;
-    Ok(Control::new(app, HostKind::Http, ServerState::default()))
-}
-
 async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<()> {
-    let ctl = control(config)?;
+    let mut ctl = Ctl::open(config).await?;
     match action {
         TokenAction::New { label, same_session_as } => {
-            print_issued(&ctl.token_create(TokenCreateArgs { label, same_session_as }).await?);
+            let issued =
+                ctl.call("token_create", json!({ "label": label, "same_session_as": same_session_as })).await?;
+            print_issued(&serde_json::from_value(issued)?);
         }
         TokenAction::List { json } => {
-            let list = ctl.tokens_list()?;
+            let list: Vec<TokenInfo> = serde_json::from_value(ctl.call("tokens_list", json!({})).await?)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
@@ -207,13 +217,21 @@ async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<(
             } else {
                 println!("{:<18} {:<24} {:<16} ACCOUNT", "ID", "LABEL", "SESSION");
                 for r in list {
-                    println!("{:<18} {:<24} {:<16} {}", r.id, r.label, r.session_id, r.account.as_deref().unwrap_or("(not logged in)"));
+                    println!(
+                        "{:<18} {:<24} {:<16} {}",
+                        r.id,
+                        r.label,
+                        r.session_id,
+                        r.account.as_deref().unwrap_or("(not logged in)")
+                    );
                 }
             }
         }
-        TokenAction::Rotate { id } => print_issued(&ctl.token_rotate(TokenIdArgs { id }).await?),
+        TokenAction::Rotate { id } => {
+            print_issued(&serde_json::from_value(ctl.call("token_rotate", json!({ "id": id })).await?)?)
+        }
         TokenAction::Revoke { id, delete_session } => {
-            let out = ctl.token_revoke(TokenRevokeArgs { id, delete_session }).await?;
+            let out = ctl.call("token_revoke", json!({ "id": id, "delete_session": delete_session })).await?;
             println!("revoked {}", out["revoked"].as_str().unwrap_or_default());
             if out["session_deleted"] == true {
                 println!("deleted session {}", out["session_id"].as_str().unwrap_or_default());
@@ -223,10 +241,11 @@ async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<(
             }
         }
         TokenAction::Show { id } => {
-            let out = ctl.token_reveal(TokenIdArgs { id }).await?;
+            let out = ctl.call("token_reveal", json!({ "id": id })).await?;
             println!("{}", out["token"].as_str().unwrap_or_default());
         }
     }
+    ctl.close().await;
     Ok(())
 }
 
@@ -234,7 +253,10 @@ fn print_issued(issued: &IssuedToken) {
     println!("{}", issued.token);
     eprintln!("token id: {}  label: {}  session: {}", issued.record.id, issued.record.label, issued.record.session_id);
     if issued.stored_in_keyring {
-        eprintln!("Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).", issued.record.id);
+        eprintln!(
+            "Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).",
+            issued.record.id
+        );
     } else {
         eprintln!("No OS keyring available: this is the only time the token is shown. Treat it like a password.");
     }
@@ -258,34 +280,46 @@ fn print_qr(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn login_command(config: &Config, token_id: Option<String>, label: &str, phone: Option<String>, qr: bool) -> anyhow::Result<()> {
+async fn login_command(
+    config: &Config,
+    token_id: Option<String>,
+    label: &str,
+    phone: Option<String>,
+    qr: bool,
+) -> anyhow::Result<()> {
     use tgmcp_core::login::LoginStep;
-    let ctl = control(config)?;
-    let label = Some(label.to_string());
+    let mut ctl = Ctl::open(config).await?;
+    let step = |v: serde_json::Value| -> anyhow::Result<LoginOutcome> { Ok(serde_json::from_value(v)?) };
     let mut outcome = if qr {
-        ctl.login_start_qr(StartQrArgs { label, token_id }).await?
+        step(ctl.call("login_start_qr", json!({ "label": label, "token_id": token_id })).await?)?
     } else {
         let phone = match phone {
             Some(p) => p,
             None => prompt("Phone number (international format, e.g. +15551234567): ")?,
         };
-        ctl.login_start_code(StartCodeArgs { phone, label, token_id }).await?
+        step(ctl.call("login_start_code", json!({ "phone": phone, "label": label, "token_id": token_id })).await?)?
     };
     let mut last_qr = String::new();
     loop {
-        let retry = |r: Result<LoginOutcome, ControlError>, again: &LoginStep, what: &str| -> anyhow::Result<LoginOutcome> {
+        // A wrong code or password keeps the flow: ask again.
+        let retry = |r: Result<serde_json::Value, tgmcp_core::owner::protocol::WireError>,
+                     again: &LoginStep|
+         -> anyhow::Result<LoginOutcome> {
             match r {
-                Err(ControlError::Login(e @ (LoginError::InvalidCode | LoginError::InvalidPassword))) => {
-                    eprintln!("{e}; {what}");
+                Err(e) if e.code == "invalid_code" || e.code == "invalid_password" => {
+                    eprintln!("{}; try again.", e.message);
                     Ok(LoginOutcome { step: again.clone(), issued: None, existing_token: None })
                 }
-                other => Ok(other?),
+                other => step(other?),
             }
         };
         outcome = match &outcome.step {
             LoginStep::Code { login_id } => {
                 let code = prompt("Login code (sent to your Telegram app): ")?;
-                retry(ctl.login_submit_code(SubmitCodeArgs { login_id: login_id.clone(), code }).await, &outcome.step, "try again.")?
+                retry(
+                    ctl.call("login_submit_code", json!({ "login_id": login_id, "code": code })).await,
+                    &outcome.step,
+                )?
             }
             LoginStep::Password { login_id, hint } => {
                 let q = match hint {
@@ -293,8 +327,15 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
                     None => "2FA password: ".into(),
                 };
                 // Hidden entry on a terminal; a plain line when scripted (stdin is a pipe).
-                let password = if std::io::IsTerminal::is_terminal(&std::io::stdin()) { rpassword::prompt_password(q)? } else { prompt(&q)? };
-                retry(ctl.login_submit_password(SubmitPasswordArgs { login_id: login_id.clone(), password }).await, &outcome.step, "try again.")?
+                let password = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                    rpassword::prompt_password(q)?
+                } else {
+                    prompt(&q)?
+                };
+                retry(
+                    ctl.call("login_submit_password", json!({ "login_id": login_id, "password": password })).await,
+                    &outcome.step,
+                )?
             }
             LoginStep::Qr { login_id, url, .. } => {
                 if *url != last_qr {
@@ -302,7 +343,7 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
                     last_qr = url.clone();
                 }
                 // poll_qr long-polls and refreshes the code itself.
-                ctl.login_poll_qr(LoginIdArgs { login_id: login_id.clone() }).await?
+                step(ctl.call("login_poll_qr", json!({ "login_id": login_id })).await?)?
             }
             LoginStep::Done { account, .. } => {
                 eprintln!("Logged in as {}", account.label());
@@ -311,6 +352,7 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
                     (None, Some(t)) => eprintln!("Token {} now uses this account.", t.id),
                     (None, None) => {}
                 }
+                ctl.close().await;
                 return Ok(());
             }
         };

@@ -3,10 +3,10 @@
 use crate::config::{Config, Transport};
 use crate::keystore::KeyStore;
 use crate::login::Logins;
-use crate::sessions::Sessions;
+use crate::sessions::{PoolLimits, Sessions};
+use crate::settings::{Settings, write_settings_file};
 use crate::telegram::ConnectOptions;
 use crate::token_index::TokenIndex;
-use crate::settings::{Settings, write_settings_file};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -53,15 +53,52 @@ impl App {
     /// Builds the shared state from a config and a keyring.
     pub fn new(config: Config, keystore: KeyStore) -> Result<Arc<App>, AppError> {
         let tokens = TokenIndex::open(&config.session_dir, keystore)?;
-        let connect = config.api_id.map(|api_id| ConnectOptions { api_id, dc_override: config.dc_override, auto_retry: false });
-        let sessions = Sessions::new(&config.session_dir, config.max_active_sessions, connect)?;
+        let connect =
+            config.api_id.map(|api_id| ConnectOptions { api_id, dc_override: config.dc_override, auto_retry: false });
+        let limits = PoolLimits {
+            max_active: config.max_active_sessions,
+            slot_wait: config.session_slot_wait,
+            idle_close: config.session_idle,
+        };
+        let sessions = Sessions::new(&config.session_dir, limits, connect)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
         let settings = RwLock::new(Settings::from_config(&config));
-        Ok(Arc::new(App { config, settings, tokens, sessions, logins, tickets: Default::default(), started: Instant::now() }))
+        Ok(Arc::new(App {
+            config,
+            settings,
+            tokens,
+            sessions,
+            logins,
+            tickets: Default::default(),
+            started: Instant::now(),
+        }))
     }
 }
 
 impl App {
+    /// Starts the owner's housekeeping (closing idle clients, writing last-use times in
+    /// batches) until the app is dropped. Needs a Tokio runtime.
+    pub fn start_background(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let Some(app) = weak.upgrade() else { return };
+                app.sessions.close_idle();
+                let a = app.clone();
+                let _ = tokio::task::spawn_blocking(move || a.tokens.flush_last_used()).await;
+            }
+        });
+    }
+
+    /// Writes what is pending and closes every Telegram connection cleanly.
+    pub async fn shutdown(&self) {
+        self.tokens.flush_last_used();
+        self.sessions.shutdown().await;
+    }
+
     /// The live settings.
     pub fn settings(&self) -> Settings {
         self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -70,8 +107,10 @@ impl App {
     /// Validates, persists and applies new settings. Nothing changes if validation or saving fails.
     pub fn update_settings(&self, new: Settings) -> Result<Settings, crate::config::ConfigError> {
         new.validate(&self.config)?;
-        write_settings_file(&self.config.session_dir, &new)
-            .map_err(|e| crate::config::ConfigError { var: "SESSION_DIR", reason: format!("cannot save settings: {e}") })?;
+        write_settings_file(&self.config.session_dir, &new).map_err(|e| crate::config::ConfigError {
+            var: "SESSION_DIR",
+            reason: format!("cannot save settings: {e}"),
+        })?;
         if new.disable_auth != self.settings().disable_auth {
             if new.disable_auth {
                 tracing::warn!("!!! auth bypass (DISABLE_AUTH) switched ON: HTTP requests need no token !!!");

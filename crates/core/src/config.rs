@@ -63,8 +63,16 @@ pub struct Config {
     pub allow_dangerous_mtproto: bool,
     /// Telegram data centre address override for new sessions (`TELEGRAM_DC_ADDR`); test DCs only.
     pub dc_override: Option<SocketAddr>,
-    /// Token used by stdio mode to pick its session (`FAST_MCP_TELEGRAM_TOKEN`).
+    /// Token used by stdio mode to pick its session (`FAST_MCP_TELEGRAM_TOKEN`; prefer the id below).
     pub stdio_token: Option<String>,
+    /// Non-secret token id a stdio client acts as (`FAST_MCP_TELEGRAM_TOKEN_ID` or `--token-id`).
+    pub stdio_token_id: Option<String>,
+    /// How long a new session waits for a free slot when every client is busy (`SESSION_SLOT_WAIT_SECONDS`, 30).
+    pub session_slot_wait: Duration,
+    /// Idle time after which a connected client is closed (`SESSION_IDLE_SECONDS`, 900).
+    pub session_idle: Duration,
+    /// A background agent started for stdio clients exits after this long without clients (`AGENT_IDLE_EXIT_SECONDS`, 300).
+    pub agent_idle_exit: Duration,
     /// Maximum HTTP request body size in bytes (`MAX_REQUEST_BODY_BYTES`).
     pub max_request_body_bytes: usize,
     /// Per-request timeout for HTTP tool calls (`REQUEST_TIMEOUT_SECONDS`).
@@ -96,7 +104,12 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &'static str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let api_id = var("API_ID")
-            .map(|v| v.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(|| err("API_ID", "must be a positive integer from my.telegram.org")))
+            .map(|v| {
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| err("API_ID", "must be a positive integer from my.telegram.org"))
+            })
             .transpose()?;
         let api_hash = var("API_HASH");
         if let Some(h) = &api_hash
@@ -104,11 +117,14 @@ impl Config {
         {
             return Err(err("API_HASH", "must be the 32 hex characters from my.telegram.org"));
         }
-        let transport = match var("SERVER_MODE").or_else(|| var("TRANSPORT")).as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("stdio") => Transport::Stdio,
-            Some("http") | Some("http-auth") | Some("http-no-auth") => Transport::Http,
-            Some(other) => return Err(err("SERVER_MODE", format!("unknown transport {other:?}; use stdio or http"))),
-        };
+        let transport =
+            match var("SERVER_MODE").or_else(|| var("TRANSPORT")).as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("stdio") => Transport::Stdio,
+                Some("http") | Some("http-auth") | Some("http-no-auth") => Transport::Http,
+                Some(other) => {
+                    return Err(err("SERVER_MODE", format!("unknown transport {other:?}; use stdio or http")));
+                }
+            };
         // The reference server's `http-no-auth` mode maps to our dev bypass.
         let legacy_no_auth = var("SERVER_MODE").is_some_and(|m| m.eq_ignore_ascii_case("http-no-auth"));
         let host = match var("HOST") {
@@ -119,7 +135,9 @@ impl Config {
         let port = parse_num::<u16>(&var, "PORT", 8000)?;
         let session_dir = match var("SESSION_DIR") {
             Some(p) => expand_home(&p),
-            None => default_config_dir().ok_or_else(|| err("SESSION_DIR", "no home directory found; set SESSION_DIR"))?,
+            None => {
+                default_config_dir().ok_or_else(|| err("SESSION_DIR", "no home directory found; set SESSION_DIR"))?
+            }
         };
         let disable_auth = parse_bool(&var, "DISABLE_AUTH", false)? || legacy_no_auth;
         let domain = match var("DOMAIN") {
@@ -148,6 +166,27 @@ impl Config {
             .transpose()?;
         let max_request_body_bytes = parse_num::<usize>(&var, "MAX_REQUEST_BODY_BYTES", 4 * 1024 * 1024)?;
         let request_timeout = Duration::from_secs(parse_num::<u64>(&var, "REQUEST_TIMEOUT_SECONDS", 300)?);
+        let session_slot_wait = parse_num::<u64>(&var, "SESSION_SLOT_WAIT_SECONDS", 30)?;
+        if !(1..=600).contains(&session_slot_wait) {
+            return Err(err("SESSION_SLOT_WAIT_SECONDS", "must be between 1 and 600"));
+        }
+        let session_idle = parse_num::<u64>(&var, "SESSION_IDLE_SECONDS", 900)?;
+        if !(1..=604_800).contains(&session_idle) {
+            return Err(err("SESSION_IDLE_SECONDS", "must be between 1 and 604800"));
+        }
+        let agent_idle_exit = parse_num::<u64>(&var, "AGENT_IDLE_EXIT_SECONDS", 300)?;
+        if !(1..=604_800).contains(&agent_idle_exit) {
+            return Err(err("AGENT_IDLE_EXIT_SECONDS", "must be between 1 and 604800"));
+        }
+        let stdio_token_id = var("FAST_MCP_TELEGRAM_TOKEN_ID");
+        if let Some(id) = &stdio_token_id
+            && !crate::token_index::is_token_id(id)
+        {
+            return Err(err(
+                "FAST_MCP_TELEGRAM_TOKEN_ID",
+                "must be a token id like tok_0123456789ab (see `token list`)",
+            ));
+        }
         Ok(Config {
             api_id,
             api_hash,
@@ -166,6 +205,10 @@ impl Config {
             allow_dangerous_mtproto: parse_bool(&var, "ALLOW_DANGEROUS_MTPROTO", false)?,
             dc_override,
             stdio_token: var("FAST_MCP_TELEGRAM_TOKEN"),
+            stdio_token_id,
+            session_slot_wait: Duration::from_secs(session_slot_wait),
+            session_idle: Duration::from_secs(session_idle),
+            agent_idle_exit: Duration::from_secs(agent_idle_exit),
             max_request_body_bytes,
             request_timeout,
         })
@@ -191,7 +234,11 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError { var, reason: reason.into() }
 }
 
-fn parse_bool(var: &impl Fn(&'static str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn parse_bool(
+    var: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match var(name).map(|v| v.to_ascii_lowercase()) {
         None => Ok(default),
         Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
@@ -200,7 +247,11 @@ fn parse_bool(var: &impl Fn(&'static str) -> Option<String>, name: &'static str,
     }
 }
 
-fn parse_num<T: std::str::FromStr>(var: &impl Fn(&'static str) -> Option<String>, name: &'static str, default: T) -> Result<T, ConfigError> {
+fn parse_num<T: std::str::FromStr>(
+    var: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
     match var(name) {
         None => Ok(default),
         Some(v) => v.parse().map_err(|_| err(name, format!("{v:?} is not a valid number"))),
@@ -266,6 +317,10 @@ mod tests {
             ("MAX_ACTIVE_SESSIONS", "0"),
             ("LOG_LEVEL", "loud"),
             ("TELEGRAM_DC_ADDR", "nowhere"),
+            ("SESSION_SLOT_WAIT_SECONDS", "0"),
+            ("SESSION_IDLE_SECONDS", "0"),
+            ("AGENT_IDLE_EXIT_SECONDS", "0"),
+            ("FAST_MCP_TELEGRAM_TOKEN_ID", "../../etc"),
         ] {
             let e = cfg(&[("SESSION_DIR", "/tmp/x"), (k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v} gave {e}");

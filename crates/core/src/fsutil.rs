@@ -27,13 +27,33 @@ pub fn create_private_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Opens (creating if needed) an owner-only (0600) file for reading and writing, e.g. a lock file.
+pub fn open_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
 /// Writes `bytes` to `path` atomically: a 0600 temp file in the same dir, fsync, rename.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile_in(dir)?;
     tmp.1.write_all(bytes)?;
     tmp.1.sync_all()?;
-    std::fs::rename(&tmp.0, path)?;
+    if let Err(e) = std::fs::rename(&tmp.0, path) {
+        let _ = std::fs::remove_file(&tmp.0);
+        return Err(e);
+    }
+    // Make the rename itself durable (a crash right after must not bring back the old file).
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 

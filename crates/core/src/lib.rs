@@ -15,6 +15,8 @@ pub mod fsutil;
 pub mod keystore;
 pub mod login;
 pub mod mcp;
+#[cfg(unix)]
+pub mod owner;
 pub mod sessions;
 pub mod settings;
 pub mod telegram;

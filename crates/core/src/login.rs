@@ -3,14 +3,13 @@
 //! session; pending flows are kept in memory under an unguessable id and
 //! expire after 15 minutes. Wrong codes and passwords can be retried.
 
-use crate::sessions::Sessions;
+use crate::sessions::{Lease, Sessions};
 use crate::telegram::{TgClient, TgError};
 use base64::Engine;
 use grammers_client::client::{LoginToken, PasswordToken};
 use grammers_client::{SignInError, tl};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -21,7 +20,7 @@ pub const QR_LONG_POLL_SECS: u64 = 3;
 pub const LOGIN_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// The logged-in account, as shown to the user.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Account {
     /// Telegram user id.
     pub user_id: i64,
@@ -44,7 +43,7 @@ impl Account {
 }
 
 /// Where a login flow stands after a step.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "next", rename_all = "snake_case")]
 pub enum LoginStep {
     /// A code was sent (to the Telegram app or by SMS); submit it next.
@@ -140,7 +139,7 @@ enum Stage {
 
 struct Pending {
     session_id: String,
-    client: Arc<TgClient>,
+    client: Lease,
     stage: Stage,
     started: Instant,
 }
@@ -161,12 +160,20 @@ impl Logins {
     fn credentials(&self) -> Result<(i32, &str), LoginError> {
         match (self.api_id, self.api_hash.as_deref()) {
             (Some(id), Some(hash)) => Ok((id, hash)),
-            _ => Err(TgError::Config("API_ID and API_HASH must be set to log in (get them at https://my.telegram.org/apps)".into()).into()),
+            _ => Err(TgError::Config(
+                "API_ID and API_HASH must be set to log in (get them at https://my.telegram.org/apps)".into(),
+            )
+            .into()),
         }
     }
 
     /// Sends a login code to `phone` for `session_id`.
-    pub async fn start_code(&self, sessions: &Sessions, session_id: &str, phone: &str) -> Result<LoginStep, LoginError> {
+    pub async fn start_code(
+        &self,
+        sessions: &Sessions,
+        session_id: &str,
+        phone: &str,
+    ) -> Result<LoginStep, LoginError> {
         let phone = normalize_phone(phone).ok_or(LoginError::InvalidPhone)?;
         let (_, hash) = self.credentials()?;
         let client = sessions.client(session_id).await?;
@@ -282,11 +289,15 @@ impl Logins {
         let req = tl::functions::auth::ExportLoginToken { api_id, api_hash: api_hash.to_string(), except_ids: vec![] };
         let mut answer = client.raw().invoke(&req).await;
         if let Ok(tl::enums::auth::LoginToken::MigrateTo(m)) = &answer {
-            answer = client.raw().invoke_in_dc(m.dc_id, &tl::functions::auth::ImportLoginToken { token: m.token.clone() }).await;
+            answer = client
+                .raw()
+                .invoke_in_dc(m.dc_id, &tl::functions::auth::ImportLoginToken { token: m.token.clone() })
+                .await;
         }
         match answer {
             Ok(tl::enums::auth::LoginToken::Token(t)) => {
-                let url = format!("tg://login?token={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&t.token));
+                let url =
+                    format!("tg://login?token={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&t.token));
                 let step = LoginStep::Qr { login_id: login_id.to_string(), url, expires_at: t.expires as i64 };
                 self.put_back(login_id, Stage::Qr { shown: step.clone(), expires_at: t.expires as i64, scans }).await;
                 Ok(step)
@@ -328,7 +339,7 @@ impl Logins {
         self.pending.lock().await.get(login_id).map(|p| p.session_id.clone())
     }
 
-    async fn insert(&self, session_id: &str, client: Arc<TgClient>, stage: Stage) -> String {
+    async fn insert(&self, session_id: &str, client: Lease, stage: Stage) -> String {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut map = self.pending.lock().await;
         map.retain(|_, p| p.started.elapsed() < LOGIN_TTL);
@@ -336,7 +347,7 @@ impl Logins {
         id
     }
 
-    async fn take(&self, login_id: &str) -> Result<(String, Arc<TgClient>, Stage), LoginError> {
+    async fn take(&self, login_id: &str) -> Result<(String, Lease, Stage), LoginError> {
         let mut map = self.pending.lock().await;
         let p = map.get_mut(login_id).ok_or(LoginError::UnknownLogin)?;
         if p.started.elapsed() >= LOGIN_TTL {
@@ -353,7 +364,12 @@ impl Logins {
         }
     }
 
-    async fn finish(&self, login_id: &str, session_id: &str, user: &grammers_client::peer::User) -> Result<LoginStep, LoginError> {
+    async fn finish(
+        &self,
+        login_id: &str,
+        session_id: &str,
+        user: &grammers_client::peer::User,
+    ) -> Result<LoginStep, LoginError> {
         self.pending.lock().await.remove(login_id);
         let account = account_of(user);
         tracing::info!(session = %session_id, user_id = account.user_id, "logged in");
@@ -389,7 +405,8 @@ pub fn account_of(user: &grammers_client::peer::User) -> Account {
 }
 
 async fn fetch_password_token(client: &TgClient) -> Result<PasswordToken, LoginError> {
-    let tl::enums::account::Password::Password(pw) = client.raw().invoke(&tl::functions::account::GetPassword {}).await?;
+    let tl::enums::account::Password::Password(pw) =
+        client.raw().invoke(&tl::functions::account::GetPassword {}).await?;
     Ok(PasswordToken::new(pw))
 }
 

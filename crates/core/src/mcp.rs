@@ -1,6 +1,7 @@
 //! The MCP server: tool registration, per-request identity and result shaping.
 
 use crate::app::{App, Identity};
+use crate::tokens::TokenDigest;
 use crate::tools::params::*;
 use crate::tools::{ToolCtx, ToolError};
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -16,13 +17,57 @@ pub struct TelegramMcp {
     app: Arc<App>,
     /// Identity for transports without per-request auth (stdio, dev mode).
     fixed: Option<Identity>,
+    /// For long-lived connections: the token to re-check before every call.
+    revalidate: Option<Revalidate>,
     tool_router: ToolRouter<Self>,
+}
+
+/// How a long-lived connection (a stdio client of the owner) re-checks the token it was
+/// opened with: a revoked token is refused on the next call, and the connection is cut
+/// when the token is revoked or rotated.
+#[derive(Debug, Clone)]
+pub struct Revalidate {
+    /// The token's id.
+    pub token_id: String,
+    /// Its digest when the connection opened.
+    pub digest: TokenDigest,
+    /// Whether the client authenticated with the secret itself (then a rotation also refuses calls).
+    pub secret_bound: bool,
+}
+
+impl Revalidate {
+    /// Whether a call may still run.
+    pub fn check_call(&self, app: &App) -> Result<(), String> {
+        match app.tokens.get(&self.token_id) {
+            Err(_) => Err(format!("token {} was revoked; this client can no longer use Telegram", self.token_id)),
+            Ok(r) if self.secret_bound && !r.digest.ct_eq(&self.digest) => Err(format!(
+                "token {} was rotated; update this client's configuration with the new token",
+                self.token_id
+            )),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Whether the connection may stay open (`Err` names why not).
+    pub fn check_connection(&self, app: &App) -> Result<(), &'static str> {
+        match app.tokens.get(&self.token_id) {
+            Err(_) => Err("its token was revoked"),
+            Ok(r) if !r.digest.ct_eq(&self.digest) => Err("its token was rotated"),
+            Ok(_) => Ok(()),
+        }
+    }
 }
 
 impl TelegramMcp {
     /// A handler acting as `fixed` when a request carries no identity of its own.
     pub fn new(app: Arc<App>, fixed: Option<Identity>) -> Self {
-        TelegramMcp { app, fixed, tool_router: Self::tool_router() }
+        TelegramMcp { app, fixed, revalidate: None, tool_router: Self::tool_router() }
+    }
+
+    /// Re-checks `token` before every call.
+    pub fn with_revalidation(mut self, token: Revalidate) -> Self {
+        self.revalidate = Some(token);
+        self
     }
 
     /// The identity of this request: the one the HTTP auth layer attached, else the fixed one.
@@ -41,6 +86,14 @@ impl TelegramMcp {
         let Some(identity) = self.identity(&ctx) else {
             return ToolError::internal("request has no authenticated identity").into_result(tool);
         };
+        if let Some(r) = &self.revalidate
+            && let Err(why) = r.check_call(&self.app)
+        {
+            let mut e = ToolError::invalid(why);
+            e.action = Some("reconfigure_client");
+            return e.into_result(tool);
+        }
+        let session_id = identity.session_id.clone();
         let tctx = ToolCtx { app: self.app.clone(), identity };
         // A bug in a tool must answer the call with an error, not leave the client hanging.
         let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx))).await;
@@ -52,6 +105,10 @@ impl TelegramMcp {
             Ok(out) => out.into_result(),
             Err(e) => {
                 tracing::info!(tool, "tool error: {}", e.message);
+                if e.telegram_error.as_deref().is_some_and(|n| crate::telegram::PEER_REJECTED.contains(&n)) {
+                    // A peer served from the cache may be stale: resolve it again next time.
+                    self.app.sessions.forget_resolutions(&session_id);
+                }
                 e.into_result(tool)
             }
         }
@@ -63,36 +120,74 @@ impl TelegramMcp {
     /// Full-text search across all your chats.
     #[tool(
         description = "Search messages across all your Telegram chats. Comma-separate several terms. Supports date, chat type and public filters; follow `next_cursor` for more.",
-        annotations(title = "Search messages globally", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+        annotations(
+            title = "Search messages globally",
+            read_only_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
-    async fn search_messages_globally(&self, Parameters(p): Parameters<SearchGloballyParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn search_messages_globally(
+        &self,
+        Parameters(p): Parameters<SearchGloballyParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("search_messages_globally", ctx, |c| crate::tools::search::search_globally(c, p)).await
     }
 
     /// Read one chat: latest, search, by ids, replies/comments, forum topics.
     #[tool(
         description = "Read messages in one chat: the latest (default), a search (`query`), exact `message_ids`, or a thread (`reply_to_id`: channel post comments, forum topic, replies). Filter by `from_user` and dates; follow `next_cursor` for older messages.",
-        annotations(title = "Get messages in chat", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get messages in chat",
+            read_only_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
-    async fn get_messages(&self, Parameters(p): Parameters<GetMessagesParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn get_messages(
+        &self,
+        Parameters(p): Parameters<GetMessagesParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("get_messages", ctx, |c| crate::tools::read::get_messages(c, p)).await
     }
 
     /// Send a message (with optional files) as the user.
     #[tool(
         description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split.",
-        annotations(title = "Send message", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            title = "Send message",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
-    async fn send_message(&self, Parameters(p): Parameters<SendMessageParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn send_message(
+        &self,
+        Parameters(p): Parameters<SendMessageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("send_message", ctx, |c| crate::tools::write::send_message(c, p)).await
     }
 
     /// Edit the text of one of your messages.
     #[tool(
         description = "Replace the text of one of your own messages.",
-        annotations(title = "Edit message", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
+        annotations(
+            title = "Edit message",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
-    async fn edit_message(&self, Parameters(p): Parameters<EditMessageParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn edit_message(
+        &self,
+        Parameters(p): Parameters<EditMessageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("edit_message", ctx, |c| crate::tools::write::edit_message(c, p)).await
     }
 
@@ -101,7 +196,11 @@ impl TelegramMcp {
         description = "Find chats: global search by name/@username/phone (`query`), your dialogs active within a date window (`min_date`/`max_date`), or the chats of a folder (`filter`). Filter by chat_type and public.",
         annotations(title = "Find chats", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn find_chats(&self, Parameters(p): Parameters<FindChatsParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn find_chats(
+        &self,
+        Parameters(p): Parameters<FindChatsParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("find_chats", ctx, |c| crate::tools::chats::find_chats(c, p)).await
     }
 
@@ -110,25 +209,49 @@ impl TelegramMcp {
         description = "Details of a user, group or channel: type, names, bio/about, member or subscriber counts, and forum topics.",
         annotations(title = "Get chat info", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_chat_info(&self, Parameters(p): Parameters<GetChatInfoParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn get_chat_info(
+        &self,
+        Parameters(p): Parameters<GetChatInfoParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("get_chat_info", ctx, |c| crate::tools::chats::get_chat_info(c, p)).await
     }
 
     /// Message someone by phone number.
     #[tool(
         description = "Send a message to a phone number: adds the number as a contact if needed, sends, and optionally removes a contact it created.",
-        annotations(title = "Send message to phone", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            title = "Send message to phone",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
-    async fn send_message_to_phone(&self, Parameters(p): Parameters<SendToPhoneParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn send_message_to_phone(
+        &self,
+        Parameters(p): Parameters<SendToPhoneParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("send_message_to_phone", ctx, |c| crate::tools::write::send_to_phone(c, p)).await
     }
 
     /// Raw Telegram API call.
     #[tool(
         description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous methods (deleting history, account, sessions) are refused unless the user unlocked them in settings.",
-        annotations(title = "Invoke MTProto", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            title = "Invoke MTProto",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
-    async fn invoke_mtproto(&self, Parameters(p): Parameters<InvokeMtprotoParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn invoke_mtproto(
+        &self,
+        Parameters(p): Parameters<InvokeMtprotoParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("invoke_mtproto", ctx, |c| crate::tools::mtproto::invoke(c, p)).await
     }
 }

@@ -1,18 +1,23 @@
-//! Telegram session files and the LRU of connected clients.
+//! Telegram session files and the pool of connected clients.
 //!
 //! Each token selects a session id (`s_…`, never the token); the file is
 //! `<config dir>/sessions/<id>.session`, created 0600 in a 0700 directory.
-//! At most `MAX_ACTIVE_SESSIONS` clients stay connected; the least recently
-//! used one is disconnected (its file is kept). Files are only deleted on an
-//! explicit request, never because of a network error.
+//! Files are only deleted on an explicit request, never because of a network error.
+//!
+//! The pool keeps at most `MAX_ACTIVE_SESSIONS` clients connected. Every use of a client
+//! holds a [`Lease`]; a client with a lease (a call in flight, a login step, an attachment
+//! stream) is never disconnected to make room. When the pool is full, the least recently
+//! used *idle* client is closed; when none is idle, the caller waits up to
+//! `SESSION_SLOT_WAIT_SECONDS` for a slot and then gets [`TgError::Busy`], which is
+//! retryable. Idle clients are closed after `SESSION_IDLE_SECONDS` even under the limit.
 
 use crate::fsutil::{create_private_file, ensure_private_dir};
 use crate::telegram::{ConnectOptions, TgClient, TgError};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use tokio::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// Session id used by stdio mode when no token is configured.
 pub const DEFAULT_SESSION_ID: &str = "default";
@@ -26,44 +31,141 @@ pub struct SessionActivity {
     pub last_access: i64,
     /// Whether a client is connected right now.
     pub connected: bool,
+    /// Calls, login steps and streams using the client right now.
+    pub in_flight: usize,
+}
+
+/// Pool limits (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolLimits {
+    /// Clients kept connected at most (`MAX_ACTIVE_SESSIONS`).
+    pub max_active: usize,
+    /// How long a new session waits for a free slot before [`TgError::Busy`] (`SESSION_SLOT_WAIT_SECONDS`).
+    pub slot_wait: Duration,
+    /// Idle time after which a client is closed (`SESSION_IDLE_SECONDS`).
+    pub idle_close: Duration,
+}
+
+impl PoolLimits {
+    /// Limits with the default wait (30 s) and idle time (15 min).
+    pub fn new(max_active: usize) -> Self {
+        PoolLimits {
+            max_active: max_active.max(1),
+            slot_wait: Duration::from_secs(30),
+            idle_close: Duration::from_secs(900),
+        }
+    }
+}
+
+/// The pool's counters, for `/health` and the tray app.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connected clients.
+    pub active: usize,
+    /// Connected clients with at least one lease.
+    pub busy: usize,
+    /// Callers waiting for a free slot.
+    pub waiting: usize,
+    /// The limit (`MAX_ACTIVE_SESSIONS`).
+    pub max_active: usize,
 }
 
 struct Slot {
     client: Arc<TgClient>,
     last_access: i64,
+    last_used: Instant,
     tick: u64,
+    in_flight: usize,
 }
 
+#[derive(Default)]
 struct State {
     slots: HashMap<String, Slot>,
+    /// Slots promised to sessions that are being opened right now.
+    opening: usize,
+    waiting: usize,
     /// Last access of sessions that were evicted or closed (kept for /health).
     history: HashMap<String, i64>,
     tick: u64,
 }
 
+struct Pool {
+    limits: PoolLimits,
+    state: Mutex<State>,
+    /// Signalled whenever a lease ends or a slot is freed.
+    freed: tokio::sync::Notify,
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A client in use. While any lease of a session exists, its client is never evicted.
+pub struct Lease {
+    client: Arc<TgClient>,
+    session_id: String,
+    pool: Arc<Pool>,
+}
+
+impl std::ops::Deref for Lease {
+    type Target = TgClient;
+    fn deref(&self) -> &TgClient {
+        &self.client
+    }
+}
+
+impl std::fmt::Debug for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lease({})", self.session_id)
+    }
+}
+
+impl Clone for Lease {
+    /// Another lease on the same client (for concurrent requests of one call).
+    fn clone(&self) -> Self {
+        let mut st = self.pool.lock();
+        if let Some(slot) = st.slots.get_mut(&self.session_id)
+            && Arc::ptr_eq(&slot.client, &self.client)
+        {
+            slot.in_flight += 1;
+        }
+        Lease { client: self.client.clone(), session_id: self.session_id.clone(), pool: self.pool.clone() }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let mut st = self.pool.lock();
+        if let Some(slot) = st.slots.get_mut(&self.session_id)
+            && Arc::ptr_eq(&slot.client, &self.client)
+        {
+            slot.in_flight = slot.in_flight.saturating_sub(1);
+            slot.last_used = Instant::now();
+        }
+        drop(st);
+        self.pool.freed.notify_waiters();
+    }
+}
+
 /// Owns the session directory and the connected clients.
 pub struct Sessions {
     dir: PathBuf,
-    max_active: usize,
     connect: Option<ConnectOptions>,
-    state: Mutex<State>,
+    pool: Arc<Pool>,
     /// Serialises opening per session so one file never gets two pools.
-    opening: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    opening: tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Sessions {
     /// Prepares `<config dir>/sessions` (0700). `connect` is `None` when API_ID is not configured.
-    pub fn new(config_dir: &Path, max_active: usize, connect: Option<ConnectOptions>) -> std::io::Result<Self> {
+    pub fn new(config_dir: &Path, limits: PoolLimits, connect: Option<ConnectOptions>) -> std::io::Result<Self> {
         let dir = config_dir.join("sessions");
         ensure_private_dir(config_dir)?;
         ensure_private_dir(&dir)?;
-        Ok(Sessions {
-            dir,
-            max_active: max_active.max(1),
-            connect,
-            state: Mutex::new(State { slots: HashMap::new(), history: HashMap::new(), tick: 0 }),
-            opening: Mutex::new(HashMap::new()),
-        })
+        let pool = Arc::new(Pool { limits, state: Mutex::new(State::default()), freed: tokio::sync::Notify::new() });
+        Ok(Sessions { dir, connect, pool, opening: Default::default() })
     }
 
     /// The directory holding the session files.
@@ -82,37 +184,54 @@ impl Sessions {
         self.path(session_id).is_ok_and(|p| p.exists())
     }
 
-    /// The connected client for a session, connecting (and evicting the LRU one) if needed.
-    pub async fn client(&self, session_id: &str) -> Result<Arc<TgClient>, TgError> {
+    /// A lease on the connected client of a session, connecting it if needed (closing the least
+    /// recently used idle client when the pool is full, or waiting for one to become idle).
+    pub async fn client(&self, session_id: &str) -> Result<Lease, TgError> {
         let path = self.path(session_id)?;
-        if let Some(c) = self.touch(session_id).await {
-            return Ok(c);
+        if let Some(l) = self.lease(session_id) {
+            return Ok(l);
         }
         let lock = self.opening.lock().await.entry(session_id.to_string()).or_default().clone();
         let _guard = lock.lock().await;
-        if let Some(c) = self.touch(session_id).await {
-            return Ok(c);
+        if let Some(l) = self.lease(session_id) {
+            return Ok(l);
         }
-        let opts = self.connect.as_ref().ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
-        create_private_file(&path).map_err(|e| TgError::Session(format!("cannot create session file: {e}")))?;
-        let client = Arc::new(TgClient::open(&path, opts).await?);
-        let mut st = self.state.lock().await;
+        let opts = self
+            .connect
+            .as_ref()
+            .ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
+        self.reserve_slot().await?;
+        let opened = async {
+            create_private_file(&path).map_err(|e| TgError::Session(format!("cannot create session file: {e}")))?;
+            TgClient::open(&path, opts).await
+        }
+        .await;
+        let mut st = self.pool.lock();
+        st.opening -= 1;
+        let client = match opened {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                drop(st);
+                self.pool.freed.notify_waiters();
+                return Err(e);
+            }
+        };
         st.tick += 1;
         let tick = st.tick;
-        st.slots.insert(session_id.to_string(), Slot { client: client.clone(), last_access: crate::token_index::now(), tick });
-        while st.slots.len() > self.max_active {
-            let victim = st.slots.iter().min_by_key(|(_, s)| s.tick).map(|(k, _)| k.clone()).expect("non-empty");
-            if let Some(slot) = st.slots.remove(&victim) {
-                tracing::info!(session = %victim, "disconnecting least recently used session");
-                slot.client.disconnect();
-                st.history.insert(victim, slot.last_access);
-            }
-        }
-        Ok(client)
+        let slot = Slot {
+            client: client.clone(),
+            last_access: crate::token_index::now(),
+            last_used: Instant::now(),
+            tick,
+            in_flight: 1,
+        };
+        st.slots.insert(session_id.to_string(), slot);
+        Ok(Lease { client, session_id: session_id.to_string(), pool: self.pool.clone() })
     }
 
-    async fn touch(&self, session_id: &str) -> Option<Arc<TgClient>> {
-        let mut st = self.state.lock().await;
+    /// A lease on an already connected client, if there is one.
+    fn lease(&self, session_id: &str) -> Option<Lease> {
+        let mut st = self.pool.lock();
         st.tick += 1;
         let tick = st.tick;
         let slot = st.slots.get_mut(session_id)?;
@@ -120,27 +239,125 @@ impl Sessions {
             // The pool ended (e.g. the server closed it); reconnect on this call. The file stays.
             let old = st.slots.remove(session_id)?;
             st.history.insert(session_id.to_string(), old.last_access);
+            if old.in_flight == 0 {
+                old.client.disconnect();
+            }
             return None;
         }
         slot.tick = tick;
         slot.last_access = crate::token_index::now();
-        Some(slot.client.clone())
+        slot.in_flight += 1;
+        Some(Lease { client: slot.client.clone(), session_id: session_id.to_string(), pool: self.pool.clone() })
     }
 
-    /// Disconnects a session's client (the file stays).
-    pub async fn close(&self, session_id: &str) {
-        let mut st = self.state.lock().await;
-        if let Some(slot) = st.slots.remove(session_id) {
-            slot.client.disconnect();
-            st.history.insert(session_id.to_string(), slot.last_access);
+    /// Makes room for one more client: a free slot, else the least recently used idle client
+    /// is closed, else waits (bounded) for a lease to end.
+    async fn reserve_slot(&self) -> Result<(), TgError> {
+        let deadline = tokio::time::Instant::now() + self.pool.limits.slot_wait;
+        loop {
+            let freed = self.pool.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            {
+                let mut st = self.pool.lock();
+                if st.slots.len() + st.opening < self.pool.limits.max_active {
+                    st.opening += 1;
+                    return Ok(());
+                }
+                let victim = st
+                    .slots
+                    .iter()
+                    .filter(|(_, s)| s.in_flight == 0)
+                    .min_by_key(|(_, s)| s.tick)
+                    .map(|(k, _)| k.clone());
+                if let Some(victim) = victim {
+                    let slot = st.slots.remove(&victim).expect("victim exists");
+                    tracing::info!(session = %victim, "closing the least recently used idle session to make room");
+                    st.history.insert(victim, slot.last_access);
+                    st.opening += 1;
+                    drop(st);
+                    slot.client.disconnect();
+                    return Ok(());
+                }
+                st.waiting += 1;
+            }
+            let timed_out = tokio::time::timeout_at(deadline, freed).await.is_err();
+            self.pool.lock().waiting -= 1;
+            if timed_out {
+                let max = self.pool.limits.max_active;
+                tracing::warn!(max, "every session slot is busy; a new session waited too long");
+                return Err(TgError::Busy(format!(
+                    "all {max} Telegram session slots are busy with calls in flight; retry shortly (or raise MAX_ACTIVE_SESSIONS)"
+                )));
+            }
         }
+    }
+
+    /// Closes clients idle for longer than the idle limit; returns how many were closed.
+    pub fn close_idle(&self) -> usize {
+        let limit = self.pool.limits.idle_close;
+        let mut st = self.pool.lock();
+        let idle: Vec<String> = st
+            .slots
+            .iter()
+            .filter(|(_, s)| s.in_flight == 0 && s.last_used.elapsed() >= limit)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut closed = Vec::new();
+        for id in &idle {
+            if let Some(slot) = st.slots.remove(id) {
+                st.history.insert(id.clone(), slot.last_access);
+                closed.push(slot.client);
+            }
+        }
+        drop(st);
+        for c in &closed {
+            tracing::debug!("closing an idle session");
+            c.disconnect();
+        }
+        if !closed.is_empty() {
+            self.pool.freed.notify_waiters();
+        }
+        closed.len()
+    }
+
+    /// Disconnects a session's client (the file stays). Leases still held see their calls fail.
+    pub async fn close(&self, session_id: &str) {
+        let slot = {
+            let mut st = self.pool.lock();
+            let slot = st.slots.remove(session_id);
+            if let Some(s) = &slot {
+                st.history.insert(session_id.to_string(), s.last_access);
+            }
+            slot
+        };
+        if let Some(slot) = slot {
+            slot.client.shutdown().await;
+            self.pool.freed.notify_waiters();
+        }
+    }
+
+    /// Closes every client and waits for their connections to end (at shutdown).
+    pub async fn shutdown(&self) {
+        let clients: Vec<Arc<TgClient>> = {
+            let mut st = self.pool.lock();
+            let drained: Vec<(String, Slot)> = st.slots.drain().collect();
+            drained
+                .into_iter()
+                .map(|(id, s)| {
+                    st.history.insert(id, s.last_access);
+                    s.client
+                })
+                .collect()
+        };
+        futures::future::join_all(clients.iter().map(|c| c.shutdown())).await;
     }
 
     /// Disconnects and deletes a session file (explicit user request only).
     pub async fn delete(&self, session_id: &str) -> Result<bool, TgError> {
         let path = self.path(session_id)?;
         self.close(session_id).await;
-        self.state.lock().await.history.remove(session_id);
+        self.pool.lock().history.remove(session_id);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -148,27 +365,51 @@ impl Sessions {
         }
     }
 
+    /// Forgets a connected client's cached username/phone resolutions (Telegram rejected one).
+    pub fn forget_resolutions(&self, session_id: &str) {
+        if let Some(slot) = self.pool.lock().slots.get(session_id) {
+            slot.client.forget_resolutions();
+        }
+    }
+
     /// Number of connected clients.
-    pub async fn active_count(&self) -> usize {
-        self.state.lock().await.slots.len()
+    pub fn active_count(&self) -> usize {
+        self.pool.lock().slots.len()
     }
 
     /// Maximum number of connected clients.
     pub fn max_active(&self) -> usize {
-        self.max_active
+        self.pool.limits.max_active
+    }
+
+    /// Connected, busy and waiting counts.
+    pub fn stats(&self) -> PoolStats {
+        let st = self.pool.lock();
+        PoolStats {
+            active: st.slots.len(),
+            busy: st.slots.values().filter(|s| s.in_flight > 0).count(),
+            waiting: st.waiting,
+            max_active: self.pool.limits.max_active,
+        }
     }
 
     /// Activity of every session used since start, most recent first.
-    pub async fn activity(&self) -> Vec<SessionActivity> {
-        let st = self.state.lock().await;
+    pub fn activity(&self) -> Vec<SessionActivity> {
+        let st = self.pool.lock();
         let mut out: Vec<SessionActivity> = st
             .slots
             .iter()
-            .map(|(id, s)| SessionActivity { session_id: id.clone(), last_access: s.last_access, connected: s.client.is_connected() })
+            .map(|(id, s)| SessionActivity {
+                session_id: id.clone(),
+                last_access: s.last_access,
+                connected: s.client.is_connected(),
+                in_flight: s.in_flight,
+            })
             .chain(st.history.iter().filter(|(id, _)| !st.slots.contains_key(*id)).map(|(id, t)| SessionActivity {
                 session_id: id.clone(),
                 last_access: *t,
                 connected: false,
+                in_flight: 0,
             }))
             .collect();
         out.sort_by(|a, b| b.last_access.cmp(&a.last_access).then(a.session_id.cmp(&b.session_id)));
@@ -178,7 +419,8 @@ impl Sessions {
 
 /// Session ids are short lowercase `[a-z0-9_]` strings; anything else is refused.
 pub fn validate_session_id(id: &str) -> Result<(), TgError> {
-    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         Ok(())
     } else {
         Err(TgError::Invalid("invalid session id".into()))
@@ -201,7 +443,7 @@ mod tests {
     #[tokio::test]
     async fn without_api_id_a_clear_error_and_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Sessions::new(dir.path(), 2, None).unwrap();
+        let s = Sessions::new(dir.path(), PoolLimits::new(2), None).unwrap();
         let e = s.client("s_abc").await.unwrap_err();
         assert!(e.to_string().contains("API_ID"));
         assert!(!s.exists("s_abc"));

@@ -82,7 +82,8 @@ pub fn settings_path(dir: &Path) -> PathBuf {
 pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
     let path = settings_path(dir);
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(ConfigError { var: "SESSION_DIR", reason: format!("cannot read {}: {e}", path.display()) }),
     }
@@ -110,14 +111,20 @@ pub struct StoredApiCredentials {
 
 impl std::fmt::Debug for StoredApiCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredApiCredentials").field("api_id", &self.api_id).field("api_hash_set", &self.api_hash.is_some()).finish()
+        f.debug_struct("StoredApiCredentials")
+            .field("api_id", &self.api_id)
+            .field("api_hash_set", &self.api_hash.is_some())
+            .finish()
     }
 }
 
 /// Reads the API credentials stored in settings.json (a missing or unreadable file gives none).
 pub fn read_api_credentials(dir: &Path) -> StoredApiCredentials {
     let vars = read_settings_file(dir).unwrap_or_default();
-    StoredApiCredentials { api_id: vars.get("API_ID").and_then(|v| v.trim().parse().ok()), api_hash: vars.get("API_HASH").cloned() }
+    StoredApiCredentials {
+        api_id: vars.get("API_ID").and_then(|v| v.trim().parse().ok()),
+        api_hash: vars.get("API_HASH").cloned(),
+    }
 }
 
 /// Checks `API_ID`/`API_HASH` with the same rules as the environment; returns them as stored (hash trimmed, lowercase).

@@ -2,16 +2,18 @@
 //! and mapping Telegram failures to [`TgError`]. Tools and login flows use
 //! Telegram only through [`TgClient`].
 
+use grammers_client::tl;
 use grammers_client::{Client, InvocationError};
 use grammers_mtsender::{ConnectionParams, SenderPool};
 use grammers_session::Session;
 use grammers_session::storages::SqliteSession;
 use grammers_session::types::{DcOption, PeerId, PeerInfo, PeerRef};
-use grammers_client::tl;
+use std::collections::HashMap;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
-use std::sync::Arc;
-use tokio::task::JoinHandle;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::task::{AbortHandle, JoinHandle};
 
 /// A Telegram failure, classified for users and for MCP tool errors.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub enum TgError {
     /// Something was asked for that does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// Every session slot is busy; the call can be retried shortly.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl TgError {
@@ -84,13 +89,23 @@ impl From<InvocationError> for TgError {
     }
 }
 
+/// How long a username or phone number resolved by Telegram is served from memory.
+pub const RESOLVE_FRESH: Duration = Duration::from_secs(30 * 60);
+
+/// Telegram errors that mean a cached peer reference was rejected (resolve it again).
+pub const PEER_REJECTED: &[&str] =
+    &["PEER_ID_INVALID", "CHANNEL_INVALID", "USER_ID_INVALID", "CHAT_ID_INVALID", "CHANNEL_PRIVATE"];
+
 /// A connected grammers client bound to one session file.
 pub struct TgClient {
     client: Client,
     session: Arc<SqliteSession>,
     me: tokio::sync::OnceCell<PeerRef>,
     login_tokens: tokio::sync::watch::Receiver<u64>,
-    pool: JoinHandle<()>,
+    /// Usernames (lowercase) and `+phone`s resolved by Telegram, with when.
+    resolved: Mutex<HashMap<String, (PeerRef, Instant)>>,
+    pool_state: AbortHandle,
+    pool: tokio::sync::Mutex<Option<JoinHandle<()>>>,
     updates: JoinHandle<()>,
 }
 
@@ -119,13 +134,9 @@ impl TgClient {
         if let Some(addr) = opts.dc_override {
             seed_test_dc(&session, addr).await?;
         }
-        let params = ConnectionParams {
-            device_model: "fast-mcp-telegram".into(),
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            retry_policy: if opts.auto_retry { Box::<grammers_mtsender::AutoSleep>::default() } else { Box::new(grammers_mtsender::NoRetries) },
-            ..Default::default()
-        };
-        let SenderPool { runner, handle, mut updates } = SenderPool::with_configuration(session.clone(), opts.api_id, params);
+        let params = connection_params(opts.auto_retry);
+        let SenderPool { runner, handle, mut updates } =
+            SenderPool::with_configuration(session.clone(), opts.api_id, params);
         let client = Client::new(handle);
         let pool = tokio::spawn(runner.run());
         // Live updates are not consumed by the tools; drain them so the pool never waits on a
@@ -138,7 +149,16 @@ impl TgClient {
                 }
             }
         });
-        Ok(TgClient { client, session, me: tokio::sync::OnceCell::new(), login_tokens, pool, updates })
+        Ok(TgClient {
+            client,
+            session,
+            me: tokio::sync::OnceCell::new(),
+            login_tokens,
+            resolved: Mutex::default(),
+            pool_state: pool.abort_handle(),
+            pool: tokio::sync::Mutex::new(Some(pool)),
+            updates,
+        })
     }
 
     /// The underlying grammers client.
@@ -173,7 +193,11 @@ impl TgClient {
             return Ok(*r);
         }
         let user = self.client.get_me().await?;
-        let r = user.to_ref().await.map_err(|e| TgError::Session(e.to_string()))?.ok_or_else(|| TgError::NotFound("own user not found".into()))?;
+        let r = user
+            .to_ref()
+            .await
+            .map_err(|e| TgError::Session(e.to_string()))?
+            .ok_or_else(|| TgError::NotFound("own user not found".into()))?;
         let _ = self.me.set(r);
         Ok(r)
     }
@@ -194,42 +218,86 @@ impl TgClient {
         if s.eq_ignore_ascii_case("me") || s.eq_ignore_ascii_case("self") {
             return self.me().await;
         }
+        if let Some(hit) = self.cached_resolution(s) {
+            return Ok(hit);
+        }
         if let Some(phone) = s.strip_prefix('+') {
-            let req = tl::functions::contacts::ResolvePhone { phone: phone.chars().filter(char::is_ascii_digit).collect() };
+            let req =
+                tl::functions::contacts::ResolvePhone { phone: phone.chars().filter(char::is_ascii_digit).collect() };
             return match self.invoke(&req).await {
                 Ok(tl::enums::contacts::ResolvedPeer::Peer(r)) => {
                     self.remember(&r.users, &r.chats).await;
-                    self.known(PeerId::from(r.peer)).await.ok_or_else(|| TgError::NotFound(format!("{s} could not be resolved")))
+                    let found = self
+                        .known(PeerId::from(r.peer))
+                        .await
+                        .ok_or_else(|| TgError::NotFound(format!("{s} could not be resolved")))?;
+                    self.cache_resolution(s, found);
+                    Ok(found)
                 }
-                Err(TgError::Rpc { name, .. }) if name.starts_with("PHONE_NOT_OCCUPIED") || name.starts_with("PHONE_NUMBER_INVALID") => {
+                Err(TgError::Rpc { name, .. })
+                    if name.starts_with("PHONE_NOT_OCCUPIED") || name.starts_with("PHONE_NUMBER_INVALID") =>
+                {
                     Err(TgError::NotFound("no Telegram user with this phone number is visible to you".into()))
                 }
                 Err(e) => Err(e),
             };
         }
         if let Ok(n) = s.parse::<i64>() {
-            let id = PeerId::from_bot_api_dialog_id(n).ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
+            let id = PeerId::from_bot_api_dialog_id(n)
+                .ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
             if let Some(r) = self.known(id).await {
                 return Ok(r);
             }
             // Not cached yet: learn access hashes from the dialog list, then try again.
             self.learn_dialogs(400).await?;
             return self.known(id).await.ok_or_else(|| {
-                TgError::NotFound(format!("chat {n} is not known to this account; use @username or find it with find_chats first"))
+                TgError::NotFound(format!(
+                    "chat {n} is not known to this account; use @username or find it with find_chats first"
+                ))
             });
         }
-        let name = username_of(s).ok_or_else(|| TgError::Invalid(format!("{s:?} is not a chat id, @username or t.me link")))?;
+        let name = username_of(s)
+            .ok_or_else(|| TgError::Invalid(format!("{s:?} is not a chat id, @username or t.me link")))?;
         match self.client.resolve_username(&name).await {
             Ok(Some(peer)) => {
                 let r = peer.to_ref().await.map_err(|e| TgError::Session(e.to_string()))?;
-                r.ok_or_else(|| TgError::NotFound(format!("@{name} could not be resolved")))
+                let r = r.ok_or_else(|| TgError::NotFound(format!("@{name} could not be resolved")))?;
+                self.cache_resolution(s, r);
+                Ok(r)
             }
             Ok(None) => Err(TgError::NotFound(format!("no chat with username @{name}"))),
             Err(e) => match TgError::from(e) {
-                TgError::Rpc { name: n, .. } if n.starts_with("USERNAME_INVALID") => Err(TgError::NotFound(format!("no chat with username @{name}"))),
+                TgError::Rpc { name: n, .. } if n.starts_with("USERNAME_INVALID") => {
+                    Err(TgError::NotFound(format!("no chat with username @{name}")))
+                }
                 other => Err(other),
             },
         }
+    }
+
+    /// The cache key of a username or phone spelling (`None` for ids and `me`).
+    fn resolution_key(spec: &str) -> Option<String> {
+        match spec.strip_prefix('+') {
+            Some(phone) => Some(format!("+{}", phone.chars().filter(char::is_ascii_digit).collect::<String>())),
+            None => username_of(spec).map(|u| u.to_ascii_lowercase()),
+        }
+    }
+
+    fn cached_resolution(&self, spec: &str) -> Option<PeerRef> {
+        let key = Self::resolution_key(spec)?;
+        let cache = self.resolved.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(&key).filter(|(_, at)| at.elapsed() < RESOLVE_FRESH).map(|(r, _)| *r)
+    }
+
+    fn cache_resolution(&self, spec: &str, peer: PeerRef) {
+        if let Some(key) = Self::resolution_key(spec) {
+            self.resolved.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (peer, Instant::now()));
+        }
+    }
+
+    /// Forgets every cached username/phone resolution (Telegram rejected a cached peer).
+    pub fn forget_resolutions(&self) {
+        self.resolved.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Walks up to `max` dialogs (main list and archive) to cache their access hashes.
@@ -262,8 +330,70 @@ impl TgClient {
 
     /// Whether the connection pool is still running.
     pub fn is_connected(&self) -> bool {
-        !self.pool.is_finished()
+        !self.pool_state.is_finished()
     }
+
+    /// Closes the connection and waits until the pool has stopped (so no connection task is
+    /// cancelled mid-way when the runtime ends). The session file stays.
+    pub async fn shutdown(&self) {
+        self.client.disconnect();
+        let handle = self.pool.lock().await.take();
+        if let Some(h) = handle {
+            let abort = h.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), h).await.is_err() {
+                tracing::warn!("a Telegram connection did not stop in time");
+                abort.abort();
+            }
+        }
+    }
+}
+
+/// Connection parameters, computed once per process without asking the OS through child
+/// processes (grammers' defaults run `lsb_release` for every session).
+fn connection_params(auto_retry: bool) -> ConnectionParams {
+    struct Fixed {
+        system_version: String,
+        lang: String,
+    }
+    static FIXED: OnceLock<Fixed> = OnceLock::new();
+    let fixed = FIXED.get_or_init(|| Fixed { system_version: system_version(), lang: language() });
+    ConnectionParams {
+        device_model: "fast-mcp-telegram".into(),
+        system_version: fixed.system_version.clone(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        system_lang_code: fixed.lang.clone(),
+        lang_code: fixed.lang.clone(),
+        use_ipv6: false,
+        retry_policy: if auto_retry {
+            Box::<grammers_mtsender::AutoSleep>::default()
+        } else {
+            Box::new(grammers_mtsender::NoRetries)
+        },
+        updates_channel_capacity: std::num::NonZeroUsize::new(100).expect("non-zero"),
+        __non_exhaustive: (),
+    }
+}
+
+/// "Debian GNU/Linux 12 (bookworm)" from /etc/os-release on Linux, else the OS family name.
+fn system_version() -> String {
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())));
+    pretty.filter(|p| !p.is_empty()).unwrap_or_else(|| std::env::consts::OS.to_string())
+}
+
+/// The two-letter language of the user's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), default `en`.
+fn language() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .and_then(|v| {
+            let code: String =
+                v.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
+            (code.len() == 2 || code.len() == 3).then_some(code)
+        })
+        .unwrap_or_else(|| "en".into())
 }
 
 impl Drop for TgClient {
@@ -326,7 +456,9 @@ mod tests {
 
     #[test]
     fn usernames_from_all_spellings() {
-        for s in ["@durov_x", "durov_x", "t.me/durov_x", "https://t.me/durov_x/12", "http://telegram.me/durov_x?start=1"] {
+        for s in
+            ["@durov_x", "durov_x", "t.me/durov_x", "https://t.me/durov_x/12", "http://telegram.me/durov_x?start=1"]
+        {
             assert_eq!(username_of(s).as_deref(), Some("durov_x"), "{s}");
         }
         for s in ["", "@ab", "1abc", "bad name", "../../etc", "a-b-c-d"] {

@@ -2,7 +2,11 @@
 //!
 //! Stored as `tokens.json` in the config dir (0600, replaced atomically). It
 //! holds only digests and non-secret ids; plaintexts go to the OS keyring.
-//! The file is re-read when another process (the CLI, the tray app) changed it.
+//! The file is re-read when another process changed it, and every
+//! read-modify-write holds an exclusive OS lock on `tokens.lock`, so two
+//! processes can never lose each other's updates. Last-use times are kept in
+//! memory and written to `last_used.json` in batches ([`TokenIndex::flush_last_used`]),
+//! never on the request path.
 
 use crate::fsutil::{ensure_private_dir, write_private_atomic};
 use crate::keystore::KeyStore;
@@ -100,11 +104,21 @@ impl FileStamp {
     }
 }
 
+/// Last-use times seen by this process, not yet written.
+#[derive(Default)]
+struct Seen {
+    times: std::collections::BTreeMap<String, i64>,
+    dirty: bool,
+}
+
 /// The token index of one config dir.
 pub struct TokenIndex {
     path: PathBuf,
     keystore: KeyStore,
     cache: Mutex<Cache>,
+    seen: Mutex<Seen>,
+    /// Bumped after every change this process made (revocations reach open connections through it).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl TokenIndex {
@@ -112,7 +126,13 @@ impl TokenIndex {
     pub fn open(dir: &Path, keystore: KeyStore) -> Result<Self, IndexError> {
         let path = dir.join("tokens.json");
         ensure_private_dir(dir).map_err(|source| IndexError::Io { path: dir.to_path_buf(), source })?;
-        let ti = TokenIndex { path, keystore, cache: Mutex::new(Cache { index: IndexFile::default(), stamp: None }) };
+        let ti = TokenIndex {
+            path,
+            keystore,
+            cache: Mutex::new(Cache { index: IndexFile::default(), stamp: None }),
+            seen: Mutex::default(),
+            changes: tokio::sync::watch::Sender::new(0),
+        };
         ti.with_fresh(|_| Ok(()))?;
         Ok(ti)
     }
@@ -198,7 +218,7 @@ impl TokenIndex {
     /// All tokens, oldest first.
     pub fn list(&self) -> Result<Vec<TokenRecord>, IndexError> {
         let mut list = self.with_fresh(|idx| Ok(idx.tokens.clone()))?;
-        let seen = self.read_last_used();
+        let seen = self.last_used_times();
         for r in list.iter_mut() {
             r.last_used_at = r.last_used_at.max(seen.get(&r.id).copied());
         }
@@ -207,9 +227,52 @@ impl TokenIndex {
 
     /// One token by id.
     pub fn get(&self, id: &str) -> Result<TokenRecord, IndexError> {
-        let mut r = self.with_fresh(|idx| idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into())))?;
-        r.last_used_at = r.last_used_at.max(self.read_last_used().get(id).copied());
+        let mut r = self.with_fresh(|idx| {
+            idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into()))
+        })?;
+        r.last_used_at = r.last_used_at.max(self.last_used_times().get(id).copied());
         Ok(r)
+    }
+
+    /// A receiver that changes after every update this process makes to the index.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// Last-use times from disk merged with the ones not yet written.
+    fn last_used_times(&self) -> std::collections::BTreeMap<String, i64> {
+        let mut all = self.read_last_used();
+        for (id, t) in self.seen.lock().unwrap_or_else(|p| p.into_inner()).times.iter() {
+            let e = all.entry(id.clone()).or_insert(*t);
+            *e = (*e).max(*t);
+        }
+        all
+    }
+
+    /// Writes the last-use times seen since the previous flush (merged with what other
+    /// processes wrote) under the index lock. Cheap when nothing changed.
+    pub fn flush_last_used(&self) {
+        let pending = {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            if !seen.dirty {
+                return;
+            }
+            seen.dirty = false;
+            seen.times.clone()
+        };
+        let result = self.with_file_lock(|| {
+            let mut all = self.read_last_used();
+            for (id, t) in pending {
+                let e = all.entry(id).or_insert(t);
+                *e = (*e).max(t);
+            }
+            let bytes = serde_json::to_vec(&all).expect("map serializes");
+            write_private_atomic(&self.last_used_path(), &bytes)
+        });
+        if let Err(e) = result {
+            tracing::warn!("could not record token last-use times: {e}");
+            self.seen.lock().unwrap_or_else(|p| p.into_inner()).dirty = true;
+        }
     }
 
     fn last_used_path(&self) -> PathBuf {
@@ -226,17 +289,16 @@ impl TokenIndex {
         self.with_fresh(|idx| Ok(idx.tokens.iter().any(|r| r.session_id == session_id)))
     }
 
-    /// Finds the record of a presented token by digest (constant-time compare) and marks it used.
+    /// Finds the record of a presented token by digest (constant-time compare) and notes its
+    /// use in memory (written later by [`TokenIndex::flush_last_used`], off the request path).
     pub fn authenticate(&self, token: &Token) -> Result<TokenRecord, TokenError> {
         let digest = token.digest();
-        let now = now();
         let found = self
             .with_fresh(|idx| {
                 let mut hit = None;
-                for r in idx.tokens.iter_mut() {
+                for r in idx.tokens.iter() {
                     if r.digest.ct_eq(&digest) {
-                        let previous = r.last_used_at.replace(now);
-                        hit = Some((r.clone(), previous));
+                        hit = Some(r.clone());
                     }
                 }
                 Ok(hit)
@@ -245,18 +307,22 @@ impl TokenIndex {
                 tracing::error!("token index unreadable: {e}");
                 TokenError::Unknown
             })?;
-        let (record, previous) = found.ok_or(TokenError::Unknown)?;
-        // Persist "last used" now and then (not on every request), so other processes see it.
-        // It goes to its own file: a lost race there loses a timestamp, never a rotation.
-        if previous.is_none_or(|p| now - p >= LAST_USED_PERSIST_SECS) {
-            let mut seen = self.read_last_used();
-            seen.insert(record.id.clone(), now);
-            let bytes = serde_json::to_vec(&seen).expect("map serializes");
-            if let Err(e) = write_private_atomic(&self.last_used_path(), &bytes) {
-                tracing::warn!(token_id = %record.id, "could not record last use: {e}");
-            }
-        }
+        let record = found.ok_or(TokenError::Unknown)?;
+        self.note_use(&record.id);
         Ok(record)
+    }
+
+    /// Remembers that a token was used now (persisted at most every [`LAST_USED_PERSIST_SECS`]).
+    pub fn note_use(&self, id: &str) {
+        let now = now();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = seen.times.insert(id.to_string(), now);
+        if previous.is_none_or(|p| now - p >= LAST_USED_PERSIST_SECS) {
+            seen.dirty = true;
+        } else if let Some(p) = previous {
+            // Keep the persisted time until a minute has passed: fewer writes, same information.
+            seen.times.insert(id.to_string(), p);
+        }
     }
 
     /// The plaintext of a token from the OS keyring, if it is stored there.
@@ -288,16 +354,39 @@ impl TokenIndex {
         f(&mut cache.index)
     }
 
-    /// Runs `f` on a fresh index and persists the result atomically.
+    /// Runs `f` on a fresh index and persists the result atomically, holding the index's OS
+    /// lock from the read to the rename so no other process's update is lost.
     fn mutate<R>(&self, f: impl FnOnce(&mut IndexFile) -> Result<R, IndexError>) -> Result<R, IndexError> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        self.reload_if_changed(&mut cache)?;
-        let mut next = IndexFile { version: 1, tokens: cache.index.tokens.clone() };
-        let r = f(&mut next)?;
-        let bytes = serde_json::to_vec_pretty(&next).expect("index serializes");
-        write_private_atomic(&self.path, &bytes).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
-        cache.stamp = std::fs::metadata(&self.path).ok().map(|m| FileStamp::of(&m));
-        cache.index = next;
+        let r = self
+            .with_file_lock(|| -> Result<R, IndexError> {
+                self.reload_if_changed(&mut cache)?;
+                let mut next = IndexFile { version: 1, tokens: cache.index.tokens.clone() };
+                let r = f(&mut next)?;
+                let bytes = serde_json::to_vec_pretty(&next).expect("index serializes");
+                write_private_atomic(&self.path, &bytes)
+                    .map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
+                cache.stamp = std::fs::metadata(&self.path).ok().map(|m| FileStamp::of(&m));
+                cache.index = next;
+                Ok(r)
+            })
+            .map_err(|source| IndexError::Io { path: self.lock_path(), source })??;
+        drop(cache);
+        self.changes.send_modify(|g| *g += 1);
+        Ok(r)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.path.with_file_name("tokens.lock")
+    }
+
+    /// Runs `f` while holding an exclusive OS lock on `tokens.lock` (released by the OS if this
+    /// process dies, so a crash never leaves the index locked).
+    fn with_file_lock<R>(&self, f: impl FnOnce() -> R) -> std::io::Result<R> {
+        let file = crate::fsutil::open_private_file(&self.lock_path())?;
+        file.lock()?;
+        let r = f();
+        file.unlock()?;
         Ok(r)
     }
 
@@ -309,14 +398,16 @@ impl TokenIndex {
                 cache.stamp = None;
                 return Ok(());
             }
-            Err(source) => return Err(IndexError::Io { path: self.path.clone(), source }),
+            Err(source) => {
+                return Err(IndexError::Io { path: self.path.clone(), source });
+            }
         };
         if cache.stamp.as_ref() == Some(&stamp) {
             return Ok(());
         }
         let bytes = std::fs::read(&self.path).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
-        let mut fresh: IndexFile =
-            serde_json::from_slice(&bytes).map_err(|e| IndexError::Corrupt { path: self.path.clone(), msg: e.to_string() })?;
+        let mut fresh: IndexFile = serde_json::from_slice(&bytes)
+            .map_err(|e| IndexError::Corrupt { path: self.path.clone(), msg: e.to_string() })?;
         // Keep in-memory last-use times newer than what is on disk.
         for r in fresh.tokens.iter_mut() {
             if let Some(old) = cache.index.tokens.iter().find(|o| o.id == r.id) {
@@ -341,6 +432,12 @@ fn validate_label(label: &str) -> Result<String, IndexError> {
         return Err(IndexError::InvalidLabel("no control characters"));
     }
     Ok(l.to_string())
+}
+
+/// Whether `id` has the shape of a token id (`tok_` and 12 lowercase hex digits).
+pub fn is_token_id(id: &str) -> bool {
+    id.strip_prefix("tok_")
+        .is_some_and(|h| h.len() == 12 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 /// A random non-secret id with a prefix (`s_`, `tok_`).
@@ -405,6 +502,8 @@ mod tests {
         assert!(b.list().unwrap().is_empty());
         let issued = a.create("cli").unwrap();
         assert_eq!(b.authenticate(&issued.token).unwrap().id, issued.record.id);
+        assert!(a.get(&issued.record.id).unwrap().last_used_at.is_none(), "nothing is written on the request path");
+        b.flush_last_used();
         assert!(a.get(&issued.record.id).unwrap().last_used_at.is_some(), "last use is persisted for other processes");
         a.revoke(&issued.record.id).unwrap();
         assert_eq!(b.authenticate(&issued.token), Err(TokenError::Unknown));

@@ -54,16 +54,29 @@ async fn auth_matrix() {
 async fn rotation_and_revocation_take_effect_immediately_even_from_another_process() {
     let srv = TestServer::start(&[]).await;
     // A second index on the same dir stands in for the CLI or the tray app.
-    let other = tgmcp_core::token_index::TokenIndex::open(srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
+    let other =
+        tgmcp_core::token_index::TokenIndex::open(srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
     let issued = other.create("cli").unwrap();
     let bearer = |t: &str| format!("Bearer {t}");
     let mcp = srv.url("/v1/mcp");
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(), 200);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(),
+        200
+    );
     let rotated = other.rotate(&issued.record.id).unwrap();
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(), 401);
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(), 200);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(),
+        401
+    );
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(),
+        200
+    );
     other.revoke(&issued.record.id).unwrap();
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(), 401);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -87,13 +100,21 @@ async fn foreign_origin_and_host_are_refused() {
         let r = mcp_post(&mcp, &initialize_body(), &[("authorization", &auth), ("origin", origin)]).await;
         assert_eq!(r.status(), 403, "{origin}");
     }
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &auth), ("origin", &own_origin)]).await.status(), 200);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &auth), ("origin", &own_origin)]).await.status(),
+        200
+    );
     // DNS rebinding: a foreign Host header is refused on every route, even /health.
     for path in ["/v1/mcp", "/health"] {
         let r = reqwest::Client::new().get(srv.url(path)).header("host", "attacker.example").send().await.unwrap();
         assert_eq!(r.status(), 403, "{path}");
     }
-    let r = reqwest::Client::new().get(srv.url("/health")).header("host", format!("localhost:{}", srv.addr.port())).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(srv.url("/health"))
+        .header("host", format!("localhost:{}", srv.addr.port()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -138,6 +159,7 @@ async fn the_bound_loopback_ip_is_an_allowed_host() {
     tokio::spawn(tgmcp_core::transport::http::serve(app, listener, std::future::pending()));
     let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
     assert_eq!(r.status(), 200);
-    let r = reqwest::Client::new().get(format!("http://{addr}/health")).header("host", "127.0.0.3").send().await.unwrap();
+    let r =
+        reqwest::Client::new().get(format!("http://{addr}/health")).header("host", "127.0.0.3").send().await.unwrap();
     assert_eq!(r.status(), 403, "only the bound literal, not the whole range");
 }

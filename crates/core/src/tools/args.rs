@@ -38,8 +38,12 @@ pub enum DayEdge {
 
 /// Parses an ISO 8601 date or date-time (with offset → converted to UTC; without → UTC) to Unix seconds.
 pub fn date(name: &str, v: Option<&str>, edge: DayEdge) -> Result<Option<i32>, ToolError> {
-    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    let bad = || ToolError::invalid(format!("{name}: {s:?} is not an ISO 8601 date (e.g. 2026-01-31 or 2026-01-31T18:00:00Z)"));
+    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ToolError::invalid(format!("{name}: {s:?} is not an ISO 8601 date (e.g. 2026-01-31 or 2026-01-31T18:00:00Z)"))
+    };
     let ts: i64 = if let Ok(t) = s.parse::<jiff::Timestamp>() {
         t.as_second()
     } else if let (false, Ok(dt)) = (s.len() == 10, s.parse::<jiff::civil::DateTime>()) {
@@ -71,7 +75,9 @@ pub struct ChatTypes(Option<Vec<String>>);
 impl ChatTypes {
     /// Parses the filter; unknown names are an error that lists the valid ones.
     pub fn parse(v: Option<&str>) -> Result<Self, ToolError> {
-        let Some(v) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(ChatTypes(None)) };
+        let Some(v) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(ChatTypes(None));
+        };
         let mut out = Vec::new();
         for t in v.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()) {
             let t = match t.as_str() {
@@ -79,7 +85,11 @@ impl ChatTypes {
                 "bot" | "bots" => "bot".to_string(),
                 "group" | "groups" | "supergroup" | "megagroup" => "group".to_string(),
                 "channel" | "channels" | "broadcast" => "channel".to_string(),
-                other => return Err(ToolError::invalid(format!("chat_type {other:?} is unknown; use private, bot, group or channel"))),
+                other => {
+                    return Err(ToolError::invalid(format!(
+                        "chat_type {other:?} is unknown; use private, bot, group or channel"
+                    )));
+                }
             };
             out.push(t);
         }

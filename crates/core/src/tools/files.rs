@@ -13,14 +13,19 @@ pub fn local_file(ctx: &ToolCtx, raw: &str, max_bytes: u64) -> Result<PathBuf, T
     let canon = path.canonicalize().map_err(|e| ToolError::invalid(format!("{raw}: {e}")))?;
     let config = ctx.app.config.session_dir.canonicalize().unwrap_or_else(|_| ctx.app.config.session_dir.clone());
     if canon.starts_with(&config) || canon.extension().is_some_and(|e| e == "session") {
-        return Err(ToolError::invalid(format!("{raw}: files of the app's config dir (tokens, settings, sessions) cannot be sent")));
+        return Err(ToolError::invalid(format!(
+            "{raw}: files of the app's config dir (tokens, settings, sessions) cannot be sent"
+        )));
     }
     let meta = std::fs::metadata(&canon).map_err(|e| ToolError::invalid(format!("{raw}: {e}")))?;
     if !meta.is_file() {
         return Err(ToolError::invalid(format!("{raw} is not a regular file")));
     }
     if meta.len() > max_bytes {
-        return Err(ToolError::invalid(format!("{raw} is {} bytes, over the {max_bytes} byte limit (MAX_FILE_SIZE_MB)", meta.len())));
+        return Err(ToolError::invalid(format!(
+            "{raw} is {} bytes, over the {max_bytes} byte limit (MAX_FILE_SIZE_MB)",
+            meta.len()
+        )));
     }
     Ok(canon)
 }

@@ -15,7 +15,8 @@ pub mod search;
 pub mod write;
 
 use crate::app::{App, Identity};
-use crate::telegram::{TgClient, TgError};
+use crate::sessions::Lease;
+use crate::telegram::TgError;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -30,7 +31,7 @@ pub struct ToolCtx {
 
 impl ToolCtx {
     /// The connected Telegram client of this call's session.
-    pub async fn client(&self) -> Result<Arc<TgClient>, ToolError> {
+    pub async fn client(&self) -> Result<Lease, ToolError> {
         Ok(self.app.sessions.client(&self.identity.session_id).await?)
     }
 }
@@ -117,7 +118,7 @@ impl From<TgError> for ToolError {
                 t.telegram_error = Some("AUTH_KEY_UNREGISTERED".into());
                 t.action = Some("login");
             }
-            TgError::Network(_) => t.action = Some("retry"),
+            TgError::Network(_) | TgError::Busy(_) => t.action = Some("retry"),
             _ => {}
         }
         t

@@ -10,7 +10,6 @@ use crate::telegram::TgClient;
 use grammers_client::tl;
 use grammers_session::types::{ChannelKind, PeerInfo, PeerKind, PeerRef};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// Reads messages of one chat.
 pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutput, ToolError> {
@@ -18,7 +17,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
     let peer = client.resolve(&p.chat_id).await?;
     if let Some(ids) = &p.message_ids {
         if p.query.is_some() || p.reply_to_id.is_some() || p.cursor.is_some() || p.from_user.is_some() {
-            return Err(ToolError::invalid("message_ids cannot be combined with query, reply_to_id, from_user or cursor"));
+            return Err(ToolError::invalid(
+                "message_ids cannot be combined with query, reply_to_id, from_user or cursor",
+            ));
         }
         if p.min_date.is_some() || p.max_date.is_some() {
             return Err(ToolError::invalid("min_date/max_date do not apply to message_ids"));
@@ -43,7 +44,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
     let mut out = serde_json::Map::new();
     let (target, thread) = match p.reply_to_id {
         None => (peer, None),
-        Some(root) if root <= 0 => return Err(ToolError::invalid("reply_to_id must be a positive message id")),
+        Some(root) if root <= 0 => {
+            return Err(ToolError::invalid("reply_to_id must be a positive message id"));
+        }
         Some(root) if is_broadcast(&client, &peer).await => {
             let (group, disc_root) = discussion_of(&client, &peer, root).await?;
             out.insert("discussion_chat_id".into(), json!(group.id.bot_api_dialog_id_unchecked()));
@@ -143,7 +146,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
             let mut ended = (msgs.len() as i32) < page;
             let mut last = None;
             for m in &msgs {
-                let Some((id, date, chat)) = format::message_key(m) else { continue };
+                let Some((id, date, chat)) = format::message_key(m) else {
+                    continue;
+                };
                 if min_date.is_some_and(|d| date < d) {
                     ended = true;
                     break;
@@ -191,9 +196,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
 pub async fn discussion_of(client: &TgClient, channel: &PeerRef, post: i32) -> Result<(PeerRef, i32), ToolError> {
     let req = tl::functions::messages::GetDiscussionMessage { peer: channel.into(), msg_id: post };
     let tl::enums::messages::DiscussionMessage::Message(d) = client.invoke(&req).await.map_err(|e| match e {
-        crate::telegram::TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => {
-            ToolError::invalid(format!("post {post} has no comments (the channel has no discussion group, or the post does not exist)"))
-        }
+        crate::telegram::TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => ToolError::invalid(
+            format!("post {post} has no comments (the channel has no discussion group, or the post does not exist)"),
+        ),
         other => other.into(),
     })?;
     client.remember(&d.users, &d.chats).await;
@@ -204,7 +209,10 @@ pub async fn discussion_of(client: &TgClient, channel: &PeerRef, post: i32) -> R
         .map(|(id, _, peer)| (id, peer))
         .min_by_key(|(id, _)| *id)
         .ok_or_else(|| ToolError::invalid(format!("post {post} has no discussion thread")))?;
-    let group = client.known((&group).into()).await.ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
+    let group = client
+        .known((&group).into())
+        .await
+        .ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
     Ok((group, root))
 }
 
@@ -232,7 +240,7 @@ pub async fn is_broadcast(client: &TgClient, peer: &PeerRef) -> bool {
     }
 }
 
-async fn by_ids(client: &Arc<TgClient>, peer: PeerRef, ids: &[i32]) -> Result<ToolOutput, ToolError> {
+async fn by_ids(client: &TgClient, peer: PeerRef, ids: &[i32]) -> Result<ToolOutput, ToolError> {
     if ids.is_empty() || ids.len() > 100 {
         return Err(ToolError::invalid("message_ids must list 1 to 100 ids"));
     }
@@ -251,7 +259,8 @@ async fn by_ids(client: &Arc<TgClient>, peer: PeerRef, ids: &[i32]) -> Result<To
         .map(|&id| {
             let found = msgs.iter().find(|m| {
                 format::message_key(m).is_some_and(|(mid, _, p)| {
-                    mid == id && (peer.id.kind() == PeerKind::Channel || grammers_session::types::PeerId::from(&p) == peer.id)
+                    mid == id
+                        && (peer.id.kind() == PeerKind::Channel || grammers_session::types::PeerId::from(&p) == peer.id)
                 })
             });
             match found.and_then(|m| {

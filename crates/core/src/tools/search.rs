@@ -56,18 +56,23 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
                 offset_id: id,
                 limit: page_size,
             };
-            let format::Unpacked { messages: msgs, users, chats, next_rate, .. } = format::unpack_messages(client.invoke(&req).await?);
+            let format::Unpacked { messages: msgs, users, chats, next_rate, .. } =
+                format::unpack_messages(client.invoke(&req).await?);
             client.remember(&users, &chats).await;
             let peers = Peers::new(&users, &chats);
             let raw_len = msgs.len();
             let mut last: Option<Pos> = None;
             let mut hits = Vec::new();
             for m in &msgs {
-                let Some((mid, date, chat)) = format::message_key(m) else { continue };
+                let Some((mid, date, chat)) = format::message_key(m) else {
+                    continue;
+                };
                 let chat_id = format::bot_id(&chat);
                 let after = (date, chat_id, mid);
                 last = Some(after);
-                let Some(json) = format::message(m, &peers, true) else { continue };
+                let Some(json) = format::message(m, &peers, true) else {
+                    continue;
+                };
                 if !types.accepts(&json["chat"], p.public) {
                     continue;
                 }
@@ -94,7 +99,12 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
                 chats.insert(id, r);
             }
         }
-        crate::attachments::decorate(&ctx.app, &ctx.identity, |m| m["chat"]["id"].as_i64().and_then(|id| chats.get(&id).copied()), &mut items);
+        crate::attachments::decorate(
+            &ctx.app,
+            &ctx.identity,
+            |m| m["chat"]["id"].as_i64().and_then(|id| chats.get(&id).copied()),
+            &mut items,
+        );
     }
     Ok(ToolOutput::json(json!({
         "messages": items,

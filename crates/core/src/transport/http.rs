@@ -101,16 +101,25 @@ pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
         .merge(crate::transport::setup::routes(app.clone(), local_addr))
         .with_state(app.clone())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(app.config.max_request_body_bytes))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, app.config.request_timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            app.config.request_timeout,
+        ))
         .layer(middleware::from_fn(log_request))
         .layer(middleware::from_fn_with_state(policy, guard_host_origin))
 }
 
 /// Binds `addr` and serves until `shutdown` resolves.
-pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     if app.config.disable_auth {
-        tracing::warn!("!!! DISABLE_AUTH=true: the MCP endpoint accepts requests WITHOUT a token (development mode) !!!");
+        tracing::warn!(
+            "!!! DISABLE_AUTH=true: the MCP endpoint accepts requests WITHOUT a token (development mode) !!!"
+        );
     }
     if !local.ip().is_loopback() {
         tracing::warn!(%local, "listening on a non-loopback address; anyone who can reach it and holds a token can use your Telegram account");
@@ -128,9 +137,15 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener, shutdown: i
 /// Turns `/v1/url_auth/{token}/mcp…` into `/v1/mcp…` and keeps the token in an extension.
 pub fn rewrite_url_auth(mut req: Request) -> Request {
     let path = req.uri().path();
-    let Some(rest) = path.strip_prefix("/v1/url_auth/") else { return req };
-    let Some((token, tail)) = rest.split_once('/') else { return req };
-    let Some(after) = tail.strip_prefix("mcp") else { return req };
+    let Some(rest) = path.strip_prefix("/v1/url_auth/") else {
+        return req;
+    };
+    let Some((token, tail)) = rest.split_once('/') else {
+        return req;
+    };
+    let Some(after) = tail.strip_prefix("mcp") else {
+        return req;
+    };
     if !(after.is_empty() || after.starts_with('/')) {
         return req;
     }
@@ -150,7 +165,10 @@ pub fn rewrite_url_auth(mut req: Request) -> Request {
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("t={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("t={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 async fn guard_host_origin(State(policy): State<Arc<OriginPolicy>>, req: Request, next: Next) -> Response {
@@ -186,20 +204,25 @@ async fn require_token(State(app): State<Arc<App>>, mut req: Request, next: Next
         Some(UrlToken(t)) => Ok(t.clone()),
         None => match req.headers().get(header::AUTHORIZATION) {
             None => Err(TokenError::Missing),
-            Some(v) => v.to_str().map_err(|_| TokenError::Malformed).and_then(|v| bearer_from_header(v).map(str::to_string)),
+            Some(v) => {
+                v.to_str().map_err(|_| TokenError::Malformed).and_then(|v| bearer_from_header(v).map(str::to_string))
+            }
         },
     };
-    let identity = presented.and_then(|raw| Token::parse(&raw)).and_then(|t| app.tokens.authenticate(&t)).map(|rec| Identity {
-        session_id: rec.session_id,
-        token_id: Some(rec.id),
-        transport: Transport::Http,
-    });
+    let identity = presented
+        .and_then(|raw| Token::parse(&raw))
+        .and_then(|t| app.tokens.authenticate(&t))
+        .map(|rec| Identity { session_id: rec.session_id, token_id: Some(rec.id), transport: Transport::Http });
     let identity = match identity {
         Ok(id) => id,
-        Err(_) if app.settings().disable_auth => Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http },
+        Err(_) if app.settings().disable_auth => {
+            Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http }
+        }
         Err(e) => {
             match e {
-                TokenError::Reserved => tracing::warn!("refused a reserved session name presented as a bearer token"),
+                TokenError::Reserved => {
+                    tracing::warn!("refused a reserved session name presented as a bearer token")
+                }
                 TokenError::Missing => tracing::debug!("request without a bearer token"),
                 _ => tracing::warn!("refused an invalid bearer token ({e})"),
             }
@@ -230,14 +253,17 @@ pub fn no_store(mut r: Response) -> Response {
 }
 
 async fn health(State(app): State<Arc<App>>) -> Response {
-    let sessions = app.sessions.activity().await;
+    let sessions = app.sessions.activity();
+    let pool = app.sessions.stats();
     let body = json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": app.started.elapsed().as_secs(),
         "auth": if app.settings().disable_auth { "disabled" } else { "bearer" },
-        "active_sessions": app.sessions.active_count().await,
-        "max_sessions": app.sessions.max_active(),
+        "active_sessions": pool.active,
+        "busy_sessions": pool.busy,
+        "waiting_for_session": pool.waiting,
+        "max_sessions": pool.max_active,
         "sessions": sessions,
     });
     no_store(axum::Json(body).into_response())

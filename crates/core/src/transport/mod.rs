@@ -1,5 +1,5 @@
-//! MCP transports: stdio and localhost streamable HTTP (plus the loopback-only setup page).
+//! MCP transports: localhost streamable HTTP (plus the loopback-only setup page). Stdio
+//! clients reach the owner process through [`crate::owner`] (its socket and the stdio relay).
 
 pub mod http;
 pub mod setup;
-pub mod stdio;

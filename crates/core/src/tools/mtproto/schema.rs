@@ -96,7 +96,9 @@ impl fmt::Display for Ty {
             Ty::Int256 => f.write_str("int256"),
             Ty::Bool => f.write_str("Bool"),
             Ty::True => f.write_str("true"),
-            Ty::Vector { boxed, inner } => write!(f, "{}<{inner}>", if *boxed { "Vector" } else { "vector" }),
+            Ty::Vector { boxed, inner } => {
+                write!(f, "{}<{inner}>", if *boxed { "Vector" } else { "vector" })
+            }
             Ty::Boxed(n) | Ty::Bare(n) => f.write_str(n),
             Ty::Generic(n) => write!(f, "!{n}"),
         }
@@ -148,7 +150,8 @@ impl Def {
 
     /// `name (type), …` of the fields a caller may set (flags fields are computed).
     pub fn field_list(&self) -> String {
-        let list: Vec<String> = self.params.iter().filter(|p| p.ty.is_some()).map(|p| format!("{} ({})", p.name, p.tl_type())).collect();
+        let list: Vec<String> =
+            self.params.iter().filter(|p| p.ty.is_some()).map(|p| format!("{} ({})", p.name, p.tl_type())).collect();
         if list.is_empty() { "none".into() } else { list.join(", ") }
     }
 }
@@ -413,7 +416,10 @@ mod tests {
         let e = s.method("inputPeerSelf").unwrap_err();
         assert!(e.contains("constructor"), "{e}");
         let e = s.method("deleteMessages").unwrap_err();
-        assert!(e.contains("ambiguous") && e.contains("channels.deleteMessages") && e.contains("messages.deleteMessages"), "{e}");
+        assert!(
+            e.contains("ambiguous") && e.contains("channels.deleteMessages") && e.contains("messages.deleteMessages"),
+            "{e}"
+        );
         assert_eq!(s.method("getParticipants").unwrap().name, "channels.getParticipants");
         assert!(s.method("").is_err());
     }

@@ -1,0 +1,237 @@
+//! Clients of the owner socket: connecting (and starting a background agent when no owner
+//! runs), control calls for the CLI, and asking an agent to hand over.
+
+use super::lock::{OwnerInfo, read_info};
+use super::protocol::{ControlReply, ControlRequest, Hello, HelloReply, PROTOCOL_VERSION, Purpose, WireError};
+use super::server::{read_line, socket_path, write_line};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::BufReader;
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+/// Why a connection to the owner failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Nothing answers on the owner socket.
+    #[error("no fast-mcp-telegram owner is running for this config dir")]
+    NoOwner,
+    /// The owner answered and refused (e.g. a revoked token).
+    #[error("{0}")]
+    Refused(WireError),
+    /// A background agent was started but never answered.
+    #[error("the background agent did not start within {seconds} s{}", log_hint(.log_tail))]
+    StartFailed {
+        /// How long we waited.
+        seconds: u64,
+        /// The end of the agent's log, if any.
+        log_tail: String,
+    },
+    /// The socket broke during the handshake.
+    #[error("owner socket: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn log_hint(tail: &str) -> String {
+    if tail.trim().is_empty() { String::new() } else { format!("; its log ends with:\n{tail}") }
+}
+
+/// An open, accepted connection to the owner.
+pub struct OwnerConnection {
+    /// Reading half (after the hello).
+    pub reader: BufReader<OwnedReadHalf>,
+    /// Writing half.
+    pub writer: OwnedWriteHalf,
+    /// Who answered.
+    pub owner: OwnerInfo,
+}
+
+/// Connects to the owner of `dir` for `purpose`; [`ConnectError::NoOwner`] if nothing listens.
+pub async fn connect(dir: &Path, purpose: Purpose) -> Result<OwnerConnection, ConnectError> {
+    let stream = match UnixStream::connect(socket_path(dir)).await {
+        Ok(s) => s,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
+            return Err(ConnectError::NoOwner);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (r, mut writer) = stream.into_split();
+    let mut reader = BufReader::new(r);
+    let hello = Hello {
+        protocol: PROTOCOL_VERSION,
+        client_version: env!("CARGO_PKG_VERSION").into(),
+        purpose,
+        cwd: std::env::current_dir().ok(),
+    };
+    // An owner that is shutting down may close before answering: treat that as "no owner".
+    let answered = async {
+        write_line(&mut writer, &serde_json::to_string(&hello).expect("hello serializes")).await?;
+        read_line(&mut reader).await
+    };
+    let line = match tokio::time::timeout(Duration::from_secs(15), answered).await {
+        Ok(Ok(Some(l))) => l,
+        Ok(Ok(None)) | Ok(Err(_)) => return Err(ConnectError::NoOwner),
+        Err(_) => {
+            return Err(ConnectError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the owner did not answer the hello",
+            )));
+        }
+    };
+    let reply: HelloReply = serde_json::from_str(&line)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad hello reply: {e}")))?;
+    match reply.error {
+        Some(e) => Err(ConnectError::Refused(e)),
+        None => Ok(OwnerConnection { reader, writer, owner: reply.owner }),
+    }
+}
+
+/// Connects to the owner of `dir`, starting `exe agent --background` if none runs, and waits
+/// up to `wait` for it (retrying when another process held the lock for a moment).
+pub async fn connect_or_start(
+    dir: &Path,
+    purpose: Purpose,
+    exe: &Path,
+    wait: Duration,
+) -> Result<OwnerConnection, ConnectError> {
+    match connect(dir, purpose.clone()).await {
+        Err(ConnectError::NoOwner) => {}
+        other => return other,
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut child = spawn_agent(exe, dir)?;
+    loop {
+        match connect(dir, purpose.clone()).await {
+            Err(ConnectError::NoOwner) => {}
+            other => return other,
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ConnectError::StartFailed { seconds: wait.as_secs(), log_tail: agent_log_tail(dir) });
+        }
+        // The agent we started may have lost the race for the lock to a short-lived owner (a
+        // CLI command) that has finished by now: start another.
+        if let Ok(Some(_)) = child.try_wait()
+            && read_info(dir).is_none()
+        {
+            child = spawn_agent(exe, dir)?;
+        }
+        // Bounded polling for a process we do not control (there is nothing to wait on).
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// `<dir>/agent.log`: where a background agent writes its log.
+pub fn agent_log_path(dir: &Path) -> PathBuf {
+    dir.join("agent.log")
+}
+
+/// The last lines of the agent's log.
+fn agent_log_tail(dir: &Path) -> String {
+    let text = std::fs::read_to_string(agent_log_path(dir)).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join("\n")
+}
+
+/// Starts `exe agent --background` detached from this process (own session, no terminal,
+/// log in `<dir>/agent.log`). The child is reaped by a thread so it never lingers as a zombie.
+pub fn spawn_agent(exe: &Path, dir: &Path) -> std::io::Result<SpawnedAgent> {
+    crate::fsutil::ensure_private_dir(dir)?;
+    let log_path = agent_log_path(dir);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    // Keep the log bounded: start afresh when it grew past 4 MiB.
+    if std::fs::metadata(&log_path).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
+        let _ = std::fs::remove_file(&log_path);
+    }
+    let log = opts.open(&log_path)?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("agent").arg("--background").env("SESSION_DIR", dir);
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(log);
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let child = cmd.spawn()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut child = child;
+        let status = child.wait().ok();
+        let _ = tx.send(status);
+    });
+    Ok(SpawnedAgent { exited: rx, done: false })
+}
+
+/// A background agent this process started.
+pub struct SpawnedAgent {
+    exited: std::sync::mpsc::Receiver<Option<std::process::ExitStatus>>,
+    done: bool,
+}
+
+impl SpawnedAgent {
+    /// `Some` once the agent has exited.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<()>> {
+        if self.done || self.exited.try_recv().is_ok() {
+            self.done = true;
+            return Ok(Some(()));
+        }
+        Ok(None)
+    }
+}
+
+/// A control connection to the owner (for the CLI).
+pub struct ControlClient {
+    conn: OwnerConnection,
+}
+
+impl ControlClient {
+    /// Connects to the running owner of `dir`, or `None` when no owner runs.
+    pub async fn connect(dir: &Path) -> Result<Option<ControlClient>, ConnectError> {
+        match connect(dir, Purpose::Control).await {
+            Ok(conn) => Ok(Some(ControlClient { conn })),
+            Err(ConnectError::NoOwner) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Who answered.
+    pub fn owner(&self) -> &OwnerInfo {
+        &self.conn.owner
+    }
+
+    /// Runs one command on the owner.
+    pub async fn call(&mut self, command: &str, args: Value) -> Result<Value, WireError> {
+        let req = ControlRequest { command: command.into(), args };
+        let lost =
+            |e: std::io::Error| WireError::new("owner_gone", format!("the owner process closed the connection: {e}"));
+        write_line(&mut self.conn.writer, &serde_json::to_string(&req).expect("request serializes"))
+            .await
+            .map_err(lost)?;
+        let line = read_line(&mut self.conn.reader)
+            .await
+            .map_err(lost)?
+            .ok_or_else(|| WireError::new("owner_gone", "the owner process closed the connection"))?;
+        match serde_json::from_str::<ControlReply>(&line) {
+            Ok(ControlReply::Ok(v)) => Ok(v),
+            Ok(ControlReply::Error(e)) => Err(e),
+            Err(e) => Err(WireError::new("internal", format!("bad reply from the owner: {e}"))),
+        }
+    }
+}
+
+/// Asks the owner of `dir` to stop (only a background agent agrees) and waits until it closed.
+pub async fn request_shutdown(dir: &Path) -> Result<(), WireError> {
+    let Some(mut client) =
+        ControlClient::connect(dir).await.map_err(|e| WireError::new("owner_gone", e.to_string()))?
+    else {
+        return Ok(());
+    };
+    client.call("owner_shutdown", Value::Null).await?;
+    // The owner closes every connection once it has stopped accepting.
+    let _ = tokio::time::timeout(Duration::from_secs(10), read_line(&mut client.conn.reader)).await;
+    Ok(())
+}
