@@ -21,10 +21,16 @@ use tgmcp_core::app::App;
 use tgmcp_core::config::{Config, Transport};
 use tgmcp_core::control::{COMMANDS, Control, HostKind, Reloader, ServerState};
 use tgmcp_core::keystore::KeyStore;
+use tgmcp_core::owner::server::{OwnerServer, bind};
+use tgmcp_core::owner::{OwnerKind, OwnerLock};
 use tokio::sync::oneshot;
 
 /// How long a stopping server may take to finish its requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long the app waits for the config dir's owner lock (a CLI command finishing, a
+/// background agent handing over).
+const OWNER_WAIT: Duration = Duration::from_secs(15);
 
 /// Shared state of the tray app.
 struct Tray {
@@ -202,6 +208,15 @@ fn main() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     debug_assert_eq!(REGISTERED, COMMANDS, "every control command has an IPC command");
 
+    // The tray app owns the config dir: a background agent hands over to it; any other owner
+    // (another tray app, an HTTP server) is named and we stop.
+    let lock = match tauri::async_runtime::block_on(OwnerLock::acquire(&config.session_dir, OwnerKind::Tray, OWNER_WAIT)) {
+        Ok(l) => Arc::new(l),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(3);
+        }
+    };
     let keystore = KeyStore::system();
     let app = match App::new(config, keystore.clone()) {
         Ok(a) => a,
@@ -211,24 +226,39 @@ fn main() {
         }
     };
     let slot = Arc::new(ServerSlot::default());
-    let server = tauri::async_runtime::block_on(slot.restart(app.clone()));
+    let server = tauri::async_runtime::block_on(async {
+        app.start_background();
+        slot.restart(app.clone()).await
+    });
+    let _ = lock.publish(|i| i.http = server.addr.map(|a| a.to_string()));
     let reloader: Reloader = {
-        let slot = slot.clone();
+        let (slot, lock) = (slot.clone(), lock.clone());
         Arc::new(move || {
-            let (slot, keystore) = (slot.clone(), keystore.clone());
+            let (slot, keystore, lock) = (slot.clone(), keystore.clone(), lock.clone());
             Box::pin(async move {
                 let config = load_config()?;
                 let app = App::new(config, keystore).map_err(|e| e.to_string())?;
+                app.start_background();
                 let state = slot.restart(app.clone()).await;
+                let _ = lock.publish(|i| i.http = state.addr.map(|a| a.to_string()));
                 Ok((app, state))
             })
         })
     };
     let needs_setup = app.config.api_id.is_none() || app.tokens.list().map(|l| l.is_empty()).unwrap_or(true);
     let control = Arc::new(Control::new(app, HostKind::Tauri, server).with_reloader(reloader));
+    // The owner socket: stdio clients and CLI commands are served by this process.
+    let owner = OwnerServer::new(control.clone(), lock.clone());
+    match tauri::async_runtime::block_on(async { bind(&lock) }) {
+        Ok(listener) => {
+            tauri::async_runtime::spawn(owner.clone().run(listener, None));
+        }
+        Err(e) => tracing::error!("cannot open the owner socket (stdio clients and the CLI cannot reach this app): {e}"),
+    }
 
     let setup_control = control.clone();
-    let result = tauri::Builder::default()
+    let exit_control = control.clone();
+    let built = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(Tray { control: control.clone() })
         .setup(move |app| {
@@ -297,9 +327,20 @@ fn main() {
             client_configs,
             clipboard_write,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let tauri_app = match built {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    tauri_app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Close the socket and the Telegram connections cleanly, then give the config dir up.
+            owner.stop();
+            tauri::async_runtime::block_on(exit_control.app().shutdown());
+            drop(lock.clone());
+        }
+    });
 }

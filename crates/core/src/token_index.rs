@@ -510,6 +510,42 @@ mod tests {
     }
 
     #[test]
+    fn writers_with_their_own_index_never_lose_an_update() {
+        // Each thread opens the index separately, as another process would: only the OS lock
+        // on tokens.lock keeps their read-modify-write cycles apart.
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let setup = TokenIndex::open(dir.path(), KeyStore::none()).unwrap();
+            let ids: Vec<String> = (0..16).map(|_| setup.create("x").unwrap().record.id).collect();
+            let rotated: Vec<(String, Token)> = std::thread::scope(|s| {
+                let handles: Vec<_> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        let path = dir.path().to_path_buf();
+                        s.spawn(move || {
+                            let idx = TokenIndex::open(&path, KeyStore::none()).unwrap();
+                            if i % 2 == 0 {
+                                idx.revoke(id).unwrap();
+                                None
+                            } else {
+                                Some((id.clone(), idx.rotate(id).unwrap().token))
+                            }
+                        })
+                    })
+                    .collect();
+                handles.into_iter().filter_map(|h| h.join().unwrap()).collect()
+            });
+            let check = TokenIndex::open(dir.path(), KeyStore::none()).unwrap();
+            let listed: Vec<String> = check.list().unwrap().into_iter().map(|r| r.id).collect();
+            assert_eq!(listed.len(), 8, "every revoke held: {listed:?}");
+            for (id, token) in &rotated {
+                assert_eq!(&check.authenticate(token).unwrap().id, id, "every rotation held");
+            }
+        }
+    }
+
+    #[test]
     fn bad_labels_and_unknown_ids_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let idx = TokenIndex::open(dir.path(), KeyStore::none()).unwrap();
