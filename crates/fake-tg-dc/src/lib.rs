@@ -72,6 +72,8 @@ pub(crate) struct State {
     pub conns: HashMap<[u8; 8], Vec<Conn>>,
     pub qr: HashMap<Vec<u8>, QrToken>,
     pub code_hashes: HashMap<String, String>,
+    /// Open SRP challenges (`account.getPassword` answers) by `srp_id`, oldest first.
+    pub srp: Vec<(i64, srp::Challenge)>,
     pub next_conn: u64,
 }
 
@@ -100,7 +102,6 @@ impl State {
 
 pub(crate) struct Shared {
     pub state: Mutex<State>,
-    pub srp: srp::Cache,
     pub addr: SocketAddr,
 }
 
@@ -143,9 +144,9 @@ impl FakeDc {
                 conns: HashMap::new(),
                 qr: HashMap::new(),
                 code_hashes: HashMap::new(),
+                srp: Vec::new(),
                 next_conn: 0,
             }),
-            srp: srp::Cache::default(),
             addr,
         });
         let accept = tokio::spawn(wire::accept_loop(Arc::clone(&shared), listener));
