@@ -667,7 +667,16 @@ fn route(ctx: &mut Ctx, id: u32, body: &[u8]) -> Res {
                 .files
                 .get(&id)
                 .ok_or_else(|| bad("FILE_ID_INVALID"))?;
-            if r.limit <= 0 || r.limit > 1024 * 1024 || r.offset < 0 {
+            // core.telegram.org/api/files: 4 KiB-aligned offset and limit (1 KiB when
+            // `precise`), 1 MiB divisible by limit, and no chunk across a 1 MiB boundary.
+            let align = if r.precise { 1024 } else { 4096 };
+            if r.limit <= 0 || r.limit % align != 0 || (1 << 20) % r.limit != 0 {
+                return Err(bad("LIMIT_INVALID"));
+            }
+            if r.offset < 0 || r.offset % align as i64 != 0 {
+                return Err(bad("OFFSET_INVALID"));
+            }
+            if !r.precise && r.offset >> 20 != (r.offset + r.limit as i64 - 1) >> 20 {
                 return Err(bad("LIMIT_INVALID"));
             }
             let start = (r.offset as usize).min(file.bytes.len());
@@ -1682,11 +1691,14 @@ fn top_key(w: &World, me: i64, p: PeerKey) -> (i32, i32) {
 
 fn get_dialogs(w: &World, me: i64, r: &tl::functions::messages::GetDialogs) -> Res {
     let acc = w.accounts.get(&me).ok_or_else(|| err(500, "INTERNAL"))?;
-    let archive = r.folder_id == Some(1);
+    // No folder_id: every dialog, archived ones included; 0: the main list; 1: the archive.
     let all: Vec<PeerKey> = w
         .dialog_peers(me)
         .into_iter()
-        .filter(|p| acc.archived.contains(p) == archive)
+        .filter(|p| match r.folder_id {
+            None => true,
+            Some(f) => acc.archived.contains(p) == (f == 1),
+        })
         .collect();
     let pinned: Vec<PeerKey> = acc
         .pinned
