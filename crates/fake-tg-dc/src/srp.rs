@@ -78,10 +78,11 @@ fn password_hash(salt1: &[u8], salt2: &[u8], password: &str) -> [u8; 32] {
     h(&[salt2, &stretched, salt2])
 }
 
-type Slot = Arc<OnceLock<BigUint>>;
+/// Verifiers by (salt1, salt2, password), each computed once.
+type Verifiers = Mutex<HashMap<(Vec<u8>, Vec<u8>, String), Arc<OnceLock<BigUint>>>>;
 
-fn verifiers() -> &'static Mutex<HashMap<(Vec<u8>, Vec<u8>, String), Slot>> {
-    static CACHE: OnceLock<Mutex<HashMap<(Vec<u8>, Vec<u8>, String), Slot>>> = OnceLock::new();
+fn verifiers() -> &'static Verifiers {
+    static CACHE: OnceLock<Verifiers> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
