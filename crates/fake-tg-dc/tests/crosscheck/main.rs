@@ -1,100 +1,16 @@
-//! grammers half of the cross-check: the requests in crosscheck.json must get the answers it
+//! grammers half of the cross-check: the requests in expected.json must get the answers it
 //! lists (tests/python/test_telethon_crosscheck.py holds Telethon to the same file).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod tl_json;
 
 use common::{API_HASH, connect, peer};
 use fake_tg_dc::{FakeDc, World};
 use grammers_client::message::InputMessage;
-use grammers_client::{InvocationError, SignInError, tl};
+use grammers_client::{SignInError, tl};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-
-fn facts() -> Value {
-    serde_json::from_str(include_str!("crosscheck.json")).expect("crosscheck.json parses")
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().expect("string in crosscheck.json")
-}
-
-fn int(v: &Value) -> i64 {
-    v.as_i64().expect("integer in crosscheck.json")
-}
-
-fn peer_json(p: &tl::enums::Peer) -> Value {
-    match p {
-        tl::enums::Peer::User(u) => json!(["user", u.user_id]),
-        tl::enums::Peer::Chat(c) => json!(["chat", c.chat_id]),
-        tl::enums::Peer::Channel(c) => json!(["channel", c.channel_id]),
-    }
-}
-
-fn entity_json(e: &tl::enums::MessageEntity) -> Value {
-    use tl::enums::MessageEntity as E;
-    match e {
-        E::Bold(e) => json!(["bold", e.offset, e.length]),
-        E::Italic(e) => json!(["italic", e.offset, e.length]),
-        E::TextUrl(e) => json!(["text_url", e.offset, e.length, e.url]),
-        other => json!([format!("{other:?}")]),
-    }
-}
-
-fn entity_tl(v: &Value) -> tl::enums::MessageEntity {
-    let (offset, length) = (int(&v[1]) as i32, int(&v[2]) as i32);
-    match s(&v[0]) {
-        "bold" => tl::types::MessageEntityBold { offset, length }.into(),
-        "italic" => tl::types::MessageEntityItalic { offset, length }.into(),
-        "text_url" => tl::types::MessageEntityTextUrl {
-            offset,
-            length,
-            url: s(&v[3]).into(),
-        }
-        .into(),
-        other => panic!("entity kind {other} not in entity_tl"),
-    }
-}
-
-fn rpc_err(e: InvocationError) -> (i32, String, Option<u32>) {
-    match e {
-        InvocationError::Rpc(r) => (r.code, r.name, r.value),
-        other => panic!("expected an RPC error, got {other:?}"),
-    }
-}
-
-/// Every message of a `messages.Messages`, with its `count` (the list length when absent).
-fn unpack(r: tl::enums::messages::Messages) -> (Vec<tl::types::Message>, i32, Option<i32>) {
-    use tl::enums::messages::Messages as M;
-    let (msgs, count, next_rate) = match r {
-        M::Messages(m) => {
-            let n = m.messages.len() as i32;
-            (m.messages, n, None)
-        }
-        M::Slice(m) => (m.messages, m.count, m.next_rate),
-        M::ChannelMessages(m) => (m.messages, m.count, None),
-        M::NotModified(_) => panic!("messagesNotModified"),
-    };
-    let msgs = msgs
-        .into_iter()
-        .map(|m| match m {
-            tl::enums::Message::Message(m) => m,
-            other => panic!("expected a plain message, got {other:?}"),
-        })
-        .collect();
-    (msgs, count, next_rate)
-}
-
-fn ids(msgs: &[tl::types::Message]) -> Vec<i64> {
-    msgs.iter().map(|m| m.id as i64).collect()
-}
-
-fn json_ids(v: &Value) -> Vec<i64> {
-    v.as_array().expect("id list").iter().map(int).collect()
-}
-
-async fn input_peer(c: &grammers_client::Client, username: &str) -> tl::enums::InputPeer {
-    (&peer(c, username).await).into()
-}
+use tl_json::*;
 
 #[tokio::test]
 async fn code_and_password_logins() {
@@ -138,90 +54,6 @@ async fn code_and_password_logins() {
         .await
         .unwrap();
     assert_eq!(user.id().bare_id(), Some(int(&pw["user_id"])));
-}
-
-fn get_dialogs(
-    folder_id: Option<i32>,
-    offset: Option<(i32, i32, tl::enums::InputPeer)>,
-    limit: i32,
-) -> tl::functions::messages::GetDialogs {
-    let (offset_date, offset_id, offset_peer) =
-        offset.unwrap_or((0, 0, tl::enums::InputPeer::Empty));
-    tl::functions::messages::GetDialogs {
-        exclude_pinned: false,
-        folder_id,
-        offset_date,
-        offset_id,
-        offset_peer,
-        limit,
-        hash: 0,
-    }
-}
-
-type DialogPage = (
-    Vec<tl::types::Dialog>,
-    Vec<tl::enums::Message>,
-    (Vec<tl::enums::User>, Vec<tl::enums::Chat>),
-    i32,
-);
-
-fn dialogs_of(r: tl::enums::messages::Dialogs) -> DialogPage {
-    use tl::enums::messages::Dialogs as D;
-    let (d, m, c, count) = match r {
-        D::Dialogs(d) => {
-            let n = d.dialogs.len() as i32;
-            (d.dialogs, d.messages, (d.users, d.chats), n)
-        }
-        D::Slice(d) => (d.dialogs, d.messages, (d.users, d.chats), d.count),
-        D::NotModified(_) => panic!("dialogsNotModified"),
-    };
-    let d = d
-        .into_iter()
-        .map(|d| match d {
-            tl::enums::Dialog::Dialog(d) => d,
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect();
-    (d, m, c, count)
-}
-
-/// `p` as an InputPeer, with the access hash from the users/chats of the same answer.
-fn input_of(
-    p: &tl::enums::Peer,
-    users: &[tl::enums::User],
-    chats: &[tl::enums::Chat],
-) -> tl::enums::InputPeer {
-    match p {
-        tl::enums::Peer::Channel(c) => {
-            let hash = chats
-                .iter()
-                .find_map(|x| match x {
-                    tl::enums::Chat::Channel(x) if x.id == c.channel_id => x.access_hash,
-                    _ => None,
-                })
-                .expect("channel in the answer");
-            tl::types::InputPeerChannel {
-                channel_id: c.channel_id,
-                access_hash: hash,
-            }
-            .into()
-        }
-        tl::enums::Peer::Chat(c) => tl::types::InputPeerChat { chat_id: c.chat_id }.into(),
-        tl::enums::Peer::User(u) => {
-            let hash = users
-                .iter()
-                .find_map(|x| match x {
-                    tl::enums::User::User(x) if x.id == u.user_id => x.access_hash,
-                    _ => None,
-                })
-                .expect("user in the answer");
-            tl::types::InputPeerUser {
-                user_id: u.user_id,
-                access_hash: hash,
-            }
-            .into()
-        }
-    }
 }
 
 #[tokio::test]
@@ -287,16 +119,12 @@ async fn history_search_and_global_search_pages() {
     for page in h["pages"].as_array().unwrap() {
         let r = a
             .client
-            .invoke(&tl::functions::messages::GetHistory {
-                peer: carol.clone(),
-                offset_id: int(&page["offset_id"]) as i32,
-                offset_date: 0,
-                add_offset: int(&page["add_offset"]) as i32,
-                limit: int(&page["limit"]) as i32,
-                max_id: 0,
-                min_id: 0,
-                hash: 0,
-            })
+            .invoke(&get_history(
+                carol.clone(),
+                int(&page["offset_id"]) as i32,
+                int(&page["add_offset"]) as i32,
+                int(&page["limit"]) as i32,
+            ))
             .await
             .unwrap();
         let (msgs, count, _) = unpack(r);
@@ -431,47 +259,7 @@ async fn rich_messages_decode() {
             w.get("fwd_from")
                 .map(|p| (Some(p.clone()), w["fwd_post"].as_i64().map(|x| x as i32)))
         );
-        use tl::enums::MessageMedia as MM;
-        let media = match &m.media {
-            None => None,
-            Some(MM::Photo(_)) => Some(json!({"media": "photo"})),
-            Some(MM::Document(d)) => {
-                let Some(tl::enums::Document::Document(doc)) = &d.document else {
-                    panic!("document body")
-                };
-                let mut v =
-                    json!({"media": if d.voice { "voice" } else { "document" }, "size": doc.size});
-                for at in &doc.attributes {
-                    match at {
-                        tl::enums::DocumentAttribute::Filename(n) => {
-                            v["file_name"] = json!(n.file_name);
-                            v["mime_type"] = json!(doc.mime_type);
-                        }
-                        tl::enums::DocumentAttribute::Audio(au) => {
-                            v["duration"] = json!(au.duration)
-                        }
-                        _ => {}
-                    }
-                }
-                Some(v)
-            }
-            Some(MM::Poll(p)) => {
-                let tl::enums::Poll::Poll(poll) = &p.poll;
-                let text = |t: &tl::enums::TextWithEntities| match t {
-                    tl::enums::TextWithEntities::Entities(t) => t.text.clone(),
-                };
-                let answers: Vec<String> = poll
-                    .answers
-                    .iter()
-                    .map(|a| match a {
-                        tl::enums::PollAnswer::Answer(a) => text(&a.text),
-                        tl::enums::PollAnswer::InputPollAnswer(a) => text(&a.text),
-                    })
-                    .collect();
-                Some(json!({"media": "poll", "question": text(&poll.question), "answers": answers}))
-            }
-            Some(other) => panic!("unexpected media {other:?}"),
-        };
+        let media = media_json(&m.media);
         if let Some(media) = media {
             for (k, v) in media.as_object().unwrap() {
                 assert_eq!(&w[k], v, "{k} of message {}", m.id);
@@ -545,13 +333,6 @@ async fn send_with_entities_then_edit() {
     assert!(m.edit_date.is_some());
     let ents: Vec<Value> = m.entities.iter().flatten().map(entity_json).collect();
     assert_eq!(Value::Array(ents), f["edit_entities"]);
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
 }
 
 #[tokio::test]
@@ -707,17 +488,6 @@ async fn forum_topic_and_comment_thread() {
         .await
         .unwrap();
     assert_eq!(sent.id() as i64, int(&fo["reply_id"]));
-    let replies = |peer: tl::enums::InputPeer, msg_id: i64| tl::functions::messages::GetReplies {
-        peer,
-        msg_id: msg_id as i32,
-        offset_id: 0,
-        offset_date: 0,
-        add_offset: 0,
-        limit: 10,
-        max_id: 0,
-        min_id: 0,
-        hash: 0,
-    };
     let (msgs, _, _) = unpack(
         a.client
             .invoke(&replies(forum, int(&fo["reply_topic"])))
@@ -779,16 +549,7 @@ async fn flood_wait_and_phone_migrate_errors() {
     dc.inject_error(s(&fl["method"]), int(&fl["code"]) as i32, s(&fl["error"]));
     let e = a
         .client
-        .invoke(&tl::functions::messages::GetHistory {
-            peer: carol,
-            offset_id: 0,
-            offset_date: 0,
-            add_offset: 0,
-            limit: 1,
-            max_id: 0,
-            min_id: 0,
-            hash: 0,
-        })
+        .invoke(&get_history(carol, 0, 0, 1))
         .await
         .unwrap_err();
     assert_eq!(
@@ -802,23 +563,7 @@ async fn flood_wait_and_phone_migrate_errors() {
     dc.inject_error(s(&mi["method"]), int(&mi["code"]) as i32, s(&mi["error"]));
     let e = a
         .client
-        .invoke(&tl::functions::auth::SendCode {
-            phone_number: s(&f["account"]).into(),
-            api_id: common::API_ID,
-            api_hash: API_HASH.into(),
-            settings: tl::types::CodeSettings {
-                allow_flashcall: false,
-                current_number: false,
-                allow_app_hash: false,
-                allow_missed_call: false,
-                allow_firebase: false,
-                unknown_number: false,
-                logout_tokens: None,
-                token: None,
-                app_sandbox: None,
-            }
-            .into(),
-        })
+        .invoke(&send_code(s(&f["account"]), common::API_ID, API_HASH))
         .await
         .unwrap_err();
     assert_eq!(
