@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up on Debian/Ubuntu. Usage: scripts/install-deps.sh [gui] [test]
 #   gui  : libraries to build and run the Tauri tray app (WebKitGTK, appindicator)
-#   test : tools the test suite uses (Secret Service, Xvfb, Chromium, WebKitWebDriver, Python MCP SDK, playwright-core)
+#   test : tools the test suite uses (Secret Service, Xvfb, Chromium, WebKitWebDriver, Python MCP SDK, Telethon, playwright-core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_gui=0; want_test=0
@@ -31,7 +31,7 @@ if [ ${#filtered[@]} -gt 0 ]; then
 fi
 
 if [ $want_test -eq 1 ]; then
-  python3 -c 'import mcp, pytest' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+  python3 -c 'import mcp, pytest, telethon' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
   if [ -f tests/ui/package.json ] && [ ! -d tests/ui/node_modules/playwright-core ]; then
     (cd tests/ui && npm install --no-audit --no-fund --silent)
   fi

@@ -76,23 +76,23 @@ fn unwrap_query(mut body: &[u8]) -> Result<&[u8], RpcErr> {
 pub(crate) async fn call(shared: &Arc<Shared>, key_id: [u8; 8], raw: &[u8]) -> Res {
     let body = unwrap_query(raw)?;
     let id = ctor(body);
-    let mut expected = None;
-    if id == tl::functions::auth::CheckPassword::CONSTRUCTOR_ID {
-        let pending = {
+    let mut verifier = None;
+    if id == tl::functions::account::GetPassword::CONSTRUCTOR_ID {
+        // The verifier costs 100 000 PBKDF2 rounds the first time: compute it off the lock.
+        let account = {
             let st = shared.lock();
             st.keys
                 .get(&key_id)
-                .and_then(|k| k.pending_2fa)
+                .and_then(|k| k.pending_2fa.or(k.user))
                 .and_then(|uid| st.world.accounts.get(&uid))
                 .and_then(|a| a.password.clone().map(|p| (a.user_id, p)))
         };
-        if let Some((uid, pw)) = pending {
-            let sh = Arc::clone(shared);
+        if let Some((uid, pw)) = account {
             let pw2 = pw.clone();
-            let m = tokio::task::spawn_blocking(move || sh.srp.expected(uid, &pw2))
+            let v = tokio::task::spawn_blocking(move || srp::verifier(uid, &pw2))
                 .await
                 .map_err(|_| err(500, "INTERNAL"))?;
-            expected = Some((uid, pw, m));
+            verifier = Some((uid, pw, v));
         }
     }
     let mut guard = shared.lock();
@@ -100,7 +100,7 @@ pub(crate) async fn call(shared: &Arc<Shared>, key_id: [u8; 8], raw: &[u8]) -> R
         st: &mut guard,
         key_id,
         name: tl::name_for_id(id),
-        expected,
+        verifier,
         recorded: false,
     };
     let result = route(&mut ctx, id, body);
@@ -110,14 +110,14 @@ pub(crate) async fn call(shared: &Arc<Shared>, key_id: [u8; 8], raw: &[u8]) -> R
     result
 }
 
-/// (account, password, expected (M1, A)) for a pending auth.checkPassword.
-type Expected = (i64, String, ([u8; 32], [u8; 256]));
+/// (account, password, verifier) for an account.getPassword of an account with 2FA.
+type Verifier = (i64, String, num_bigint::BigUint);
 
 pub(crate) struct Ctx<'a> {
     st: &'a mut State,
     key_id: [u8; 8],
     name: &'static str,
-    expected: Option<Expected>,
+    verifier: Option<Verifier>,
     recorded: bool,
 }
 
@@ -222,13 +222,7 @@ fn route(ctx: &mut Ctx, id: u32, body: &[u8]) -> Res {
         )),
         f::auth::SignIn::CONSTRUCTOR_ID => on!(ctx, body, f::auth::SignIn, |r| sign_in(ctx, r)),
         f::account::GetPassword::CONSTRUCTOR_ID => on!(ctx, body, f::account::GetPassword, |_r| {
-            let key = ctx.st.keys.get(&ctx.key_id);
-            let uid = key.and_then(|k| k.pending_2fa.or(k.user));
-            Ok(match uid.and_then(|u| ctx.w().accounts.get(&u)) {
-                Some(a) => srp::password_tl(a.user_id, a.password.is_some(), a.hint.as_deref()),
-                None => srp::password_tl(0, false, None),
-            }
-            .to_bytes())
+            get_password(ctx)
         }),
         f::auth::CheckPassword::CONSTRUCTOR_ID => {
             on!(ctx, body, f::auth::CheckPassword, |r| check_password(
@@ -673,7 +667,16 @@ fn route(ctx: &mut Ctx, id: u32, body: &[u8]) -> Res {
                 .files
                 .get(&id)
                 .ok_or_else(|| bad("FILE_ID_INVALID"))?;
-            if r.limit <= 0 || r.limit > 1024 * 1024 || r.offset < 0 {
+            // core.telegram.org/api/files: 4 KiB-aligned offset and limit (1 KiB when
+            // `precise`), 1 MiB divisible by limit, and no chunk across a 1 MiB boundary.
+            let align = if r.precise { 1024 } else { 4096 };
+            if r.limit <= 0 || r.limit % align != 0 || (1 << 20) % r.limit != 0 {
+                return Err(bad("LIMIT_INVALID"));
+            }
+            if r.offset < 0 || r.offset % align as i64 != 0 {
+                return Err(bad("OFFSET_INVALID"));
+            }
+            if !r.precise && r.offset >> 20 != (r.offset + r.limit as i64 - 1) >> 20 {
                 return Err(bad("LIMIT_INVALID"));
             }
             let start = (r.offset as usize).min(file.bytes.len());
@@ -1688,11 +1691,14 @@ fn top_key(w: &World, me: i64, p: PeerKey) -> (i32, i32) {
 
 fn get_dialogs(w: &World, me: i64, r: &tl::functions::messages::GetDialogs) -> Res {
     let acc = w.accounts.get(&me).ok_or_else(|| err(500, "INTERNAL"))?;
-    let archive = r.folder_id == Some(1);
+    // No folder_id: every dialog, archived ones included; 0: the main list; 1: the archive.
     let all: Vec<PeerKey> = w
         .dialog_peers(me)
         .into_iter()
-        .filter(|p| acc.archived.contains(p) == archive)
+        .filter(|p| match r.folder_id {
+            None => true,
+            Some(f) => acc.archived.contains(p) == (f == 1),
+        })
         .collect();
     let pinned: Vec<PeerKey> = acc
         .pinned
@@ -2345,24 +2351,70 @@ fn sign_in(ctx: &mut Ctx, r: tl::functions::auth::SignIn) -> Res {
     Ok(authorization(ctx.w(), uid).to_bytes())
 }
 
+/// Challenges kept per auth key: a client may retry an older `srp_id` (grammers reuses its
+/// token after PASSWORD_HASH_INVALID) until it succeeds or asks for many newer ones.
+const SRP_CHALLENGES_PER_KEY: usize = 8;
+
+fn get_password(ctx: &mut Ctx) -> Res {
+    let key = ctx.st.keys.get(&ctx.key_id);
+    let uid = key.and_then(|k| k.pending_2fa.or(k.user));
+    let Some(acc) = uid.and_then(|u| ctx.w().accounts.get(&u)) else {
+        return Ok(srp::password_tl(0, None, None).to_bytes());
+    };
+    let (uid, hint) = (acc.user_id, acc.hint.clone());
+    let current = acc.password.clone();
+    let challenge = current.map(|pw| {
+        let v = match ctx.verifier.take() {
+            Some((vu, vp, v)) if vu == uid && vp == pw => v,
+            // Only if the world changed since `call` looked: slow, but rare and correct.
+            _ => srp::verifier(uid, &pw),
+        };
+        let c = srp::Challenge::new(ctx.key_id, uid, &pw, v);
+        let srp_id = rand::random::<i64>();
+        let srp_b = c.srp_b.clone();
+        let key_id = ctx.key_id;
+        let srp = &mut ctx.st.srp;
+        srp.push((srp_id, c));
+        let mine = srp.iter().filter(|(_, c)| c.key_id == key_id).count();
+        let mut surplus = mine.saturating_sub(SRP_CHALLENGES_PER_KEY);
+        srp.retain(|(_, c)| {
+            let old = c.key_id == key_id && surplus > 0;
+            surplus -= usize::from(old);
+            !old
+        });
+        (srp_id, srp_b)
+    });
+    Ok(srp::password_tl(uid, hint.as_deref(), challenge).to_bytes())
+}
+
 fn check_password(ctx: &mut Ctx, r: tl::functions::auth::CheckPassword) -> Res {
     let tl::enums::InputCheckPasswordSrp::Srp(srp_in) = r.password else {
         return Err(bad("PASSWORD_HASH_INVALID"));
     };
-    let Some((uid, pw, (m1, a))) = ctx.expected.clone() else {
+    let key_id = ctx.key_id;
+    let pending = ctx.st.keys.get(&key_id).and_then(|k| k.pending_2fa);
+    let Some((_, c)) = ctx
+        .st
+        .srp
+        .iter()
+        .find(|(id, c)| *id == srp_in.srp_id && c.key_id == key_id)
+    else {
         return Err(bad("SRP_ID_INVALID"));
     };
-    let still_same = ctx.w().accounts.get(&uid).and_then(|a| a.password.clone()) == Some(pw);
-    if !still_same || srp_in.srp_id != srp::params(uid).srp_id {
+    let uid = c.user_id;
+    let still_same =
+        ctx.w().accounts.get(&uid).and_then(|a| a.password.as_ref()) == Some(&c.password);
+    if pending != Some(uid) || !still_same {
         return Err(bad("SRP_ID_INVALID"));
     }
-    if srp_in.m1 != m1 || srp_in.a != a {
+    if !c.verify(&srp_in.a, &srp_in.m1) {
         return Err(bad("PASSWORD_HASH_INVALID"));
     }
+    ctx.st.srp.retain(|(_, c)| c.key_id != key_id);
     let key = ctx
         .st
         .keys
-        .get_mut(&ctx.key_id)
+        .get_mut(&key_id)
         .ok_or_else(|| err(500, "INTERNAL"))?;
     key.user = Some(uid);
     key.pending_2fa = None;

@@ -3,7 +3,10 @@
 //!
 //! Commands on stdin, one per line, for tests in other processes:
 //! - `scan_qr <base64url token> <phone>` → `QR_SCANNED ok|fail` (the phone accepts a QR login);
-//! - `inject_error <tl.method> <code> <NAME>` → `INJECTED` (one-shot RPC error).
+//! - `inject_error <tl.method> <code> <NAME>` → `INJECTED` (one-shot RPC error);
+//! - `register_key [phone]` → `KEY <512 hex digits>`: a fresh auth key the DC accepts, already
+//!   logged in to the account with that phone if one is given (`ERROR` if none has it). Lets
+//!   clients that cannot be seeded in-process (Telethon, through its session) skip the handshake.
 
 use std::io::Write;
 
@@ -14,7 +17,7 @@ use tokio::io::AsyncBufReadExt;
 fn usage() -> ! {
     eprintln!("usage: fake-tg-dc [--port N] [--watch-dir DIR]...");
     eprintln!(
-        "stdin commands: scan_qr <base64url-token> <phone> | inject_error <method> <code> <NAME>"
+        "stdin commands: scan_qr <base64url-token> <phone> | inject_error <method> <code> <NAME> | register_key [phone]"
     );
     std::process::exit(2)
 }
@@ -82,7 +85,19 @@ fn command(dc: &FakeDc, line: &str) -> String {
             }
             Err(_) => "ERROR bad code".into(),
         },
+        ["register_key"] => key_line(&dc.register_key(None)),
+        ["register_key", phone] => {
+            if dc.with_world(|w| w.account_by_phone(phone)).is_none() {
+                return format!("ERROR no account with phone {phone}");
+            }
+            key_line(&dc.register_key(Some(phone)))
+        }
         [] => String::new(),
         _ => format!("ERROR unknown command: {line}"),
     }
+}
+
+fn key_line(key: &[u8; 256]) -> String {
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    format!("KEY {hex}")
 }

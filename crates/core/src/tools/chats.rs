@@ -140,7 +140,8 @@ async fn global_search(
 /// Walks the dialog list (main and archive), newest activity first, stopping at `stop_before` or [`MAX_DIALOGS`].
 async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec<DialogInfo>, ToolError> {
     let mut out = Vec::new();
-    for folder in [None, Some(1)] {
+    // Folder 0 is the main list and 1 the archive; no folder_id would mean both at once.
+    for folder in [Some(0), Some(1)] {
         let mut offset_date = 0;
         let mut offset_id = 0;
         let mut offset_peer = tl::enums::InputPeer::Empty;
