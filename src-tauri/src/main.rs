@@ -210,13 +210,14 @@ fn main() {
 
     // The tray app owns the config dir: a background agent hands over to it; any other owner
     // (another tray app, an HTTP server) is named and we stop.
-    let lock = match tauri::async_runtime::block_on(OwnerLock::acquire(&config.session_dir, OwnerKind::Tray, OWNER_WAIT)) {
-        Ok(l) => Arc::new(l),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(3);
-        }
-    };
+    let lock =
+        match tauri::async_runtime::block_on(OwnerLock::acquire(&config.session_dir, OwnerKind::Tray, OWNER_WAIT)) {
+            Ok(l) => Arc::new(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(3);
+            }
+        };
     let keystore = KeyStore::system();
     let app = match App::new(config, keystore.clone()) {
         Ok(a) => a,
@@ -253,7 +254,9 @@ fn main() {
         Ok(listener) => {
             tauri::async_runtime::spawn(owner.clone().run(listener, None));
         }
-        Err(e) => tracing::error!("cannot open the owner socket (stdio clients and the CLI cannot reach this app): {e}"),
+        Err(e) => {
+            tracing::error!("cannot open the owner socket (stdio clients and the CLI cannot reach this app): {e}")
+        }
     }
 
     let setup_control = control.clone();

@@ -75,7 +75,8 @@ async fn revokes_and_rotations_hold(env: &Env, owner_url: Option<&str>) {
         let (secret, id) = env.new_token(&[]).await;
         if i % 2 == 0 { revoke.push(id) } else { rotate.push((id, secret)) }
     }
-    let mut commands: Vec<Vec<String>> = revoke.iter().map(|id| vec!["token".into(), "revoke".into(), id.clone()]).collect();
+    let mut commands: Vec<Vec<String>> =
+        revoke.iter().map(|id| vec!["token".into(), "revoke".into(), id.clone()]).collect();
     commands.extend(rotate.iter().map(|(id, _)| vec!["token".into(), "rotate".into(), id.clone()]));
     let outcomes = at_once(env, commands).await;
     for (ok, _, err) in &outcomes {
@@ -216,7 +217,9 @@ async fn two_owners_never_run_at_once() {
         let mut agents: Vec<tokio::process::Child> = (0..6)
             .map(|_| {
                 let mut c = env.cmd(&["agent", "--background"]);
-                c.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+                c.stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
                 c.spawn().unwrap()
             })
             .collect();

@@ -70,7 +70,11 @@ impl Env {
         input.write_all(stdin.as_bytes()).await.unwrap();
         drop(input);
         let out = child.wait_with_output().await.unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     /// Runs a CLI command that must succeed; returns its stdout.
@@ -82,7 +86,8 @@ impl Env {
 
     /// `login` for demo account A through the CLI; returns (token, token id).
     pub async fn login_a(&self) -> (String, String) {
-        let (ok, out, err) = self.run(&["login", "--phone", fake_tg_dc::demo::A_PHONE, "--label", "t"], "12345\n").await;
+        let (ok, out, err) =
+            self.run(&["login", "--phone", fake_tg_dc::demo::A_PHONE, "--label", "t"], "12345\n").await;
         assert!(ok, "login failed: {err}");
         let token = out.trim().lines().last().unwrap().to_string();
         (token, token_id_in(&err))
@@ -144,7 +149,10 @@ impl Drop for Env {
     fn drop(&mut self) {
         // Stop a background agent a stdio client may have started, then anything we started.
         let mut c = std::process::Command::new(BIN);
-        c.args(["agent", "stop"]).env_clear().env("SESSION_DIR", self.path()).env("PATH", std::env::var("PATH").unwrap_or_default());
+        c.args(["agent", "stop"])
+            .env_clear()
+            .env("SESSION_DIR", self.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
         let _ = c.output();
         for pid in self.children.lock().unwrap().drain(..) {
             // SAFETY: kill(2) on a pid we spawned; at worst it no longer exists.
@@ -195,7 +203,8 @@ impl StdioClient {
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
         tokio::spawn(async move {
             while let Ok(Some(line)) = out.next_line().await {
-                let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line from the relay ({e}): {line}"));
+                let v: Value =
+                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line from the relay ({e}): {line}"));
                 if let Some(id) = v["id"].as_i64()
                     && v.get("method").is_none()
                     && let Some(tx) = w.lock().unwrap().remove(&id)
