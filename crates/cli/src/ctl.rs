@@ -21,8 +21,8 @@ pub enum Ctl {
     Remote(ControlClient),
     /// No owner runs: this process is the owner until the command ends.
     Local {
-        /// The operations.
-        control: Control,
+        /// The operations (boxed: far larger than a socket client).
+        control: Box<Control>,
         /// Held for the command's length; dropping it hands the config dir back.
         _lock: OwnerLock,
     },
@@ -41,7 +41,7 @@ impl Ctl {
                 Ok(lock) => {
                     let app = App::new(config.clone(), KeyStore::system())?;
                     return Ok(Ctl::Local {
-                        control: Control::new(app, HostKind::Http, ServerState::default()),
+                        control: Box::new(Control::new(app, HostKind::Http, ServerState::default())),
                         _lock: lock,
                     });
                 }

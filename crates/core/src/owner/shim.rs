@@ -83,7 +83,7 @@ impl Shim {
                     if line.trim().is_empty() {
                         continue;
                     }
-                    self.from_client(&line, &mut conn, &mut stdout).await;
+                    self.relay_client_line(&line, &mut conn, &mut stdout).await;
                 }
                 line = next_owner_line(&mut conn) => match line {
                     Some(line) => {
@@ -105,7 +105,7 @@ impl Shim {
         Ok(())
     }
 
-    async fn from_client(&mut self, line: &str, conn: &mut Option<Link>, out: &mut (impl AsyncWrite + Unpin)) {
+    async fn relay_client_line(&mut self, line: &str, conn: &mut Option<Link>, out: &mut (impl AsyncWrite + Unpin)) {
         let msg: Option<Value> = serde_json::from_str(line).ok();
         let method = msg.as_ref().and_then(|m| m.get("method")).and_then(Value::as_str).map(str::to_string);
         let request_id = msg.as_ref().filter(|_| method.is_some()).and_then(|m| m.get("id")).map(|id| id.to_string());
@@ -183,9 +183,7 @@ impl Shim {
                     }
                 }
             };
-            if tokio::time::timeout(Duration::from_secs(30), answered).await.ok().flatten().is_none() {
-                return None;
-            }
+            tokio::time::timeout(Duration::from_secs(30), answered).await.ok().flatten()?;
             if let Some(note) = &self.initialized
                 && write_line(&mut conn.writer, note).await.is_err()
             {
