@@ -59,7 +59,7 @@ pub struct Config {
     pub log_level: String,
     /// Maximum number of simultaneously connected Telegram clients (`MAX_ACTIVE_SESSIONS`).
     pub max_active_sessions: usize,
-    /// Let `invoke_mtproto` call methods on the dangerous-method denylist (`ALLOW_DANGEROUS_MTPROTO`).
+    /// Let `invoke_mtproto` call methods classified dangerous (`ALLOW_DANGEROUS_MTPROTO`).
     pub allow_dangerous_mtproto: bool,
     /// Telegram data centre address override for new sessions (`TELEGRAM_DC_ADDR`); test DCs only.
     pub dc_override: Option<SocketAddr>,

@@ -125,7 +125,7 @@ impl TelegramMcp {
 
     /// Raw Telegram API call.
     #[tool(
-        description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous methods (deleting history, account, sessions) are refused unless the user unlocked them in settings.",
+        description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous calls (spending Stars or money, deleting, account security, sessions) are refused unless the user unlocked them in settings.",
         annotations(title = "Invoke MTProto", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
     )]
     async fn invoke_mtproto(&self, Parameters(p): Parameters<InvokeMtprotoParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
