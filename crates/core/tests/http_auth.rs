@@ -116,6 +116,7 @@ async fn health_reports_activity_without_secrets() {
     assert_eq!(h["max_sessions"], 10);
     assert!(h["uptime_seconds"].is_u64());
     assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(h["tickets"], serde_json::json!({}), "live attachment tickets per session");
     let text = h.to_string();
     assert!(!text.contains(&tok));
     assert!(!text.contains(&tok[..8]), "token prefix leaked");

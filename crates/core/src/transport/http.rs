@@ -267,6 +267,7 @@ async fn health(State(app): State<Arc<App>>) -> Response {
         "active_sessions": app.sessions.active_count().await,
         "max_sessions": app.sessions.max_active(),
         "sessions": sessions,
+        "tickets": crate::attachments::live_counts(&app),
     });
     no_store(axum::Json(body).into_response())
 }
