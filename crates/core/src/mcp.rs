@@ -41,7 +41,7 @@ impl TelegramMcp {
         let Some(identity) = self.identity(&ctx) else {
             return ToolError::internal("request has no authenticated identity").into_result(tool);
         };
-        let tctx = ToolCtx { app: self.app.clone(), identity };
+        let tctx = ToolCtx { app: self.app.clone(), identity, peer: Some(ctx.peer.clone()) };
         // A bug in a tool must answer the call with an error, not leave the client hanging.
         let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx))).await;
         let Ok(outcome) = outcome else {

@@ -41,7 +41,7 @@ async fn handle(State(app): State<Arc<App>>, Extension(identity): Extension<Iden
         Ok(p) => p,
         Err(e) => return error(e),
     };
-    match invoke(ToolCtx { app, identity }, InvokeMtprotoParams { method, params }).await {
+    match invoke(ToolCtx { app, identity, peer: None }, InvokeMtprotoParams { method, params }).await {
         Ok(mut out) => {
             let body = json!({ "ok": true, "method": out.json["method"].take(), "result": out.json["result"].take() });
             crate::transport::http::no_store((StatusCode::OK, Json(body)).into_response())
