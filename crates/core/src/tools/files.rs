@@ -130,7 +130,12 @@ async fn client_roots(ctx: &ToolCtx) -> Option<Vec<PathBuf>> {
     let asked = tokio::time::timeout(std::time::Duration::from_secs(10), peer.list_roots()).await;
     match asked {
         Ok(Ok(list)) => Some(
-            list.roots.iter().filter_map(|r| url::Url::parse(&r.uri).ok()).filter(|u| u.scheme() == "file").filter_map(|u| u.to_file_path().ok()).collect(),
+            list.roots
+                .iter()
+                .filter_map(|r| url::Url::parse(&r.uri).ok())
+                .filter(|u| u.scheme() == "file")
+                .filter_map(|u| u.to_file_path().ok())
+                .collect(),
         ),
         Ok(Err(e)) => {
             tracing::warn!("the client declared MCP roots but listing them failed ({e}); using ALLOWED_FILE_ROOTS");

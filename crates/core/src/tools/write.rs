@@ -2,9 +2,9 @@
 //! (auto/markdown/html/plain), splitting past 4096 characters without breaking
 //! entities, replies, forum topics, channel comments, files and albums.
 
+use super::files::{FileError, FileSource, allowed_roots, classify_source, read_local};
 use super::format::{self, Peers};
 use super::params::{EditMessageParams, ParseMode, SendMessageParams, SendToPhoneParams};
-use super::files::{FileError, FileSource, allowed_roots, classify_source, read_local};
 use super::{ToolCtx, ToolError, ToolOutput};
 use crate::config::Transport;
 use crate::telegram::{TgClient, TgError};
@@ -195,7 +195,8 @@ async fn prepare_files(ctx: &ToolCtx, files: &[String]) -> Result<Vec<Prepared>,
                     max_bytes: max,
                     ..Default::default()
                 };
-                let got = tgmcp_safe_fetch::fetch(url.as_str(), &policy).await.map_err(|e| ToolError::invalid(format!("cannot download {f}: {e}")))?;
+                let got =
+                    tgmcp_safe_fetch::fetch(url.as_str(), &policy).await.map_err(|e| ToolError::invalid(format!("cannot download {f}: {e}")))?;
                 Prepared { bytes: got.bytes.to_vec(), name: got.file_name, mime: got.content_type }
             }
             (FileSource::Local(path), Some(roots)) => {

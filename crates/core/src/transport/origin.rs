@@ -164,10 +164,7 @@ mod tests {
     fn rmcp_lists_come_from_the_same_table() {
         let p = policy(Some("https://tg.example.test"));
         assert_eq!(p.rmcp_hosts(), ["localhost:8123", "127.0.0.1:8123", "[::1]:8123", "tg.example.test"]);
-        assert_eq!(
-            p.rmcp_origins(),
-            ["http://localhost:8123", "http://127.0.0.1:8123", "http://[::1]:8123", "https://tg.example.test:443"]
-        );
+        assert_eq!(p.rmcp_origins(), ["http://localhost:8123", "http://127.0.0.1:8123", "http://[::1]:8123", "https://tg.example.test:443"]);
         let on_80 = OriginPolicy::new("127.0.0.1:80".parse().unwrap(), None);
         assert!(on_80.host_ok("localhost"), "port 80 is the default port of http");
         assert!(on_80.rmcp_hosts().contains(&"localhost".to_string()));
