@@ -119,7 +119,7 @@ fn still_bound(t: &Ticket, token: Option<&TokenRecord>, session_exists: bool) ->
 
 /// Live tickets per session id (for `/health`), after dropping expired ones and those whose
 /// token was revoked or rotated or whose session is gone.
-pub fn live_counts(app: &App) -> BTreeMap<String, usize> {
+pub(crate) fn live_counts(app: &App) -> BTreeMap<String, usize> {
     let Ok(tokens) = app.tokens.list() else {
         // The index is unreadable: report without pruning rather than guess.
         return app.tickets.prune_and_count(|_| true);

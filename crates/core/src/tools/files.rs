@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// Where a `files` entry comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileSource {
+pub(crate) enum FileSource {
     /// An `http(s)` URL, fetched with the SSRF-safe client.
     Url(url::Url),
     /// A local path (stdio mode only).
@@ -34,7 +34,7 @@ pub enum FileSource {
 
 /// Why a file cannot be attached.
 #[derive(Debug, thiserror::Error)]
-pub enum FileError {
+pub(crate) enum FileError {
     /// A URL with a scheme other than http(s), e.g. `file:` or `ftp:`.
     #[error("URL scheme `{0}:` is not supported; attach https URLs (or, in stdio mode, absolute local paths)")]
     UnsupportedScheme(String),
@@ -92,7 +92,7 @@ pub enum FileError {
 /// Decides whether `raw` is a URL or a local path: `http`/`https` in any case is a URL, any
 /// other URL scheme is refused (a one-letter "scheme" is a Windows drive, hence a path), and
 /// everything that is not a URL at all is a local path.
-pub fn classify_source(raw: &str) -> Result<FileSource, FileError> {
+pub(crate) fn classify_source(raw: &str) -> Result<FileSource, FileError> {
     match url::Url::parse(raw.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(FileSource::Url(u)),
         Ok(u) if u.scheme().len() == 1 => Ok(FileSource::Local(PathBuf::from(raw))),
@@ -103,7 +103,7 @@ pub fn classify_source(raw: &str) -> Result<FileSource, FileError> {
 
 /// The folders local files may come from, and where that list came from.
 #[derive(Debug, Clone)]
-pub struct Roots {
+pub(crate) struct Roots {
     /// Absolute folders.
     pub paths: Vec<PathBuf>,
     /// `"the client's MCP roots"` or `"ALLOWED_FILE_ROOTS"`, for messages.
@@ -112,7 +112,7 @@ pub struct Roots {
 
 /// The roots for this call: the client's MCP roots if it declared the capability and lists
 /// some, else the `ALLOWED_FILE_ROOTS` setting.
-pub async fn allowed_roots(ctx: &ToolCtx) -> Roots {
+pub(crate) async fn allowed_roots(ctx: &ToolCtx) -> Roots {
     if let Some(paths) = client_roots(ctx).await
         && !paths.is_empty()
     {
@@ -150,7 +150,7 @@ async fn client_roots(ctx: &ToolCtx) -> Option<Vec<PathBuf>> {
 
 /// A local file, checked and read.
 #[derive(Debug)]
-pub struct LocalFile {
+pub(crate) struct LocalFile {
     /// Its bytes.
     pub bytes: Vec<u8>,
     /// Its file name (last path component).
@@ -159,7 +159,7 @@ pub struct LocalFile {
 
 /// Opens `path`, checks the opened file against `roots`, the config dir and the size limit,
 /// and reads it from the same handle.
-pub fn read_local(path: &Path, roots: &Roots, config_dir: &Path, max_bytes: u64) -> Result<LocalFile, FileError> {
+pub(crate) fn read_local(path: &Path, roots: &Roots, config_dir: &Path, max_bytes: u64) -> Result<LocalFile, FileError> {
     if !path.is_absolute() {
         return Err(FileError::NotAbsolute);
     }

@@ -31,7 +31,7 @@ pub enum MethodClass {
 use MethodClass::{Dangerous, Read, Write};
 
 /// Reviewed exceptions to the naming rules: `(method, class, why)`.
-pub const EXCEPTIONS: &[(&str, MethodClass, &str)] = &[
+const EXCEPTIONS: &[(&str, MethodClass, &str)] = &[
     // Connection wrappers. The wrapper itself does nothing; the wrapped call is classified on its own.
     ("invokeAfterMsg", Read, "wrapper; the inner call is checked"),
     ("invokeAfterMsgs", Read, "wrapper; the inner call is checked"),
@@ -89,7 +89,7 @@ const READ_VERBS: &[&str] = &["get", "search", "check", "resolve", "load", "can"
 /// Name parts that make a write dangerous: the 2FA password, passkeys, login email and phone,
 /// authorizations and sessions, privacy and self-destruct timers, data exports, Stars and paid
 /// features, ownership, Passport data, push devices, sign-in.
-pub const SENSITIVE_WORDS: &[&str] = &[
+const SENSITIVE_WORDS: &[&str] = &[
     "Password",
     "Passkey",
     "Email",
