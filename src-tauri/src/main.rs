@@ -156,7 +156,10 @@ fn status_line(s: &tgmcp_core::control::Status) -> String {
 
 /// Copies the `mcpServers` HTTP snippet for the newest logged-in token (placeholder if none is in the keyring).
 async fn copy_client_config(app: AppHandle, control: Arc<Control>) {
-    let newest = control.tokens_list().ok().and_then(|list| list.into_iter().filter(|t| t.account.is_some()).max_by_key(|t| t.created_at));
+    let newest = control
+        .tokens_list()
+        .ok()
+        .and_then(|list| list.into_iter().filter(|t| t.account.is_some()).max_by_key(|t| t.created_at));
     let args = json!({ "token_id": newest.map(|t| t.id) });
     let configs = match control.call("client_configs", args).await {
         Ok(v) => v,
@@ -168,7 +171,11 @@ async fn copy_client_config(app: AppHandle, control: Arc<Control>) {
             }
         },
     };
-    let text = configs["configs"].as_array().and_then(|c| c.iter().find(|c| c["id"] == "cursor")).and_then(|c| c["text"].as_str()).unwrap_or_default();
+    let text = configs["configs"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "cursor"))
+        .and_then(|c| c["text"].as_str())
+        .unwrap_or_default();
     if let Err(e) = app.clipboard().write_text(text.to_string()) {
         tracing::warn!("clipboard: {e}");
     }
@@ -189,8 +196,9 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},grammers=warn,rmcp=warn,hyper=warn", config.log_level)));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{},grammers=warn,rmcp=warn,hyper=warn", config.log_level))
+    });
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     debug_assert_eq!(REGISTERED, COMMANDS, "every control command has an IPC command");
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use tgmcp_core::app::App;
 use tgmcp_core::config::{Config, Transport};
 use tgmcp_core::control::{
-    Control, ControlError, HostKind, IssuedToken, LoginIdArgs, LoginOutcome, ServerState, SignOutArgs, StartCodeArgs, StartQrArgs,
-    SubmitCodeArgs, SubmitPasswordArgs, TokenCreateArgs, TokenIdArgs, TokenRevokeArgs,
+    Control, ControlError, HostKind, IssuedToken, LoginIdArgs, LoginOutcome, ServerState, SignOutArgs, StartCodeArgs,
+    StartQrArgs, SubmitCodeArgs, SubmitPasswordArgs, TokenCreateArgs, TokenIdArgs, TokenRevokeArgs,
 };
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::login::LoginError;
@@ -173,7 +173,8 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
 
 async fn serve_http(app: Arc<App>) -> anyhow::Result<()> {
     let addr = std::net::SocketAddr::new(app.config.host, app.config.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     // Machine-readable line for scripts and tests that start us on port 0.
     eprintln!("LISTENING http://{}", listener.local_addr()?);
     if let Some(url) = tgmcp_core::transport::setup::setup_url(listener.local_addr()?) {
@@ -207,7 +208,13 @@ async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<(
             } else {
                 println!("{:<18} {:<24} {:<16} ACCOUNT", "ID", "LABEL", "SESSION");
                 for r in list {
-                    println!("{:<18} {:<24} {:<16} {}", r.id, r.label, r.session_id, r.account.as_deref().unwrap_or("(not logged in)"));
+                    println!(
+                        "{:<18} {:<24} {:<16} {}",
+                        r.id,
+                        r.label,
+                        r.session_id,
+                        r.account.as_deref().unwrap_or("(not logged in)")
+                    );
                 }
             }
         }
@@ -234,7 +241,10 @@ fn print_issued(issued: &IssuedToken) {
     println!("{}", issued.token);
     eprintln!("token id: {}  label: {}  session: {}", issued.record.id, issued.record.label, issued.record.session_id);
     if issued.stored_in_keyring {
-        eprintln!("Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).", issued.record.id);
+        eprintln!(
+            "Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).",
+            issued.record.id
+        );
     } else {
         eprintln!("No OS keyring available: this is the only time the token is shown. Treat it like a password.");
     }
@@ -258,7 +268,13 @@ fn print_qr(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn login_command(config: &Config, token_id: Option<String>, label: &str, phone: Option<String>, qr: bool) -> anyhow::Result<()> {
+async fn login_command(
+    config: &Config,
+    token_id: Option<String>,
+    label: &str,
+    phone: Option<String>,
+    qr: bool,
+) -> anyhow::Result<()> {
     use tgmcp_core::login::LoginStep;
     let ctl = control(config)?;
     let label = Some(label.to_string());
@@ -273,19 +289,24 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
     };
     let mut last_qr = String::new();
     loop {
-        let retry = |r: Result<LoginOutcome, ControlError>, again: &LoginStep, what: &str| -> anyhow::Result<LoginOutcome> {
-            match r {
-                Err(ControlError::Login(e @ (LoginError::InvalidCode | LoginError::InvalidPassword))) => {
-                    eprintln!("{e}; {what}");
-                    Ok(LoginOutcome { step: again.clone(), issued: None, existing_token: None })
+        let retry =
+            |r: Result<LoginOutcome, ControlError>, again: &LoginStep, what: &str| -> anyhow::Result<LoginOutcome> {
+                match r {
+                    Err(ControlError::Login(e @ (LoginError::InvalidCode | LoginError::InvalidPassword))) => {
+                        eprintln!("{e}; {what}");
+                        Ok(LoginOutcome { step: again.clone(), issued: None, existing_token: None })
+                    }
+                    other => Ok(other?),
                 }
-                other => Ok(other?),
-            }
-        };
+            };
         outcome = match &outcome.step {
             LoginStep::Code { login_id } => {
                 let code = prompt("Login code (sent to your Telegram app): ")?;
-                retry(ctl.login_submit_code(SubmitCodeArgs { login_id: login_id.clone(), code }).await, &outcome.step, "try again.")?
+                retry(
+                    ctl.login_submit_code(SubmitCodeArgs { login_id: login_id.clone(), code }).await,
+                    &outcome.step,
+                    "try again.",
+                )?
             }
             LoginStep::Password { login_id, hint } => {
                 let q = match hint {
@@ -293,8 +314,16 @@ async fn login_command(config: &Config, token_id: Option<String>, label: &str, p
                     None => "2FA password: ".into(),
                 };
                 // Hidden entry on a terminal; a plain line when scripted (stdin is a pipe).
-                let password = if std::io::IsTerminal::is_terminal(&std::io::stdin()) { rpassword::prompt_password(q)? } else { prompt(&q)? };
-                retry(ctl.login_submit_password(SubmitPasswordArgs { login_id: login_id.clone(), password }).await, &outcome.step, "try again.")?
+                let password = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                    rpassword::prompt_password(q)?
+                } else {
+                    prompt(&q)?
+                };
+                retry(
+                    ctl.login_submit_password(SubmitPasswordArgs { login_id: login_id.clone(), password }).await,
+                    &outcome.step,
+                    "try again.",
+                )?
             }
             LoginStep::Qr { login_id, url, .. } => {
                 if *url != last_qr {

@@ -4,9 +4,9 @@ use crate::config::{Config, Transport};
 use crate::keystore::KeyStore;
 use crate::login::Logins;
 use crate::sessions::Sessions;
+use crate::settings::{Settings, write_settings_file};
 use crate::telegram::ConnectOptions;
 use crate::token_index::TokenIndex;
-use crate::settings::{Settings, write_settings_file};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -53,11 +53,20 @@ impl App {
     /// Builds the shared state from a config and a keyring.
     pub fn new(config: Config, keystore: KeyStore) -> Result<Arc<App>, AppError> {
         let tokens = TokenIndex::open(&config.session_dir, keystore)?;
-        let connect = config.api_id.map(|api_id| ConnectOptions { api_id, dc_override: config.dc_override, auto_retry: false });
+        let connect =
+            config.api_id.map(|api_id| ConnectOptions { api_id, dc_override: config.dc_override, auto_retry: false });
         let sessions = Sessions::new(&config.session_dir, config.max_active_sessions, connect)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
         let settings = RwLock::new(Settings::from_config(&config));
-        Ok(Arc::new(App { config, settings, tokens, sessions, logins, tickets: Default::default(), started: Instant::now() }))
+        Ok(Arc::new(App {
+            config,
+            settings,
+            tokens,
+            sessions,
+            logins,
+            tickets: Default::default(),
+            started: Instant::now(),
+        }))
     }
 }
 
@@ -70,8 +79,10 @@ impl App {
     /// Validates, persists and applies new settings. Nothing changes if validation or saving fails.
     pub fn update_settings(&self, new: Settings) -> Result<Settings, crate::config::ConfigError> {
         new.validate(&self.config)?;
-        write_settings_file(&self.config.session_dir, &new)
-            .map_err(|e| crate::config::ConfigError { var: "SESSION_DIR", reason: format!("cannot save settings: {e}") })?;
+        write_settings_file(&self.config.session_dir, &new).map_err(|e| crate::config::ConfigError {
+            var: "SESSION_DIR",
+            reason: format!("cannot save settings: {e}"),
+        })?;
         if new.disable_auth != self.settings().disable_auth {
             if new.disable_auth {
                 tracing::warn!("!!! auth bypass (DISABLE_AUTH) switched ON: HTTP requests need no token !!!");

@@ -61,7 +61,14 @@ pub struct Tickets {
 impl Tickets {
     /// Mints a ticket valid for `ttl`, bound to `session_id` and (if any) the minting token;
     /// expired tickets are pruned on the way.
-    pub fn mint(&self, session_id: &str, minted_by: Option<Minter>, peer: PeerRef, msg_id: i32, ttl: Duration) -> uuid::Uuid {
+    pub fn mint(
+        &self,
+        session_id: &str,
+        minted_by: Option<Minter>,
+        peer: PeerRef,
+        msg_id: i32,
+        ttl: Duration,
+    ) -> uuid::Uuid {
         let id = uuid::Uuid::new_v4();
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
@@ -149,7 +156,9 @@ pub fn decorate(app: &App, identity: &Identity, chat_of: impl Fn(&Value) -> Opti
     let ttl = Duration::from_secs(app.settings().attachment_ticket_ttl_seconds);
     let origin = domain.origin().ascii_serialization();
     for m in messages.as_array_mut().into_iter().flatten() {
-        let has_file = m["media"]["type"].as_str().is_some_and(|t| !matches!(t, "poll" | "contact" | "location" | "venue" | "dice" | "webpage"));
+        let has_file = m["media"]["type"]
+            .as_str()
+            .is_some_and(|t| !matches!(t, "poll" | "contact" | "location" | "venue" | "dice" | "webpage"));
         let (Some(id), true) = (m["id"].as_i64(), has_file) else { continue };
         let Some(peer) = chat_of(m) else { continue };
         let ticket = app.tickets.mint(&identity.session_id, minted_by.clone(), peer, id as i32, ttl);
@@ -159,7 +168,10 @@ pub fn decorate(app: &App, identity: &Identity, chat_of: impl Fn(&Value) -> Opti
 
 /// `GET /v1/attachments/{uuid}` (and `/{uuid}/{any file name}`).
 pub async fn download(State(app): State<Arc<App>>, Path(params): Path<HashMap<String, String>>) -> Response {
-    let Some((id, ticket)) = params.get("ticket").and_then(|t| uuid::Uuid::parse_str(t).ok()).and_then(|id| app.tickets.get(&id).map(|t| (id, t)))
+    let Some((id, ticket)) = params
+        .get("ticket")
+        .and_then(|t| uuid::Uuid::parse_str(t).ok())
+        .and_then(|id| app.tickets.get(&id).map(|t| (id, t)))
     else {
         return crate::transport::http::error_response(StatusCode::NOT_FOUND, "unknown or expired attachment link");
     };
@@ -173,21 +185,34 @@ pub async fn download(State(app): State<Arc<App>>, Path(params): Path<HashMap<St
     }
     let client = match app.sessions.client(&ticket.session_id).await {
         Ok(c) => c,
-        Err(e) => return crate::transport::http::error_response(StatusCode::SERVICE_UNAVAILABLE, &format!("session unavailable: {e}")),
+        Err(e) => {
+            return crate::transport::http::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("session unavailable: {e}"),
+            );
+        }
     };
     let file = match fetch_raw(&client, &ticket.peer, &[ticket.msg_id]).await {
         Ok(msgs) => msgs.iter().find_map(|m| match m {
-            tl::enums::Message::Message(m) if m.id == ticket.msg_id => m.media.as_ref().and_then(|md| file_ref(m.id, md)),
+            tl::enums::Message::Message(m) if m.id == ticket.msg_id => {
+                m.media.as_ref().and_then(|md| file_ref(m.id, md))
+            }
             _ => None,
         }),
         Err(e) => return crate::transport::http::error_response(StatusCode::BAD_GATEWAY, &e.message),
     };
     let Some(file) = file else {
-        return crate::transport::http::error_response(StatusCode::NOT_FOUND, "the message or its file no longer exists");
+        return crate::transport::http::error_response(
+            StatusCode::NOT_FOUND,
+            "the message or its file no longer exists",
+        );
     };
     let max = app.settings().max_file_size_mb * 1024 * 1024;
     if file.size > max {
-        return crate::transport::http::error_response(StatusCode::PAYLOAD_TOO_LARGE, &format!("file is {} bytes, over the {max} byte limit (MAX_FILE_SIZE_MB)", file.size));
+        return crate::transport::http::error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("file is {} bytes, over the {max} byte limit (MAX_FILE_SIZE_MB)", file.size),
+        );
     }
     stream_response(client, file, max)
 }
@@ -199,7 +224,12 @@ fn stream_response(client: Arc<crate::telegram::TgClient>, file: FileRef, max: u
         let sender = tx.clone();
         let res = stream_file(&client, &f, max, |chunk| {
             let sender = sender.clone();
-            async move { sender.send(Ok(bytes::Bytes::from(chunk))).await.map_err(|_| crate::tools::ToolError::invalid("client went away")) }
+            async move {
+                sender
+                    .send(Ok(bytes::Bytes::from(chunk)))
+                    .await
+                    .map_err(|_| crate::tools::ToolError::invalid("client went away"))
+            }
         })
         .await;
         match res {
@@ -217,7 +247,10 @@ fn stream_response(client: Arc<crate::telegram::TgClient>, file: FileRef, max: u
     let mut resp = Body::from_stream(stream).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     h.insert(header::CONTENT_DISPOSITION, content_disposition(&file.file_name));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -227,9 +260,11 @@ fn stream_response(client: Arc<crate::telegram::TgClient>, file: FileRef, max: u
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` with a sanitised name.
 pub fn content_disposition(name: &str) -> HeaderValue {
     let safe = tgmcp_safe_fetch::sanitize_file_name(name);
-    let ascii: String = safe.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let ascii: String =
+        safe.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded: String = url::form_urlencoded::byte_serialize(safe.as_bytes()).collect::<String>().replace('+', "%20");
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")).unwrap_or(HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 #[cfg(test)]

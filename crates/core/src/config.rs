@@ -100,7 +100,12 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &'static str| get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let api_id = var("API_ID")
-            .map(|v| v.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(|| err("API_ID", "must be a positive integer from my.telegram.org")))
+            .map(|v| {
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| err("API_ID", "must be a positive integer from my.telegram.org"))
+            })
             .transpose()?;
         let api_hash = var("API_HASH");
         if let Some(h) = &api_hash
@@ -108,11 +113,14 @@ impl Config {
         {
             return Err(err("API_HASH", "must be the 32 hex characters from my.telegram.org"));
         }
-        let transport = match var("SERVER_MODE").or_else(|| var("TRANSPORT")).as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("stdio") => Transport::Stdio,
-            Some("http") | Some("http-auth") | Some("http-no-auth") => Transport::Http,
-            Some(other) => return Err(err("SERVER_MODE", format!("unknown transport {other:?}; use stdio or http"))),
-        };
+        let transport =
+            match var("SERVER_MODE").or_else(|| var("TRANSPORT")).as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("stdio") => Transport::Stdio,
+                Some("http") | Some("http-auth") | Some("http-no-auth") => Transport::Http,
+                Some(other) => {
+                    return Err(err("SERVER_MODE", format!("unknown transport {other:?}; use stdio or http")));
+                }
+            };
         // The reference server's `http-no-auth` mode maps to our dev bypass.
         let legacy_no_auth = var("SERVER_MODE").is_some_and(|m| m.eq_ignore_ascii_case("http-no-auth"));
         let host = match var("HOST") {
@@ -123,7 +131,9 @@ impl Config {
         let port = parse_num::<u16>(&var, "PORT", 8000)?;
         let session_dir = match var("SESSION_DIR") {
             Some(p) => expand_home(&p),
-            None => default_config_dir().ok_or_else(|| err("SESSION_DIR", "no home directory found; set SESSION_DIR"))?,
+            None => {
+                default_config_dir().ok_or_else(|| err("SESSION_DIR", "no home directory found; set SESSION_DIR"))?
+            }
         };
         let disable_auth = parse_bool(&var, "DISABLE_AUTH", false)? || legacy_no_auth;
         let domain = match var("DOMAIN") {
@@ -197,7 +207,11 @@ fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError { var, reason: reason.into() }
 }
 
-fn parse_bool(var: &impl Fn(&'static str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn parse_bool(
+    var: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match var(name).map(|v| v.to_ascii_lowercase()) {
         None => Ok(default),
         Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
@@ -206,7 +220,11 @@ fn parse_bool(var: &impl Fn(&'static str) -> Option<String>, name: &'static str,
     }
 }
 
-fn parse_num<T: std::str::FromStr>(var: &impl Fn(&'static str) -> Option<String>, name: &'static str, default: T) -> Result<T, ConfigError> {
+fn parse_num<T: std::str::FromStr>(
+    var: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
     match var(name) {
         None => Ok(default),
         Some(v) => v.parse().map_err(|_| err(name, format!("{v:?} is not a valid number"))),

@@ -144,7 +144,9 @@ impl ControlError {
             ControlError::FloodWait { .. } => 429,
             ControlError::Network(_) => 502,
             ControlError::Internal(_) => 500,
-            ControlError::KeyringUnavailable | ControlError::RestartUnsupported | ControlError::ApiCredentialsMissing(_) => 409,
+            ControlError::KeyringUnavailable
+            | ControlError::RestartUnsupported
+            | ControlError::ApiCredentialsMissing(_) => 409,
             _ => 400,
         }
     }
@@ -386,7 +388,14 @@ pub struct TokenInfo {
 
 impl From<TokenRecord> for TokenInfo {
     fn from(r: TokenRecord) -> Self {
-        TokenInfo { id: r.id, label: r.label, account: r.account, session_id: r.session_id, created_at: r.created_at, last_used_at: r.last_used_at }
+        TokenInfo {
+            id: r.id,
+            label: r.label,
+            account: r.account,
+            session_id: r.session_id,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        }
     }
 }
 
@@ -403,7 +412,11 @@ pub struct IssuedToken {
 
 impl From<Issued> for IssuedToken {
     fn from(i: Issued) -> Self {
-        IssuedToken { token: i.token.expose().to_string(), record: i.record.into(), stored_in_keyring: i.stored_in_keyring }
+        IssuedToken {
+            token: i.token.expose().to_string(),
+            record: i.record.into(),
+            stored_in_keyring: i.stored_in_keyring,
+        }
     }
 }
 
@@ -491,7 +504,14 @@ pub struct Status {
 impl Control {
     /// A control layer for `app`, reporting `server`.
     pub fn new(app: Arc<App>, kind: HostKind, server: ServerState) -> Self {
-        Control { app: RwLock::new(app), server: RwLock::new(server), kind, reloader: None, pending: Mutex::new(HashMap::new()), login_locks: Mutex::default() }
+        Control {
+            app: RwLock::new(app),
+            server: RwLock::new(server),
+            kind,
+            reloader: None,
+            pending: Mutex::new(HashMap::new()),
+            login_locks: Mutex::default(),
+        }
     }
 
     /// Lets this host rebuild its app and restart its server (the tray app).
@@ -552,7 +572,8 @@ impl Control {
         let app = self.app();
         let server = self.server();
         let tokens = app.tokens.list().unwrap_or_default();
-        let mut accounts: Vec<&str> = tokens.iter().filter(|t| t.account.is_some()).map(|t| t.session_id.as_str()).collect();
+        let mut accounts: Vec<&str> =
+            tokens.iter().filter(|t| t.account.is_some()).map(|t| t.session_id.as_str()).collect();
         accounts.sort_unstable();
         accounts.dedup();
         Status {
@@ -655,8 +676,14 @@ impl Control {
         json!({ "cancelled": cancelled })
     }
 
-    fn login_target(&self, app: &App, label: Option<String>, token_id: Option<&str>) -> Result<(String, String), ControlError> {
-        let label = label.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).unwrap_or_else(|| DEFAULT_LOGIN_LABEL.into());
+    fn login_target(
+        &self,
+        app: &App,
+        label: Option<String>,
+        token_id: Option<&str>,
+    ) -> Result<(String, String), ControlError> {
+        let label =
+            label.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).unwrap_or_else(|| DEFAULT_LOGIN_LABEL.into());
         match token_id {
             Some(id) => Ok((app.tokens.get(id)?.session_id, label)),
             None => Ok((new_id("s_"), label)),
@@ -684,12 +711,20 @@ impl Control {
         if let Some(login_id) = login_id_of(&step) {
             let mut pending = self.pending_lock();
             pending.retain(|_, p| p.started.elapsed() < LOGIN_TTL);
-            pending.insert(login_id.to_string(), PendingLogin { label: label.clone(), token_id: token_id.clone(), started: Instant::now() });
+            pending.insert(
+                login_id.to_string(),
+                PendingLogin { label: label.clone(), token_id: token_id.clone(), started: Instant::now() },
+            );
         }
         self.finish(app, step, PendingLogin { label, token_id, started: Instant::now() }).await
     }
 
-    async fn after_step(&self, app: &Arc<App>, login_id: &str, result: Result<LoginStep, LoginError>) -> Result<LoginOutcome, ControlError> {
+    async fn after_step(
+        &self,
+        app: &Arc<App>,
+        login_id: &str,
+        result: Result<LoginStep, LoginError>,
+    ) -> Result<LoginOutcome, ControlError> {
         match result {
             Ok(step @ LoginStep::Done { .. }) => {
                 let pending = self.pending_lock().remove(login_id).unwrap_or(PendingLogin {
@@ -710,7 +745,12 @@ impl Control {
     }
 
     /// On `Done`: record the account and issue the token (for a new session).
-    async fn finish(&self, app: &Arc<App>, step: LoginStep, pending: PendingLogin) -> Result<LoginOutcome, ControlError> {
+    async fn finish(
+        &self,
+        app: &Arc<App>,
+        step: LoginStep,
+        pending: PendingLogin,
+    ) -> Result<LoginOutcome, ControlError> {
         let LoginStep::Done { session_id, account } = &step else {
             return Ok(LoginOutcome { step, issued: None, existing_token: None });
         };
@@ -816,7 +856,9 @@ impl Control {
                 session_deleted = true;
             }
         }
-        Ok(json!({ "revoked": rec.id, "session_id": rec.session_id, "session_deleted": session_deleted, "warning": warning }))
+        Ok(
+            json!({ "revoked": rec.id, "session_id": rec.session_id, "session_deleted": session_deleted, "warning": warning }),
+        )
     }
 
     /// Logs a token's session out on Telegram, deletes it and revokes every token of it.
@@ -824,7 +866,8 @@ impl Control {
         let app = self.app();
         let rec = app.tokens.get(&a.token_id)?;
         crate::login::sign_out(&app.sessions, &rec.session_id).await?;
-        let ids: Vec<String> = app.tokens.list()?.into_iter().filter(|r| r.session_id == rec.session_id).map(|r| r.id).collect();
+        let ids: Vec<String> =
+            app.tokens.list()?.into_iter().filter(|r| r.session_id == rec.session_id).map(|r| r.id).collect();
         let a2 = app.clone();
         let revoked = blocking(move || -> Result<Vec<String>, IndexError> {
             ids.into_iter().map(|id| a2.tokens.revoke(&id).map(|r| r.id)).collect()
@@ -867,11 +910,15 @@ impl Control {
         let obj = current.as_object_mut().expect("settings serialise to an object");
         for (k, v) in patch {
             if !obj.contains_key(&k) {
-                return Err(ControlError::InvalidInput(format!("unknown setting {:?}", k.chars().take(64).collect::<String>())));
+                return Err(ControlError::InvalidInput(format!(
+                    "unknown setting {:?}",
+                    k.chars().take(64).collect::<String>()
+                )));
             }
             obj.insert(k, v);
         }
-        let new: Settings = serde_json::from_value(current).map_err(|e| ControlError::InvalidInput(format!("invalid settings: {e}")))?;
+        let new: Settings = serde_json::from_value(current)
+            .map_err(|e| ControlError::InvalidInput(format!("invalid settings: {e}")))?;
         let creds = match (api_id, api_hash) {
             (None, None) => None,
             (Some(id), Some(hash)) => {
@@ -881,8 +928,15 @@ impl Control {
                     _ => None,
                 }
                 .and_then(|n| i32::try_from(n).ok())
-                .ok_or_else(|| ControlError::InvalidInput("invalid value for API_ID: must be a positive integer from my.telegram.org".into()))?;
-                let hash = hash.as_str().ok_or_else(|| ControlError::InvalidInput("invalid value for API_HASH: must be a string".into()))?.to_string();
+                .ok_or_else(|| {
+                    ControlError::InvalidInput(
+                        "invalid value for API_ID: must be a positive integer from my.telegram.org".into(),
+                    )
+                })?;
+                let hash = hash
+                    .as_str()
+                    .ok_or_else(|| ControlError::InvalidInput("invalid value for API_HASH: must be a string".into()))?
+                    .to_string();
                 Some((id, hash))
             }
             _ => return Err(ControlError::InvalidInput("give both api_id and api_hash".into())),
@@ -930,14 +984,20 @@ impl Control {
                 let t = Token::parse(raw.trim()).map_err(|e| ControlError::InvalidInput(format!("token: {e}")))?;
                 let digest = t.digest();
                 let rec = app.tokens.list()?.into_iter().find(|r| r.digest.ct_eq(&digest));
-                let rec = rec.ok_or_else(|| ControlError::NotFound("this token was not issued by this server (or was revoked)".into()))?;
+                let rec = rec.ok_or_else(|| {
+                    ControlError::NotFound("this token was not issued by this server (or was revoked)".into())
+                })?;
                 (Some(rec.id), Some(t.expose().to_string()))
             }
             (None, Some(id)) => {
                 app.tokens.get(&id)?;
                 let a2 = app.clone();
                 let id2 = id.clone();
-                let secret = if app.tokens.keystore().is_available() { blocking(move || a2.tokens.reveal(&id2)).await??.map(Some) } else { None };
+                let secret = if app.tokens.keystore().is_available() {
+                    blocking(move || a2.tokens.reveal(&id2)).await??.map(Some)
+                } else {
+                    None
+                };
                 (Some(id), secret.flatten())
             }
             (None, None) => (None, None),
@@ -945,7 +1005,8 @@ impl Control {
         let addr = self.server().addr.unwrap_or_else(|| SocketAddr::new(app.config.host, app.settings().port));
         let url = mcp_url(addr);
         let included = token.is_some();
-        let configs = build_client_configs(&app.config, &url, token.as_deref().unwrap_or(TOKEN_PLACEHOLDER), &cli_binary_path());
+        let configs =
+            build_client_configs(&app.config, &url, token.as_deref().unwrap_or(TOKEN_PLACEHOLDER), &cli_binary_path());
         Ok(ClientConfigs { url, token_id, token_included: included, configs })
     }
 }
@@ -966,7 +1027,9 @@ fn account_label(a: &Account) -> String {
 
 fn login_id_of(step: &LoginStep) -> Option<&str> {
     match step {
-        LoginStep::Code { login_id } | LoginStep::Password { login_id, .. } | LoginStep::Qr { login_id, .. } => Some(login_id),
+        LoginStep::Code { login_id } | LoginStep::Password { login_id, .. } | LoginStep::Qr { login_id, .. } => {
+            Some(login_id)
+        }
         LoginStep::Done { .. } => None,
     }
 }
@@ -988,7 +1051,10 @@ async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> 
 pub fn cli_binary_path() -> String {
     let name = format!("{CLI_BINARY}{}", std::env::consts::EXE_SUFFIX);
     let beside = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
-    let on_path = || std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(&name)).find(|p| p.is_file()));
+    let on_path = || {
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(&name)).find(|p| p.is_file()))
+    };
     beside.or_else(on_path).map(|p: PathBuf| p.to_string_lossy().into_owned()).unwrap_or(name)
 }
 
@@ -1135,8 +1201,14 @@ mod tests {
         let v = ControlError::Login(LoginError::InvalidPassword).to_json();
         assert_eq!(v["error"]["code"], "invalid_password");
         assert!(v["error"].get("retry_after").is_none());
-        assert_ne!(ControlError::Login(LoginError::InvalidCode).code(), ControlError::Login(LoginError::InvalidPassword).code());
-        assert_eq!(ControlError::from(LoginError::Telegram(TgError::FloodWait { retry_after: 7 })).retry_after(), Some(7));
+        assert_ne!(
+            ControlError::Login(LoginError::InvalidCode).code(),
+            ControlError::Login(LoginError::InvalidPassword).code()
+        );
+        assert_eq!(
+            ControlError::from(LoginError::Telegram(TgError::FloodWait { retry_after: 7 })).retry_after(),
+            Some(7)
+        );
         assert_eq!(ControlError::from(TgError::Config("x".into())).code(), "api_credentials_missing");
     }
 
@@ -1241,9 +1313,12 @@ mod tests {
         let d = dir.path().to_path_buf();
         let reloader: Reloader = Arc::new(move || {
             let d = d.clone();
-            Box::pin(async move { Ok((app_with(&d, &[], KeyStore::none()), ServerState::running("127.0.0.1:4568".parse().unwrap()))) })
+            Box::pin(async move {
+                Ok((app_with(&d, &[], KeyStore::none()), ServerState::running("127.0.0.1:4568".parse().unwrap())))
+            })
         });
-        let c = Control::new(app_with(dir.path(), &[], KeyStore::none()), HostKind::Tauri, ServerState::default()).with_reloader(reloader);
+        let c = Control::new(app_with(dir.path(), &[], KeyStore::none()), HostKind::Tauri, ServerState::default())
+            .with_reloader(reloader);
         let r = c.call("settings_set", json!({"api_id": 777, "api_hash": HASH})).await.unwrap();
         assert_eq!(r["api_credentials_applied"], true);
         assert_eq!(r["api_credentials_configured"], true);
@@ -1281,7 +1356,9 @@ mod tests {
         assert!(!by("vscode").text.contains(&tok), "VS Code prompts for the token");
         assert_eq!(json_of("windsurf")["mcpServers"]["telegram"]["serverUrl"], "http://127.0.0.1:8000/v1/mcp");
         let codex = by("codex").text;
-        assert!(codex.starts_with("[mcp_servers.telegram]\nurl = \"http://127.0.0.1:8000/v1/mcp\"\nbearer_token_env_var"));
+        assert!(
+            codex.starts_with("[mcp_servers.telegram]\nurl = \"http://127.0.0.1:8000/v1/mcp\"\nbearer_token_env_var")
+        );
         assert!(by("url_auth").text.contains(&format!("/v1/url_auth/{tok}/mcp")));
     }
 
@@ -1304,7 +1381,10 @@ mod tests {
             let s = c.call("login_start_code", json!({"phone": "+15550001", "label": "Claude"})).await.unwrap();
             assert_eq!(s["next"], "code");
             let login_id = s["login_id"].as_str().unwrap().to_string();
-            assert_eq!(err(&c, "login_submit_code", json!({"login_id": login_id, "code": "99999"})).await.code(), "invalid_code");
+            assert_eq!(
+                err(&c, "login_submit_code", json!({"login_id": login_id, "code": "99999"})).await.code(),
+                "invalid_code"
+            );
             let done = c.call("login_submit_code", json!({"login_id": login_id, "code": "12345"})).await.unwrap();
             assert_eq!(done["next"], "done");
             assert_eq!(done["issued"]["record"]["label"], "Claude");
@@ -1333,10 +1413,14 @@ mod tests {
             assert_eq!(p["hint"], "pet name");
             let e = err(&c, "login_submit_password", json!({"login_id": login_id, "password": "wrong"})).await;
             assert_eq!(e.code(), "invalid_password");
-            let done = c.call("login_submit_password", json!({"login_id": login_id, "password": "hunter2"})).await.unwrap();
+            let done =
+                c.call("login_submit_password", json!({"login_id": login_id, "password": "hunter2"})).await.unwrap();
             assert_eq!(done["next"], "done");
             assert_eq!(done["issued"]["record"]["label"], DEFAULT_LOGIN_LABEL);
-            assert_eq!(err(&c, "login_submit_password", json!({"login_id": login_id, "password": "hunter2"})).await.code(), "unknown_login");
+            assert_eq!(
+                err(&c, "login_submit_password", json!({"login_id": login_id, "password": "hunter2"})).await.code(),
+                "unknown_login"
+            );
         }
 
         #[tokio::test]
@@ -1352,7 +1436,9 @@ mod tests {
             assert_eq!(again["next"], "qr", "not scanned yet");
             // Each poll exports a fresh token (the DC keeps only the newest): scan the current one.
             let url = again["url"].as_str().unwrap();
-            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(url.strip_prefix("tg://login?token=").unwrap()).unwrap();
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(url.strip_prefix("tg://login?token=").unwrap())
+                .unwrap();
             assert!(dc.scan_qr(&raw, "+15550001"));
             let done = c.call("login_poll_qr", json!({"login_id": login_id})).await.unwrap();
             assert_eq!(done["next"], "done");
@@ -1374,7 +1460,8 @@ mod tests {
             let p = c.call("login_poll_qr", json!({"login_id": login_id})).await.unwrap();
             assert_eq!(p["next"], "password");
             assert_eq!(p["hint"], "pet name");
-            let done = c.call("login_submit_password", json!({"login_id": login_id, "password": "hunter2"})).await.unwrap();
+            let done =
+                c.call("login_submit_password", json!({"login_id": login_id, "password": "hunter2"})).await.unwrap();
             assert_eq!(done["next"], "done");
             assert_eq!(done["issued"]["record"]["label"], "QR");
             assert!(done["issued"]["record"]["account"].as_str().unwrap().contains("Bob"));

@@ -161,12 +161,20 @@ impl Logins {
     fn credentials(&self) -> Result<(i32, &str), LoginError> {
         match (self.api_id, self.api_hash.as_deref()) {
             (Some(id), Some(hash)) => Ok((id, hash)),
-            _ => Err(TgError::Config("API_ID and API_HASH must be set to log in (get them at https://my.telegram.org/apps)".into()).into()),
+            _ => Err(TgError::Config(
+                "API_ID and API_HASH must be set to log in (get them at https://my.telegram.org/apps)".into(),
+            )
+            .into()),
         }
     }
 
     /// Sends a login code to `phone` for `session_id`.
-    pub async fn start_code(&self, sessions: &Sessions, session_id: &str, phone: &str) -> Result<LoginStep, LoginError> {
+    pub async fn start_code(
+        &self,
+        sessions: &Sessions,
+        session_id: &str,
+        phone: &str,
+    ) -> Result<LoginStep, LoginError> {
         let phone = normalize_phone(phone).ok_or(LoginError::InvalidPhone)?;
         let (_, hash) = self.credentials()?;
         let client = sessions.client(session_id).await?;
@@ -282,11 +290,15 @@ impl Logins {
         let req = tl::functions::auth::ExportLoginToken { api_id, api_hash: api_hash.to_string(), except_ids: vec![] };
         let mut answer = client.raw().invoke(&req).await;
         if let Ok(tl::enums::auth::LoginToken::MigrateTo(m)) = &answer {
-            answer = client.raw().invoke_in_dc(m.dc_id, &tl::functions::auth::ImportLoginToken { token: m.token.clone() }).await;
+            answer = client
+                .raw()
+                .invoke_in_dc(m.dc_id, &tl::functions::auth::ImportLoginToken { token: m.token.clone() })
+                .await;
         }
         match answer {
             Ok(tl::enums::auth::LoginToken::Token(t)) => {
-                let url = format!("tg://login?token={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&t.token));
+                let url =
+                    format!("tg://login?token={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&t.token));
                 let step = LoginStep::Qr { login_id: login_id.to_string(), url, expires_at: t.expires as i64 };
                 self.put_back(login_id, Stage::Qr { shown: step.clone(), expires_at: t.expires as i64, scans }).await;
                 Ok(step)
@@ -353,7 +365,12 @@ impl Logins {
         }
     }
 
-    async fn finish(&self, login_id: &str, session_id: &str, user: &grammers_client::peer::User) -> Result<LoginStep, LoginError> {
+    async fn finish(
+        &self,
+        login_id: &str,
+        session_id: &str,
+        user: &grammers_client::peer::User,
+    ) -> Result<LoginStep, LoginError> {
         self.pending.lock().await.remove(login_id);
         let account = account_of(user);
         tracing::info!(session = %session_id, user_id = account.user_id, "logged in");
@@ -389,7 +406,8 @@ pub fn account_of(user: &grammers_client::peer::User) -> Account {
 }
 
 async fn fetch_password_token(client: &TgClient) -> Result<PasswordToken, LoginError> {
-    let tl::enums::account::Password::Password(pw) = client.raw().invoke(&tl::functions::account::GetPassword {}).await?;
+    let tl::enums::account::Password::Password(pw) =
+        client.raw().invoke(&tl::functions::account::GetPassword {}).await?;
     Ok(PasswordToken::new(pw))
 }
 

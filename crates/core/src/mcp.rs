@@ -63,36 +63,74 @@ impl TelegramMcp {
     /// Full-text search across all your chats.
     #[tool(
         description = "Search messages across all your Telegram chats. Comma-separate several terms. Supports date, chat type and public filters; follow `next_cursor` for more.",
-        annotations(title = "Search messages globally", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+        annotations(
+            title = "Search messages globally",
+            read_only_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
-    async fn search_messages_globally(&self, Parameters(p): Parameters<SearchGloballyParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn search_messages_globally(
+        &self,
+        Parameters(p): Parameters<SearchGloballyParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("search_messages_globally", ctx, |c| crate::tools::search::search_globally(c, p)).await
     }
 
     /// Read one chat: latest, search, by ids, replies/comments, forum topics.
     #[tool(
         description = "Read messages in one chat: the latest (default), a search (`query`), exact `message_ids`, or a thread (`reply_to_id`: channel post comments, forum topic, replies). Filter by `from_user` and dates; follow `next_cursor` for older messages.",
-        annotations(title = "Get messages in chat", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+        annotations(
+            title = "Get messages in chat",
+            read_only_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
-    async fn get_messages(&self, Parameters(p): Parameters<GetMessagesParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn get_messages(
+        &self,
+        Parameters(p): Parameters<GetMessagesParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("get_messages", ctx, |c| crate::tools::read::get_messages(c, p)).await
     }
 
     /// Send a message (with optional files) as the user.
     #[tool(
         description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split.",
-        annotations(title = "Send message", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            title = "Send message",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
-    async fn send_message(&self, Parameters(p): Parameters<SendMessageParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn send_message(
+        &self,
+        Parameters(p): Parameters<SendMessageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("send_message", ctx, |c| crate::tools::write::send_message(c, p)).await
     }
 
     /// Edit the text of one of your messages.
     #[tool(
         description = "Replace the text of one of your own messages.",
-        annotations(title = "Edit message", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
+        annotations(
+            title = "Edit message",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
     )]
-    async fn edit_message(&self, Parameters(p): Parameters<EditMessageParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn edit_message(
+        &self,
+        Parameters(p): Parameters<EditMessageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("edit_message", ctx, |c| crate::tools::write::edit_message(c, p)).await
     }
 
@@ -101,7 +139,11 @@ impl TelegramMcp {
         description = "Find chats: global search by name/@username/phone (`query`), your dialogs active within a date window (`min_date`/`max_date`), or the chats of a folder (`filter`). Filter by chat_type and public.",
         annotations(title = "Find chats", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn find_chats(&self, Parameters(p): Parameters<FindChatsParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn find_chats(
+        &self,
+        Parameters(p): Parameters<FindChatsParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("find_chats", ctx, |c| crate::tools::chats::find_chats(c, p)).await
     }
 
@@ -110,25 +152,49 @@ impl TelegramMcp {
         description = "Details of a user, group or channel: type, names, bio/about, member or subscriber counts, and forum topics.",
         annotations(title = "Get chat info", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
-    async fn get_chat_info(&self, Parameters(p): Parameters<GetChatInfoParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn get_chat_info(
+        &self,
+        Parameters(p): Parameters<GetChatInfoParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("get_chat_info", ctx, |c| crate::tools::chats::get_chat_info(c, p)).await
     }
 
     /// Message someone by phone number.
     #[tool(
         description = "Send a message to a phone number: adds the number as a contact if needed, sends, and optionally removes a contact it created.",
-        annotations(title = "Send message to phone", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            title = "Send message to phone",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
-    async fn send_message_to_phone(&self, Parameters(p): Parameters<SendToPhoneParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn send_message_to_phone(
+        &self,
+        Parameters(p): Parameters<SendToPhoneParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("send_message_to_phone", ctx, |c| crate::tools::write::send_to_phone(c, p)).await
     }
 
     /// Raw Telegram API call.
     #[tool(
         description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous calls (spending Stars or money, deleting, account security, sessions) are refused unless the user unlocked them in settings.",
-        annotations(title = "Invoke MTProto", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true)
+        annotations(
+            title = "Invoke MTProto",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
     )]
-    async fn invoke_mtproto(&self, Parameters(p): Parameters<InvokeMtprotoParams>, ctx: RequestContext<RoleServer>) -> CallToolResult {
+    async fn invoke_mtproto(
+        &self,
+        Parameters(p): Parameters<InvokeMtprotoParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         self.run("invoke_mtproto", ctx, |c| crate::tools::mtproto::invoke(c, p)).await
     }
 }

@@ -93,13 +93,19 @@ impl Sessions {
         if let Some(c) = self.touch(session_id).await {
             return Ok(c);
         }
-        let opts = self.connect.as_ref().ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
+        let opts = self
+            .connect
+            .as_ref()
+            .ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
         create_private_file(&path).map_err(|e| TgError::Session(format!("cannot create session file: {e}")))?;
         let client = Arc::new(TgClient::open(&path, opts).await?);
         let mut st = self.state.lock().await;
         st.tick += 1;
         let tick = st.tick;
-        st.slots.insert(session_id.to_string(), Slot { client: client.clone(), last_access: crate::token_index::now(), tick });
+        st.slots.insert(
+            session_id.to_string(),
+            Slot { client: client.clone(), last_access: crate::token_index::now(), tick },
+        );
         while st.slots.len() > self.max_active {
             let victim = st.slots.iter().min_by_key(|(_, s)| s.tick).map(|(k, _)| k.clone()).expect("non-empty");
             if let Some(slot) = st.slots.remove(&victim) {
@@ -164,7 +170,11 @@ impl Sessions {
         let mut out: Vec<SessionActivity> = st
             .slots
             .iter()
-            .map(|(id, s)| SessionActivity { session_id: id.clone(), last_access: s.last_access, connected: s.client.is_connected() })
+            .map(|(id, s)| SessionActivity {
+                session_id: id.clone(),
+                last_access: s.last_access,
+                connected: s.client.is_connected(),
+            })
             .chain(st.history.iter().filter(|(id, _)| !st.slots.contains_key(*id)).map(|(id, t)| SessionActivity {
                 session_id: id.clone(),
                 last_access: *t,
@@ -178,7 +188,8 @@ impl Sessions {
 
 /// Session ids are short lowercase `[a-z0-9_]` strings; anything else is refused.
 pub fn validate_session_id(id: &str) -> Result<(), TgError> {
-    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
         Ok(())
     } else {
         Err(TgError::Invalid("invalid session id".into()))

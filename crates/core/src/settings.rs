@@ -77,7 +77,10 @@ impl Settings {
     /// Validates by running the values through the same parser as the environment.
     pub fn validate(&self, base: &Config) -> Result<Config, ConfigError> {
         if let Some(bad) = self.allowed_file_roots.iter().find(|r| std::env::join_paths([r.as_str()]).is_err()) {
-            return Err(ConfigError { var: "ALLOWED_FILE_ROOTS", reason: format!("{bad:?} contains the path-list separator") });
+            return Err(ConfigError {
+                var: "ALLOWED_FILE_ROOTS",
+                reason: format!("{bad:?} contains the path-list separator"),
+            });
         }
         let vars = self.to_vars();
         let dir = base.session_dir.to_string_lossy().into_owned();
@@ -91,7 +94,9 @@ fn join_roots(roots: &[String]) -> String {
     if kept.is_empty() {
         return "none".into();
     }
-    std::env::join_paths(&kept).map(|j| j.to_string_lossy().into_owned()).unwrap_or_else(|_| kept.join(if cfg!(windows) { ";" } else { ":" }))
+    std::env::join_paths(&kept)
+        .map(|j| j.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| kept.join(if cfg!(windows) { ";" } else { ":" }))
 }
 
 /// Path of the settings file in a config dir.
@@ -103,7 +108,8 @@ pub fn settings_path(dir: &Path) -> PathBuf {
 pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
     let path = settings_path(dir);
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(ConfigError { var: "SESSION_DIR", reason: format!("cannot read {}: {e}", path.display()) }),
     }
@@ -131,14 +137,20 @@ pub struct StoredApiCredentials {
 
 impl std::fmt::Debug for StoredApiCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredApiCredentials").field("api_id", &self.api_id).field("api_hash_set", &self.api_hash.is_some()).finish()
+        f.debug_struct("StoredApiCredentials")
+            .field("api_id", &self.api_id)
+            .field("api_hash_set", &self.api_hash.is_some())
+            .finish()
     }
 }
 
 /// Reads the API credentials stored in settings.json (a missing or unreadable file gives none).
 pub fn read_api_credentials(dir: &Path) -> StoredApiCredentials {
     let vars = read_settings_file(dir).unwrap_or_default();
-    StoredApiCredentials { api_id: vars.get("API_ID").and_then(|v| v.trim().parse().ok()), api_hash: vars.get("API_HASH").cloned() }
+    StoredApiCredentials {
+        api_id: vars.get("API_ID").and_then(|v| v.trim().parse().ok()),
+        api_hash: vars.get("API_HASH").cloned(),
+    }
 }
 
 /// Checks `API_ID`/`API_HASH` with the same rules as the environment; returns them as stored (hash trimmed, lowercase).

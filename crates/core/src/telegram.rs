@@ -2,12 +2,12 @@
 //! and mapping Telegram failures to [`TgError`]. Tools and login flows use
 //! Telegram only through [`TgClient`].
 
+use grammers_client::tl;
 use grammers_client::{Client, InvocationError};
 use grammers_mtsender::{ConnectionParams, SenderPool};
 use grammers_session::Session;
 use grammers_session::storages::SqliteSession;
 use grammers_session::types::{DcOption, PeerId, PeerInfo, PeerRef};
-use grammers_client::tl;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 use std::sync::Arc;
@@ -122,10 +122,15 @@ impl TgClient {
         let params = ConnectionParams {
             device_model: "fast-mcp-telegram".into(),
             app_version: env!("CARGO_PKG_VERSION").into(),
-            retry_policy: if opts.auto_retry { Box::<grammers_mtsender::AutoSleep>::default() } else { Box::new(grammers_mtsender::NoRetries) },
+            retry_policy: if opts.auto_retry {
+                Box::<grammers_mtsender::AutoSleep>::default()
+            } else {
+                Box::new(grammers_mtsender::NoRetries)
+            },
             ..Default::default()
         };
-        let SenderPool { runner, handle, mut updates } = SenderPool::with_configuration(session.clone(), opts.api_id, params);
+        let SenderPool { runner, handle, mut updates } =
+            SenderPool::with_configuration(session.clone(), opts.api_id, params);
         let client = Client::new(handle);
         let pool = tokio::spawn(runner.run());
         // Live updates are not consumed by the tools; drain them so the pool never waits on a
@@ -173,7 +178,11 @@ impl TgClient {
             return Ok(*r);
         }
         let user = self.client.get_me().await?;
-        let r = user.to_ref().await.map_err(|e| TgError::Session(e.to_string()))?.ok_or_else(|| TgError::NotFound("own user not found".into()))?;
+        let r = user
+            .to_ref()
+            .await
+            .map_err(|e| TgError::Session(e.to_string()))?
+            .ok_or_else(|| TgError::NotFound("own user not found".into()))?;
         let _ = self.me.set(r);
         Ok(r)
     }
@@ -195,30 +204,39 @@ impl TgClient {
             return self.me().await;
         }
         if let Some(phone) = s.strip_prefix('+') {
-            let req = tl::functions::contacts::ResolvePhone { phone: phone.chars().filter(char::is_ascii_digit).collect() };
+            let req =
+                tl::functions::contacts::ResolvePhone { phone: phone.chars().filter(char::is_ascii_digit).collect() };
             return match self.invoke(&req).await {
                 Ok(tl::enums::contacts::ResolvedPeer::Peer(r)) => {
                     self.remember(&r.users, &r.chats).await;
-                    self.known(PeerId::from(r.peer)).await.ok_or_else(|| TgError::NotFound(format!("{s} could not be resolved")))
+                    self.known(PeerId::from(r.peer))
+                        .await
+                        .ok_or_else(|| TgError::NotFound(format!("{s} could not be resolved")))
                 }
-                Err(TgError::Rpc { name, .. }) if name.starts_with("PHONE_NOT_OCCUPIED") || name.starts_with("PHONE_NUMBER_INVALID") => {
+                Err(TgError::Rpc { name, .. })
+                    if name.starts_with("PHONE_NOT_OCCUPIED") || name.starts_with("PHONE_NUMBER_INVALID") =>
+                {
                     Err(TgError::NotFound("no Telegram user with this phone number is visible to you".into()))
                 }
                 Err(e) => Err(e),
             };
         }
         if let Ok(n) = s.parse::<i64>() {
-            let id = PeerId::from_bot_api_dialog_id(n).ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
+            let id = PeerId::from_bot_api_dialog_id(n)
+                .ok_or_else(|| TgError::Invalid(format!("{n} is not a valid chat id")))?;
             if let Some(r) = self.known(id).await {
                 return Ok(r);
             }
             // Not cached yet: learn access hashes from the dialog list, then try again.
             self.learn_dialogs(400).await?;
             return self.known(id).await.ok_or_else(|| {
-                TgError::NotFound(format!("chat {n} is not known to this account; use @username or find it with find_chats first"))
+                TgError::NotFound(format!(
+                    "chat {n} is not known to this account; use @username or find it with find_chats first"
+                ))
             });
         }
-        let name = username_of(s).ok_or_else(|| TgError::Invalid(format!("{s:?} is not a chat id, @username or t.me link")))?;
+        let name = username_of(s)
+            .ok_or_else(|| TgError::Invalid(format!("{s:?} is not a chat id, @username or t.me link")))?;
         match self.client.resolve_username(&name).await {
             Ok(Some(peer)) => {
                 let r = peer.to_ref().await.map_err(|e| TgError::Session(e.to_string()))?;
@@ -226,7 +244,9 @@ impl TgClient {
             }
             Ok(None) => Err(TgError::NotFound(format!("no chat with username @{name}"))),
             Err(e) => match TgError::from(e) {
-                TgError::Rpc { name: n, .. } if n.starts_with("USERNAME_INVALID") => Err(TgError::NotFound(format!("no chat with username @{name}"))),
+                TgError::Rpc { name: n, .. } if n.starts_with("USERNAME_INVALID") => {
+                    Err(TgError::NotFound(format!("no chat with username @{name}")))
+                }
                 other => Err(other),
             },
         }
@@ -326,7 +346,9 @@ mod tests {
 
     #[test]
     fn usernames_from_all_spellings() {
-        for s in ["@durov_x", "durov_x", "t.me/durov_x", "https://t.me/durov_x/12", "http://telegram.me/durov_x?start=1"] {
+        for s in
+            ["@durov_x", "durov_x", "t.me/durov_x", "https://t.me/durov_x/12", "http://telegram.me/durov_x?start=1"]
+        {
             assert_eq!(username_of(s).as_deref(), Some("durov_x"), "{s}");
         }
         for s in ["", "@ab", "1abc", "bad name", "../../etc", "a-b-c-d"] {

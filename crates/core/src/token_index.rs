@@ -207,7 +207,9 @@ impl TokenIndex {
 
     /// One token by id.
     pub fn get(&self, id: &str) -> Result<TokenRecord, IndexError> {
-        let mut r = self.with_fresh(|idx| idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into())))?;
+        let mut r = self.with_fresh(|idx| {
+            idx.tokens.iter().find(|r| r.id == id).cloned().ok_or_else(|| IndexError::NotFound(id.into()))
+        })?;
         r.last_used_at = r.last_used_at.max(self.read_last_used().get(id).copied());
         Ok(r)
     }
@@ -295,7 +297,8 @@ impl TokenIndex {
         let mut next = IndexFile { version: 1, tokens: cache.index.tokens.clone() };
         let r = f(&mut next)?;
         let bytes = serde_json::to_vec_pretty(&next).expect("index serializes");
-        write_private_atomic(&self.path, &bytes).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
+        write_private_atomic(&self.path, &bytes)
+            .map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
         cache.stamp = std::fs::metadata(&self.path).ok().map(|m| FileStamp::of(&m));
         cache.index = next;
         Ok(r)
@@ -315,8 +318,8 @@ impl TokenIndex {
             return Ok(());
         }
         let bytes = std::fs::read(&self.path).map_err(|source| IndexError::Io { path: self.path.clone(), source })?;
-        let mut fresh: IndexFile =
-            serde_json::from_slice(&bytes).map_err(|e| IndexError::Corrupt { path: self.path.clone(), msg: e.to_string() })?;
+        let mut fresh: IndexFile = serde_json::from_slice(&bytes)
+            .map_err(|e| IndexError::Corrupt { path: self.path.clone(), msg: e.to_string() })?;
         // Keep in-memory last-use times newer than what is on disk.
         for r in fresh.tokens.iter_mut() {
             if let Some(old) = cache.index.tokens.iter().find(|o| o.id == r.id) {

@@ -13,7 +13,8 @@ use std::fmt;
 pub const TOKEN_LEN: usize = 43;
 
 /// Names the reference server reserved; refused as tokens in any case.
-pub const RESERVED_NAMES: &[&str] = &["telegram", "default", "session", "bot", "user", "main", "primary", "test", "dev", "prod"];
+pub const RESERVED_NAMES: &[&str] =
+    &["telegram", "default", "session", "bot", "user", "main", "primary", "test", "dev", "prod"];
 
 /// Why a presented token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +41,8 @@ impl Token {
     /// Generates a new token from 256 bits of OS randomness.
     pub fn generate() -> Token {
         let mut bytes = [0u8; 32];
-        rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random number generator failed");
+        rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes)
+            .expect("the OS random number generator failed");
         Token(URL_SAFE_NO_PAD.encode(bytes))
     }
 

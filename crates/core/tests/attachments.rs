@@ -45,7 +45,11 @@ async fn ticket_round_trip_streams_the_exact_bytes() {
 async fn unknown_expired_and_malformed_tickets_are_404() {
     let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST)]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    for path in [format!("/v1/attachments/{}", uuid::Uuid::new_v4()), "/v1/attachments/not-a-uuid".into(), "/v1/attachments/..%2F..%2Ftokens.json".into()] {
+    for path in [
+        format!("/v1/attachments/{}", uuid::Uuid::new_v4()),
+        "/v1/attachments/not-a-uuid".into(),
+        "/v1/attachments/..%2F..%2Ftokens.json".into(),
+    ] {
         assert_eq!(get(&h, &path).await.status(), 404, "{path}");
     }
     // A ticket past its TTL.
@@ -78,7 +82,9 @@ async fn oversize_files_are_refused() {
     let r = get(&h, doc["media"]["attachment_download_url"].as_str().unwrap()).await;
     assert_eq!(r.status(), 413);
     // And as MCP content it is skipped with a note, not downloaded.
-    let (err, _, content) = h.call_full(&tok, "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123], "download_media": true})).await;
+    let (err, _, content) = h
+        .call_full(&tok, "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123], "download_media": true}))
+        .await;
     assert!(!err);
     let blocks = content.as_array().unwrap();
     assert!(blocks.iter().all(|b| b["type"] == "text"), "nothing over the limit is inlined");
@@ -89,7 +95,8 @@ async fn oversize_files_are_refused() {
 async fn media_as_mcp_content_without_domain() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    let (err, v, content) = h.call_full(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10, "download_media": true})).await;
+    let (err, v, content) =
+        h.call_full(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10, "download_media": true})).await;
     assert!(!err, "{v}");
     let blocks = content.as_array().unwrap();
     let image = blocks.iter().find(|b| b["type"] == "image").expect("photo as image content");
@@ -97,7 +104,9 @@ async fn media_as_mcp_content_without_domain() {
     let audio = blocks.iter().find(|b| b["type"] == "audio").expect("voice as audio content");
     assert!(audio["data"].as_str().unwrap().len() > 100);
     let res = blocks.iter().find(|b| b["type"] == "resource").expect("document as embedded resource");
-    let blob = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, res["resource"]["blob"].as_str().unwrap()).unwrap();
+    let blob =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, res["resource"]["blob"].as_str().unwrap())
+            .unwrap();
     assert_eq!(blob, fake_tg_dc::demo_document_bytes());
 }
 
@@ -128,7 +137,8 @@ async fn links_die_with_their_token_at_once() {
     assert_eq!(health_tickets(&h).await, json!({ rec.session_id.clone(): 2 }));
 
     // Rotation (another process, as the CLI would) ends the old token's links at the next GET.
-    let cli = tgmcp_core::token_index::TokenIndex::open(h.srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
+    let cli =
+        tgmcp_core::token_index::TokenIndex::open(h.srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
     let rotated = cli.rotate(&rec.id).unwrap();
     let r = get(&h, &first).await;
     assert_eq!(r.status(), 410);
@@ -156,7 +166,8 @@ async fn dev_mode_links_are_bound_to_their_session_only() {
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
     let default = tgmcp_core::sessions::DEFAULT_SESSION_ID;
-    std::fs::copy(h.srv.app.sessions.path(&rec.session_id).unwrap(), h.srv.app.sessions.path(default).unwrap()).unwrap();
+    std::fs::copy(h.srv.app.sessions.path(&rec.session_id).unwrap(), h.srv.app.sessions.path(default).unwrap())
+        .unwrap();
     let v = h.ok("", "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
     let url = v["messages"][0]["media"]["attachment_download_url"].as_str().expect("link minted").to_string();
     let path = url.split_once(DOMAIN_HOST).unwrap().1.to_string();

@@ -54,16 +54,29 @@ async fn auth_matrix() {
 async fn rotation_and_revocation_take_effect_immediately_even_from_another_process() {
     let srv = TestServer::start(&[]).await;
     // A second index on the same dir stands in for the CLI or the tray app.
-    let other = tgmcp_core::token_index::TokenIndex::open(srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
+    let other =
+        tgmcp_core::token_index::TokenIndex::open(srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
     let issued = other.create("cli").unwrap();
     let bearer = |t: &str| format!("Bearer {t}");
     let mcp = srv.url("/v1/mcp");
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(), 200);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(),
+        200
+    );
     let rotated = other.rotate(&issued.record.id).unwrap();
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(), 401);
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(), 200);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(issued.token.expose()))]).await.status(),
+        401
+    );
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(),
+        200
+    );
     other.revoke(&issued.record.id).unwrap();
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(), 401);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &bearer(rotated.token.expose()))]).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -87,13 +100,21 @@ async fn foreign_origin_and_host_are_refused() {
         let r = mcp_post(&mcp, &initialize_body(), &[("authorization", &auth), ("origin", origin)]).await;
         assert_eq!(r.status(), 403, "{origin}");
     }
-    assert_eq!(mcp_post(&mcp, &initialize_body(), &[("authorization", &auth), ("origin", &own_origin)]).await.status(), 200);
+    assert_eq!(
+        mcp_post(&mcp, &initialize_body(), &[("authorization", &auth), ("origin", &own_origin)]).await.status(),
+        200
+    );
     // DNS rebinding: a foreign Host header is refused on every route, even /health.
     for path in ["/v1/mcp", "/health"] {
         let r = reqwest::Client::new().get(srv.url(path)).header("host", "attacker.example").send().await.unwrap();
         assert_eq!(r.status(), 403, "{path}");
     }
-    let r = reqwest::Client::new().get(srv.url("/health")).header("host", format!("localhost:{}", srv.addr.port())).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(srv.url("/health"))
+        .header("host", format!("localhost:{}", srv.addr.port()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -139,7 +160,8 @@ async fn the_bound_loopback_ip_is_an_allowed_host() {
     tokio::spawn(tgmcp_core::transport::http::serve(app, listener, std::future::pending()));
     let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
     assert_eq!(r.status(), 200);
-    let r = reqwest::Client::new().get(format!("http://{addr}/health")).header("host", "127.0.0.3").send().await.unwrap();
+    let r =
+        reqwest::Client::new().get(format!("http://{addr}/health")).header("host", "127.0.0.3").send().await.unwrap();
     assert_eq!(r.status(), 403, "only the bound literal, not the whole range");
 }
 
@@ -161,7 +183,14 @@ fn all_routes(tok: &str) -> Vec<(reqwest::Method, String)> {
 
 /// Sends `len` bytes of body over a raw HTTP/1.1 connection (chunked or with Content-Length),
 /// so the encoding is exactly what the test says; returns the status and the response body.
-async fn raw_request(addr: std::net::SocketAddr, method: &str, path: &str, tok: &str, len: usize, chunked: bool) -> (u16, String) {
+async fn raw_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    tok: &str,
+    len: usize,
+    chunked: bool,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let framing = if chunked { "transfer-encoding: chunked".to_string() } else { format!("content-length: {len}") };
@@ -177,7 +206,9 @@ async fn raw_request(addr: std::net::SocketAddr, method: &str, path: &str, tok: 
         let chunk = vec![b'x'; n];
         // The server may answer and close before everything is sent; that is fine.
         let ok = if chunked {
-            s.write_all(format!("{n:x}\r\n").as_bytes()).await.is_ok() && s.write_all(&chunk).await.is_ok() && s.write_all(b"\r\n").await.is_ok()
+            s.write_all(format!("{n:x}\r\n").as_bytes()).await.is_ok()
+                && s.write_all(&chunk).await.is_ok()
+                && s.write_all(b"\r\n").await.is_ok()
         } else {
             s.write_all(&chunk).await.is_ok()
         };
@@ -216,7 +247,9 @@ async fn over_limit_bodies_are_a_json_413_on_every_route_for_every_encoding() {
         .header("authorization", format!("Bearer {tok}"))
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
-        .body(reqwest::Body::wrap_stream(futures::stream::iter(init.chunks(50).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>())))
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(
+            init.chunks(50).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>(),
+        )))
         .send()
         .await
         .unwrap();
@@ -229,8 +262,20 @@ async fn wrong_ports_foreign_hosts_and_origins_fail_on_every_route() {
     let tok = srv.app.tokens.create("o").unwrap().token.expose().to_string();
     let p = srv.addr.port();
     let other = p.wrapping_add(1);
-    let bad_hosts = ["localhost".to_string(), format!("localhost:{other}"), format!("127.0.0.1:{other}"), format!("attacker.example:{p}"), format!("[::1]:{other}")];
-    let bad_origins = [format!("http://localhost:{other}"), format!("https://localhost:{p}"), "http://evil.example".into(), "null".into(), format!("http://127.0.0.1:{p}/x")];
+    let bad_hosts = [
+        "localhost".to_string(),
+        format!("localhost:{other}"),
+        format!("127.0.0.1:{other}"),
+        format!("attacker.example:{p}"),
+        format!("[::1]:{other}"),
+    ];
+    let bad_origins = [
+        format!("http://localhost:{other}"),
+        format!("https://localhost:{p}"),
+        "http://evil.example".into(),
+        "null".into(),
+        format!("http://127.0.0.1:{p}/x"),
+    ];
     let send = |method: reqwest::Method, path: &str, extra: (&'static str, String)| {
         reqwest::Client::new()
             .request(method, srv.url(path))

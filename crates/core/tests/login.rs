@@ -10,7 +10,10 @@ use tgmcp_core::login::{LoginError, LoginStep};
 async fn code_login_with_a_wrong_code_first() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_codetest", "+1 555 0001").await.unwrap() else { panic!() };
+    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_codetest", "+1 555 0001").await.unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(app.logins.submit_code(&login_id, "99999").await, Err(LoginError::InvalidCode));
     assert_eq!(app.logins.submit_code(&login_id, "not digits").await, Err(LoginError::InvalidCode));
     match app.logins.submit_code(&login_id, demo::A_CODE).await.unwrap() {
@@ -32,7 +35,10 @@ async fn code_login_with_a_wrong_code_first() {
 async fn two_factor_shows_hint_and_allows_retry() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_twofa", demo::B_PHONE).await.unwrap() else { panic!() };
+    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_twofa", demo::B_PHONE).await.unwrap()
+    else {
+        panic!()
+    };
     let step = app.logins.submit_code(&login_id, demo::B_CODE).await.unwrap();
     assert_eq!(step, LoginStep::Password { login_id: login_id.clone(), hint: Some(demo::B_HINT.into()) });
     assert_eq!(app.logins.submit_password(&login_id, "wrong").await, Err(LoginError::InvalidPassword));
@@ -54,13 +60,21 @@ async fn invalid_phone_and_unknown_flows_are_clear() {
 async fn qr_login_then_2fa_after_scan() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Qr { login_id, url, expires_at } = app.logins.start_qr(&app.sessions, "s_qr").await.unwrap() else { panic!() };
+    let LoginStep::Qr { login_id, url, expires_at } = app.logins.start_qr(&app.sessions, "s_qr").await.unwrap() else {
+        panic!()
+    };
     assert!(url.starts_with("tg://login?token="));
     assert!(expires_at > tgmcp_core::token_index::now());
     // Not scanned yet: polling gives a (fresh) QR again; the phone scans the one on screen.
-    let LoginStep::Qr { url: shown, .. } = app.logins.poll_qr(&login_id).await.unwrap() else { panic!("still waiting for a scan") };
+    let LoginStep::Qr { url: shown, .. } = app.logins.poll_qr(&login_id).await.unwrap() else {
+        panic!("still waiting for a scan")
+    };
     assert!(shown.starts_with("tg://login?token=") && url.starts_with("tg://login?token="));
-    let token = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, shown.trim_start_matches("tg://login?token=")).unwrap();
+    let token = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        shown.trim_start_matches("tg://login?token="),
+    )
+    .unwrap();
     assert!(h.dc.scan_qr(&token, demo::B_PHONE));
     let step = app.logins.poll_qr(&login_id).await.unwrap();
     let LoginStep::Password { hint, .. } = &step else { panic!("{step:?}") };
@@ -73,10 +87,18 @@ async fn qr_login_then_2fa_after_scan() {
 async fn qr_login_without_2fa() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Qr { login_id, url, .. } = app.logins.start_qr(&app.sessions, "s_qr2").await.unwrap() else { panic!() };
-    let token = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, url.trim_start_matches("tg://login?token=")).unwrap();
+    let LoginStep::Qr { login_id, url, .. } = app.logins.start_qr(&app.sessions, "s_qr2").await.unwrap() else {
+        panic!()
+    };
+    let token = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        url.trim_start_matches("tg://login?token="),
+    )
+    .unwrap();
     assert!(h.dc.scan_qr(&token, demo::A_PHONE));
-    assert!(matches!(app.logins.poll_qr(&login_id).await.unwrap(), LoginStep::Done { ref account, .. } if account.user_id == demo::A_ID));
+    assert!(
+        matches!(app.logins.poll_qr(&login_id).await.unwrap(), LoginStep::Done { ref account, .. } if account.user_id == demo::A_ID)
+    );
 }
 
 #[tokio::test]

@@ -84,7 +84,9 @@ async fn chat_info_for_users_groups_channels_and_forums() {
     assert_eq!(news["type"], "channel");
     assert_eq!(news["subscribers_count"], 3);
     assert_eq!(news["linked_chat_id"], channel(demo::TECH_CHAT_ID));
-    let forum = h.ok(&tok, "get_chat_info", json!({"chat_id": channel(demo::DEV_FORUM_ID).to_string(), "topics_limit": 2})).await;
+    let forum = h
+        .ok(&tok, "get_chat_info", json!({"chat_id": channel(demo::DEV_FORUM_ID).to_string(), "topics_limit": 2}))
+        .await;
     assert_eq!(forum["is_forum"], true);
     assert_eq!(forum["topics"].as_array().unwrap().len(), 2);
     assert_eq!(forum["topics_has_more"], true);

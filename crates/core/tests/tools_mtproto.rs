@@ -46,7 +46,8 @@ async fn get_full_user_by_me_and_username() {
     assert!(req.contains("UserSelf") || req.contains(&format!("user_id: {}", demo::A_ID)), "{req}");
 
     // Other spelling, and a @username resolved because the field's TL type is InputUser.
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "users.GetFullUserRequest", "params": {"id": "@carol"}})).await;
+    let v =
+        h.ok(&tok, "invoke_mtproto", json!({"method": "users.GetFullUserRequest", "params": {"id": "@carol"}})).await;
     assert_eq!(v["method"], "users.getFullUser");
     assert_eq!(v["result"]["full_user"]["id"], demo::CAROL_ID);
     assert_eq!(v["result"]["full_user"]["about"], "Carol likes zebras");
@@ -59,7 +60,9 @@ async fn get_full_user_by_me_and_username() {
 async fn get_history_decodes_messages() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "messages.getHistory", "params": history_params("@carol", 5)})).await;
+    let v = h
+        .ok(&tok, "invoke_mtproto", json!({"method": "messages.getHistory", "params": history_params("@carol", 5)}))
+        .await;
     let r = &v["result"];
     assert_eq!(r["_"], "messages.messagesSlice", "{r}");
     assert_eq!(r["count"], demo::CAROL_CHAT_LEN);
@@ -109,25 +112,41 @@ async fn peers_resolve_by_declared_type_not_by_key_name() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     // InputChannel field.
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "channels.getFullChannel", "params": {"channel": "@technews"}})).await;
+    let v = h
+        .ok(&tok, "invoke_mtproto", json!({"method": "channels.getFullChannel", "params": {"channel": "@technews"}}))
+        .await;
     assert_eq!(v["result"]["_"], "messages.chatFull");
     assert_eq!(v["result"]["full_chat"]["_"], "channelFull");
     assert_eq!(v["result"]["full_chat"]["id"], demo::TECH_NEWS_ID);
-    let (err, v) = h.call(&tok, "invoke_mtproto", json!({"method": "channels.getFullChannel", "params": {"channel": "@carol"}})).await;
+    let (err, v) = h
+        .call(&tok, "invoke_mtproto", json!({"method": "channels.getFullChannel", "params": {"channel": "@carol"}}))
+        .await;
     assert!(err);
     assert!(v["error"].as_str().unwrap().contains("needs a channel or supergroup"), "{v}");
     // Vector<InputDialogPeer>.
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "messages.getPeerDialogs", "params": {"peers": ["@carol", "me"]}})).await;
+    let v = h
+        .ok(&tok, "invoke_mtproto", json!({"method": "messages.getPeerDialogs", "params": {"peers": ["@carol", "me"]}}))
+        .await;
     assert_eq!(v["result"]["_"], "messages.peerDialogs");
     assert_eq!(v["result"]["dialogs"].as_array().unwrap().len(), 2, "{v}");
     // `chat_id` of messages.getFullChat is a plain long: the number is passed through, not resolved.
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "messages.getFullChat", "params": {"chat_id": demo::FAMILY_GROUP_ID}})).await;
+    let v = h
+        .ok(
+            &tok,
+            "invoke_mtproto",
+            json!({"method": "messages.getFullChat", "params": {"chat_id": demo::FAMILY_GROUP_ID}}),
+        )
+        .await;
     assert_eq!(v["result"]["full_chat"]["_"], "chatFull");
     assert_eq!(v["result"]["full_chat"]["id"], demo::FAMILY_GROUP_ID);
     assert!(called(&h, "messages.getFullChat")[0].request.contains(&format!("chat_id: {}", demo::FAMILY_GROUP_ID)));
     // A wrapper's result is decoded as its inner method's result.
     let v = h
-        .ok(&tok, "invoke_mtproto", json!({"method": "invokeWithoutUpdates", "params": {"query": {"_": "users.getFullUser", "id": "@carol"}}}))
+        .ok(
+            &tok,
+            "invoke_mtproto",
+            json!({"method": "invokeWithoutUpdates", "params": {"query": {"_": "users.getFullUser", "id": "@carol"}}}),
+        )
         .await;
     assert_eq!(v["method"], "invokeWithoutUpdates");
     assert_eq!(v["result"]["_"], "users.userFull");
@@ -143,17 +162,25 @@ async fn input_errors_are_clear_and_nothing_is_sent() {
     assert!(err);
     let msg = v["error"].as_str().unwrap();
     assert!(msg.contains("did you mean") && msg.contains("messages.getHistory"), "{msg}");
-    let (err, v) = h.call(&tok, "invoke_mtproto", json!({"method": "messages.getHistory", "params": {"peer": "@carol", "limit": 5}})).await;
+    let (err, v) = h
+        .call(
+            &tok,
+            "invoke_mtproto",
+            json!({"method": "messages.getHistory", "params": {"peer": "@carol", "limit": 5}}),
+        )
+        .await;
     assert!(err);
     let msg = v["error"].as_str().unwrap();
     assert!(msg.contains("missing required field `offset_id` (int)"), "{msg}");
-    let (err, v) = h.call(&tok, "invoke_mtproto", json!({"method": "users.getFullUser", "params": {"user_id": "me"}})).await;
+    let (err, v) =
+        h.call(&tok, "invoke_mtproto", json!({"method": "users.getFullUser", "params": {"user_id": "me"}})).await;
     assert!(err);
     let msg = v["error"].as_str().unwrap();
     assert!(msg.contains("unknown field `user_id`") && msg.contains("id (InputUser)"), "{msg}");
     assert_eq!(h.dc.calls().len(), before, "validation happens before any request");
     // A peer that does not resolve names the field.
-    let (err, v) = h.call(&tok, "invoke_mtproto", json!({"method": "users.getFullUser", "params": {"id": "@nobody_here"}})).await;
+    let (err, v) =
+        h.call(&tok, "invoke_mtproto", json!({"method": "users.getFullUser", "params": {"id": "@nobody_here"}})).await;
     assert!(err);
     let msg = v["error"].as_str().unwrap();
     assert!(msg.contains("cannot resolve `id`") && msg.contains("@nobody_here"), "{msg}");
@@ -172,7 +199,10 @@ async fn dangerous_methods_are_refused_by_default_whatever_the_params() {
         let (err, v) = h.call(&tok, "invoke_mtproto", args.clone()).await;
         assert!(err, "{args}");
         let msg = v["error"].as_str().unwrap();
-        assert!(msg.contains("messages.deleteMessages is blocked") && msg.contains("ALLOW_DANGEROUS_MTPROTO=true"), "{msg}");
+        assert!(
+            msg.contains("messages.deleteMessages is blocked") && msg.contains("ALLOW_DANGEROUS_MTPROTO=true"),
+            "{msg}"
+        );
         assert_eq!(v["action"], tgmcp_core::tools::mtproto::ACTION_UNLOCK_DANGEROUS);
     }
     assert!(called(&h, "messages.deleteMessages").is_empty());
@@ -180,7 +210,9 @@ async fn dangerous_methods_are_refused_by_default_whatever_the_params() {
     let mut s = h.srv.app.settings();
     s.allow_dangerous_mtproto = true;
     h.srv.app.update_settings(s).unwrap();
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "messages.deleteMessages", "params": {"id": [7], "revoke": true}})).await;
+    let v = h
+        .ok(&tok, "invoke_mtproto", json!({"method": "messages.deleteMessages", "params": {"id": [7], "revoke": true}}))
+        .await;
     assert_eq!(v["result"]["_"], "messages.affectedMessages");
     assert_eq!(v["result"]["pts_count"], 1);
     let calls = called(&h, "messages.deleteMessages");
@@ -199,7 +231,13 @@ async fn dangerous_methods_allowed_by_env_setting_reach_the_dc() {
     assert_eq!(calls.len(), 1);
     assert!(calls[0].request.contains("[5, 6]"), "{}", calls[0].request);
     // Message 5 is gone from the chat with Carol.
-    let v = h.ok(&tok, "invoke_mtproto", json!({"method": "messages.getMessages", "params": {"id": [{"_": "inputMessageID", "id": 5}]}})).await;
+    let v = h
+        .ok(
+            &tok,
+            "invoke_mtproto",
+            json!({"method": "messages.getMessages", "params": {"id": [{"_": "inputMessageID", "id": 5}]}}),
+        )
+        .await;
     let m = &v["result"]["messages"][0];
     assert_eq!(m["_"], "messageEmpty", "{v}");
 }
@@ -251,18 +289,26 @@ async fn bridge_auth_success_denylist_and_errors() {
     assert_eq!(v["result"]["_"], "users.userFull");
     assert_eq!(v["result"]["full_user"]["id"], demo::A_ID);
 
-    let (status, _, v) = bridge(&h, "/mtproto-api/v1/messages.getHistory", Some(&tok), history_params("@carol", 3)).await;
+    let (status, _, v) =
+        bridge(&h, "/mtproto-api/v1/messages.getHistory", Some(&tok), history_params("@carol", 3)).await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["result"]["messages"].as_array().unwrap().len(), 3);
     // The reference's wrapper body works too.
-    let (status, _, v) = bridge(&h, "/mtproto-api/messages.GetHistory", Some(&tok), json!({"params": history_params("@carol", 2)})).await;
+    let (status, _, v) =
+        bridge(&h, "/mtproto-api/messages.GetHistory", Some(&tok), json!({"params": history_params("@carol", 2)}))
+            .await;
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["method"], "messages.getHistory");
     assert_eq!(v["result"]["messages"].as_array().unwrap().len(), 2);
 
     // Denylisted: 403, even when the body asks for it.
-    let (status, _, v) =
-        bridge(&h, "/mtproto-api/messages.deleteMessages", Some(&tok), json!({"params": {"id": [1]}, "allow_dangerous": true})).await;
+    let (status, _, v) = bridge(
+        &h,
+        "/mtproto-api/messages.deleteMessages",
+        Some(&tok),
+        json!({"params": {"id": [1]}, "allow_dangerous": true}),
+    )
+    .await;
     assert_eq!(status, 403, "{v}");
     assert_eq!(v["ok"], false);
     assert_eq!(v["action"], tgmcp_core::tools::mtproto::ACTION_UNLOCK_DANGEROUS);
@@ -288,7 +334,8 @@ async fn bridge_auth_success_denylist_and_errors() {
 
     // A valid token whose session is not logged in to Telegram: 401.
     let fresh = h.srv.app.tokens.create("fresh").unwrap();
-    let (status, _, v) = bridge(&h, "/mtproto-api/users.getFullUser", Some(fresh.token.expose()), json!({"id": "me"})).await;
+    let (status, _, v) =
+        bridge(&h, "/mtproto-api/users.getFullUser", Some(fresh.token.expose()), json!({"id": "me"})).await;
     assert_eq!(status, 401, "{v}");
     assert_eq!(v["telegram_error"], "AUTH_KEY_UNREGISTERED");
 }
@@ -299,12 +346,24 @@ async fn classification_refuses_money_and_security_calls_through_both_doors() {
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     // (method spelling, params, the canonical name the refusal must name)
     let cases = [
-        ("payments.sendStarsForm", json!({"form_id": 1, "invoice": {"_": "inputInvoiceSlug", "slug": "x"}}), "payments.sendStarsForm is blocked"),
+        (
+            "payments.sendStarsForm",
+            json!({"form_id": 1, "invoice": {"_": "inputInvoiceSlug", "slug": "x"}}),
+            "payments.sendStarsForm is blocked",
+        ),
         ("Account.DeleteAccount", json!({"reason": "x"}), "account.deleteAccount is blocked"),
         (" account.deleteAccount ", json!({"reason": "x"}), "account.deleteAccount is blocked"),
         ("auth.resetAuthorizations", json!({}), "auth.resetAuthorizations is blocked"),
-        ("invokeWithoutUpdates", json!({"query": {"_": "account.deleteAccount", "reason": "x"}}), "account.deleteAccount is blocked"),
-        ("messages.sendMessage", json!({"peer": "me", "message": "hi", "random_id": 1, "allow_paid_stars": 5}), "with `allow_paid_stars` is blocked"),
+        (
+            "invokeWithoutUpdates",
+            json!({"query": {"_": "account.deleteAccount", "reason": "x"}}),
+            "account.deleteAccount is blocked",
+        ),
+        (
+            "messages.sendMessage",
+            json!({"peer": "me", "message": "hi", "random_id": 1, "allow_paid_stars": 5}),
+            "with `allow_paid_stars` is blocked",
+        ),
     ];
     for (method, params, expected) in cases {
         let (err, v) = h.call(&tok, "invoke_mtproto", json!({"method": method, "params": params})).await;
@@ -317,8 +376,13 @@ async fn classification_refuses_money_and_security_calls_through_both_doors() {
         assert!(v["error"].as_str().unwrap().contains(expected), "{method}: {v}");
     }
     // A connection wrapper is refused whatever it wraps, unlocked or not.
-    let (err, v) =
-        h.call(&tok, "invoke_mtproto", json!({"method": "invokeWithLayer", "params": {"layer": 230, "query": {"_": "help.getConfig"}}})).await;
+    let (err, v) = h
+        .call(
+            &tok,
+            "invoke_mtproto",
+            json!({"method": "invokeWithLayer", "params": {"layer": 230, "query": {"_": "help.getConfig"}}}),
+        )
+        .await;
     assert!(err && v["error"].as_str().unwrap().contains("managed by the MTProto connection"), "{v}");
     for m in ["payments.sendStarsForm", "account.deleteAccount", "auth.resetAuthorizations", "messages.sendMessage"] {
         assert!(called(&h, m).is_empty(), "{m} reached the DC");

@@ -36,7 +36,8 @@ async fn browse_paginates_to_the_end_without_gaps() {
 async fn search_in_chat_multi_term_and_from_user_and_ids() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    let v = h.ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra", "include_total_count": true})).await;
+    let v =
+        h.ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra", "include_total_count": true})).await;
     assert_eq!(v["messages"].as_array().unwrap().len(), 4);
     assert!(texts(&v).iter().all(|t| t.ends_with("zebra")));
     // from_user: only Carol's (odd) messages.
@@ -97,7 +98,12 @@ async fn global_search_dedups_filters_and_pages() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let v = h.ok(&tok, "search_messages_globally", json!({"query": "sunset, beach"})).await;
-    let ids: Vec<(i64, i64)> = v["messages"].as_array().unwrap().iter().map(|m| (m["chat"]["id"].as_i64().unwrap(), m["id"].as_i64().unwrap())).collect();
+    let ids: Vec<(i64, i64)> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["chat"]["id"].as_i64().unwrap(), m["id"].as_i64().unwrap()))
+        .collect();
     let mut d = ids.clone();
     d.sort();
     d.dedup();

@@ -23,7 +23,8 @@ async fn send_markdown_html_plain_and_reply() {
     assert_eq!(stored, 2, "the server received bold + code entities");
     assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::CAROL_ID)), "hello code");
 
-    h.ok(&tok, "send_message", json!({"chat_id": "carol", "message": "<b>bold</b> & <i>it</i>", "parse_mode": "html"})).await;
+    h.ok(&tok, "send_message", json!({"chat_id": "carol", "message": "<b>bold</b> & <i>it</i>", "parse_mode": "html"}))
+        .await;
     assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::CAROL_ID)), "bold & it");
     h.ok(&tok, "send_message", json!({"chat_id": "carol", "message": "**not bold**", "parse_mode": "plain"})).await;
     assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::CAROL_ID)), "**not bold**");
@@ -50,10 +51,18 @@ async fn forum_topic_and_channel_comment() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let forum = (-1_000_000_000_000 - demo::DEV_FORUM_ID).to_string();
-    let v = h.ok(&tok, "send_message", json!({"chat_id": forum, "message": "topic post", "reply_to_id": demo::TOPIC_BUGS})).await;
+    let v = h
+        .ok(&tok, "send_message", json!({"chat_id": forum, "message": "topic post", "reply_to_id": demo::TOPIC_BUGS}))
+        .await;
     assert_eq!(v["messages"][0]["topic_id"], demo::TOPIC_BUGS, "{v}");
     // Replying to a broadcast post comments in the discussion group.
-    let v = h.ok(&tok, "send_message", json!({"chat_id": "@technews", "message": "my comment", "reply_to_id": demo::COMMENTED_POST_ID})).await;
+    let v = h
+        .ok(
+            &tok,
+            "send_message",
+            json!({"chat_id": "@technews", "message": "my comment", "reply_to_id": demo::COMMENTED_POST_ID}),
+        )
+        .await;
     assert_eq!(v["chat"]["username"], "technews_chat", "{v}");
     let c = h.ok(&tok, "get_messages", json!({"chat_id": "@technews", "reply_to_id": demo::COMMENTED_POST_ID})).await;
     assert!(texts(&c).contains(&"my comment".to_string()), "{c}");
@@ -65,13 +74,15 @@ async fn edit_own_message_and_refuse_others() {
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let v = h.ok(&tok, "send_message", json!({"chat_id": "carol", "message": "draft"})).await;
     let id = v["messages"][0]["id"].as_i64().unwrap();
-    let e = h.ok(&tok, "edit_message", json!({"chat_id": "carol", "message_id": id, "message": "final **version**"})).await;
+    let e =
+        h.ok(&tok, "edit_message", json!({"chat_id": "carol", "message_id": id, "message": "final **version**"})).await;
     assert_eq!(e["status"], "edited");
     assert_eq!(e["message"]["text"], "final **version**");
     assert!(e["message"]["edit_date"].is_string());
     assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::CAROL_ID)), "final version");
     // Message 1 is Carol's.
-    let (err, v) = h.call(&tok, "edit_message", json!({"chat_id": "carol", "message_id": 1, "message": "hijack"})).await;
+    let (err, v) =
+        h.call(&tok, "edit_message", json!({"chat_id": "carol", "message_id": 1, "message": "hijack"})).await;
     assert!(err);
     assert!(v["error"].as_str().unwrap().contains("own messages"), "{v}");
 }
@@ -80,19 +91,28 @@ async fn edit_own_message_and_refuse_others() {
 async fn send_to_phone_existing_and_new_contact_with_cleanup() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    let v = h.ok(&tok, "send_message_to_phone", json!({"phone_number": demo::CAROL_PHONE, "message": "by phone"})).await;
+    let v =
+        h.ok(&tok, "send_message_to_phone", json!({"phone_number": demo::CAROL_PHONE, "message": "by phone"})).await;
     assert_eq!(v["contact_was_new"], false);
     assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::CAROL_ID)), "by phone");
     assert!(!v.to_string().contains(demo::CAROL_PHONE), "phone is masked in the result");
 
-    let v = h.ok(&tok, "send_message_to_phone", json!({"phone_number": demo::FRANK_PHONE, "message": "hi Frank", "remove_if_new": true})).await;
+    let v = h
+        .ok(
+            &tok,
+            "send_message_to_phone",
+            json!({"phone_number": demo::FRANK_PHONE, "message": "hi Frank", "remove_if_new": true}),
+        )
+        .await;
     assert_eq!(v["contact_was_new"], true);
     assert_eq!(v["contact_removed"], true);
     assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::FRANK_ID)), "hi Frank");
     let still_contact = h.dc.with_world(|w| w.accounts[&demo::A_ID].contacts.contains(&demo::FRANK_ID));
     assert!(!still_contact);
     let calls: Vec<String> = h.dc.calls().into_iter().map(|c| c.method).collect();
-    assert!(calls.iter().any(|m| m == "contacts.importContacts") && calls.iter().any(|m| m == "contacts.deleteContacts"));
+    assert!(
+        calls.iter().any(|m| m == "contacts.importContacts") && calls.iter().any(|m| m == "contacts.deleteContacts")
+    );
 
     let (err, v) = h.call(&tok, "send_message_to_phone", json!({"phone_number": "+19999999999", "message": "x"})).await;
     assert!(err, "{v}");
@@ -107,10 +127,13 @@ async fn files_by_url_and_local_path_rules() {
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let payload: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let served = payload.clone();
-    let app = axum::Router::new().route("/files/notes.bin", axum::routing::get(move || {
-        let b = served.clone();
-        async move { b }
-    }));
+    let app = axum::Router::new().route(
+        "/files/notes.bin",
+        axum::routing::get(move || {
+            let b = served.clone();
+            async move { b }
+        }),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -134,7 +157,8 @@ async fn files_by_url_and_local_path_rules() {
     assert_eq!(v["messages"].as_array().unwrap().len(), 2, "{v}");
 
     // Local paths are refused over HTTP, whatever they point at.
-    let (err, v) = h.call(&tok, "send_message", json!({"chat_id": "me", "message": "x", "files": ["/etc/hostname"]})).await;
+    let (err, v) =
+        h.call(&tok, "send_message", json!({"chat_id": "me", "message": "x", "files": ["/etc/hostname"]})).await;
     assert!(err && v["error"].as_str().unwrap().contains("stdio"), "{v}");
 }
 

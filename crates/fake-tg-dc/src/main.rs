@@ -7,13 +7,15 @@
 
 use std::io::Write;
 
-use fake_tg_dc::{FakeDc, World};
 use base64::Engine;
+use fake_tg_dc::{FakeDc, World};
 use tokio::io::AsyncBufReadExt;
 
 fn usage() -> ! {
     eprintln!("usage: fake-tg-dc [--port N] [--watch-dir DIR]...");
-    eprintln!("stdin commands: scan_qr <base64url-token> <phone> | inject_error <method> <code> <NAME>");
+    eprintln!(
+        "stdin commands: scan_qr <base64url-token> <phone> | inject_error <method> <code> <NAME>"
+    );
     std::process::exit(2)
 }
 

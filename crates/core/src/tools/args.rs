@@ -39,7 +39,9 @@ pub enum DayEdge {
 /// Parses an ISO 8601 date or date-time (with offset → converted to UTC; without → UTC) to Unix seconds.
 pub fn date(name: &str, v: Option<&str>, edge: DayEdge) -> Result<Option<i32>, ToolError> {
     let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    let bad = || ToolError::invalid(format!("{name}: {s:?} is not an ISO 8601 date (e.g. 2026-01-31 or 2026-01-31T18:00:00Z)"));
+    let bad = || {
+        ToolError::invalid(format!("{name}: {s:?} is not an ISO 8601 date (e.g. 2026-01-31 or 2026-01-31T18:00:00Z)"))
+    };
     let ts: i64 = if let Ok(t) = s.parse::<jiff::Timestamp>() {
         t.as_second()
     } else if let (false, Ok(dt)) = (s.len() == 10, s.parse::<jiff::civil::DateTime>()) {
@@ -79,7 +81,11 @@ impl ChatTypes {
                 "bot" | "bots" => "bot".to_string(),
                 "group" | "groups" | "supergroup" | "megagroup" => "group".to_string(),
                 "channel" | "channels" | "broadcast" => "channel".to_string(),
-                other => return Err(ToolError::invalid(format!("chat_type {other:?} is unknown; use private, bot, group or channel"))),
+                other => {
+                    return Err(ToolError::invalid(format!(
+                        "chat_type {other:?} is unknown; use private, bot, group or channel"
+                    )));
+                }
             };
             out.push(t);
         }

@@ -40,7 +40,9 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
         terms.is_empty()
             || terms.iter().any(|t| {
                 let t = t.trim_start_matches('@').to_lowercase();
-                ["title", "username", "first_name", "last_name"].iter().any(|k| e[*k].as_str().is_some_and(|v| v.to_lowercase().contains(&t)))
+                ["title", "username", "first_name", "last_name"]
+                    .iter()
+                    .any(|k| e[*k].as_str().is_some_and(|v| v.to_lowercase().contains(&t)))
             })
     };
     let in_window = |d: i32| min_date.is_none_or(|m| d >= m) && max_date.is_none_or(|m| d <= m);
@@ -49,7 +51,9 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
         let folder = find_folder(&client, name).await?;
         let dialogs = scan_dialogs(&client, None).await?;
         let mut picked: Vec<&DialogInfo> = dialogs.iter().filter(|d| folder.contains(d)).collect();
-        picked.sort_by_key(|d| (std::cmp::Reverse(folder.pinned.contains(&format::bot_id(&d.peer))), std::cmp::Reverse(d.top_date)));
+        picked.sort_by_key(|d| {
+            (std::cmp::Reverse(folder.pinned.contains(&format::bot_id(&d.peer))), std::cmp::Reverse(d.top_date))
+        });
         picked
             .into_iter()
             .filter(|d| types.accepts(&d.entity, p.public) && matches_query(&d.entity) && in_window(d.top_date))
@@ -58,8 +62,10 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
             .collect()
     } else if min_date.is_some() || max_date.is_some() {
         let dialogs = scan_dialogs(&client, min_date).await?;
-        let mut picked: Vec<&DialogInfo> =
-            dialogs.iter().filter(|d| types.accepts(&d.entity, p.public) && matches_query(&d.entity) && in_window(d.top_date)).collect();
+        let mut picked: Vec<&DialogInfo> = dialogs
+            .iter()
+            .filter(|d| types.accepts(&d.entity, p.public) && matches_query(&d.entity) && in_window(d.top_date))
+            .collect();
         picked.sort_by_key(|d| std::cmp::Reverse(d.top_date));
         picked.into_iter().take(limit).map(dialog_json).collect()
     } else {
@@ -83,19 +89,33 @@ fn dialog_json(d: &DialogInfo) -> Value {
     e
 }
 
-async fn global_search(client: &TgClient, terms: &[String], limit: usize, types: &ChatTypes, public: Option<bool>) -> Result<Vec<Value>, ToolError> {
+async fn global_search(
+    client: &TgClient,
+    terms: &[String],
+    limit: usize,
+    types: &ChatTypes,
+    public: Option<bool>,
+) -> Result<Vec<Value>, ToolError> {
     let mut per_term: Vec<Vec<Value>> = Vec::new();
     for t in terms {
         let q = t.trim_start_matches('@').to_string();
         if q.chars().count() < 2 {
             return Err(ToolError::invalid(format!("search term {t:?} is too short (at least 2 characters)")));
         }
-        let tl::enums::contacts::Found::Found(f) = client.invoke(&tl::functions::contacts::Search { broadcasts: false, bots: false, q, limit: (limit * 2).min(100) as i32 }).await?;
+        let tl::enums::contacts::Found::Found(f) = client
+            .invoke(&tl::functions::contacts::Search {
+                broadcasts: false,
+                bots: false,
+                q,
+                limit: (limit * 2).min(100) as i32,
+            })
+            .await?;
         client.remember(&f.users, &f.chats).await;
         let peers = Peers::new(&f.users, &f.chats);
         // Users first, then chats; own results (contacts, dialogs) before global ones.
         let all: Vec<&tl::enums::Peer> = f.my_results.iter().chain(f.results.iter()).collect();
-        let mut list: Vec<Value> = all.iter().filter(|p| matches!(p, tl::enums::Peer::User(_))).map(|p| peers.entity(p)).collect();
+        let mut list: Vec<Value> =
+            all.iter().filter(|p| matches!(p, tl::enums::Peer::User(_))).map(|p| peers.entity(p)).collect();
         list.extend(all.iter().filter(|p| !matches!(p, tl::enums::Peer::User(_))).map(|p| peers.entity(p)));
         per_term.push(list.into_iter().filter(|e| types.accepts(e, public)).collect());
     }
@@ -125,7 +145,15 @@ async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec
         let mut offset_id = 0;
         let mut offset_peer = tl::enums::InputPeer::Empty;
         loop {
-            let req = tl::functions::messages::GetDialogs { exclude_pinned: false, folder_id: folder, offset_date, offset_id, offset_peer: offset_peer.clone(), limit: 100, hash: 0 };
+            let req = tl::functions::messages::GetDialogs {
+                exclude_pinned: false,
+                folder_id: folder,
+                offset_date,
+                offset_id,
+                offset_peer: offset_peer.clone(),
+                limit: 100,
+                hash: 0,
+            };
             let (dialogs, messages, chats, users, complete) = match client.invoke(&req).await? {
                 tl::enums::messages::Dialogs::Dialogs(d) => (d.dialogs, d.messages, d.chats, d.users, true),
                 tl::enums::messages::Dialogs::Slice(d) => {
@@ -136,9 +164,18 @@ async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec
             };
             client.remember(&users, &chats).await;
             let peers = Peers::new(&users, &chats);
-            let contacts: HashSet<i64> = users.iter().filter_map(|u| match u { tl::enums::User::User(u) if u.contact => Some(u.id), _ => None }).collect();
-            let dates: HashMap<(i64, i32), i32> =
-                messages.iter().filter_map(format::message_key).map(|(id, date, peer)| ((format::bot_id(&peer), id), date)).collect();
+            let contacts: HashSet<i64> = users
+                .iter()
+                .filter_map(|u| match u {
+                    tl::enums::User::User(u) if u.contact => Some(u.id),
+                    _ => None,
+                })
+                .collect();
+            let dates: HashMap<(i64, i32), i32> = messages
+                .iter()
+                .filter_map(format::message_key)
+                .map(|(id, date, peer)| ((format::bot_id(&peer), id), date))
+                .collect();
             let mut last: Option<(i32, i32, tl::enums::Peer)> = None;
             let n = dialogs.len();
             let mut stop = false;
@@ -204,31 +241,61 @@ impl FolderRule {
             || (f.groups && kind == "group")
             || (f.broadcasts && kind == "channel")
             || (f.bots && kind == "bot");
-        by_flag && !(f.exclude_muted && d.muted) && !(f.exclude_read && d.unread == 0) && !(f.exclude_archived && d.archived)
+        by_flag
+            && !(f.exclude_muted && d.muted)
+            && !(f.exclude_read && d.unread == 0)
+            && !(f.exclude_archived && d.archived)
     }
 }
 
 async fn find_folder(client: &TgClient, name: &str) -> Result<FolderRule, ToolError> {
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let tl::enums::messages::DialogFilters::Filters(fs) = client.invoke(&tl::functions::messages::GetDialogFilters {}).await?;
+    let tl::enums::messages::DialogFilters::Filters(fs) =
+        client.invoke(&tl::functions::messages::GetDialogFilters {}).await?;
     let mut names = Vec::new();
     for f in fs.filters {
         let (title, rule) = match f {
             tl::enums::DialogFilter::Filter(f) => {
                 let tl::enums::TextWithEntities::Entities(t) = &f.title;
                 let ids = |v: &[tl::enums::InputPeer]| v.iter().filter_map(input_peer_id).collect::<HashSet<i64>>();
-                let rule = FolderRule { include: ids(&f.include_peers), pinned: ids(&f.pinned_peers), exclude: ids(&f.exclude_peers), flags: f.clone() };
+                let rule = FolderRule {
+                    include: ids(&f.include_peers),
+                    pinned: ids(&f.pinned_peers),
+                    exclude: ids(&f.exclude_peers),
+                    flags: f.clone(),
+                };
                 (t.text.clone(), rule)
             }
             tl::enums::DialogFilter::Chatlist(f) => {
                 let tl::enums::TextWithEntities::Entities(t) = &f.title;
                 let ids = |v: &[tl::enums::InputPeer]| v.iter().filter_map(input_peer_id).collect::<HashSet<i64>>();
                 let flags = tl::types::DialogFilter {
-                    contacts: false, non_contacts: false, groups: false, broadcasts: false, bots: false, exclude_muted: false,
-                    exclude_read: false, exclude_archived: false, title_noanimate: false, id: f.id, title: f.title.clone(),
-                    emoticon: None, color: None, pinned_peers: vec![], include_peers: vec![], exclude_peers: vec![],
+                    contacts: false,
+                    non_contacts: false,
+                    groups: false,
+                    broadcasts: false,
+                    bots: false,
+                    exclude_muted: false,
+                    exclude_read: false,
+                    exclude_archived: false,
+                    title_noanimate: false,
+                    id: f.id,
+                    title: f.title.clone(),
+                    emoticon: None,
+                    color: None,
+                    pinned_peers: vec![],
+                    include_peers: vec![],
+                    exclude_peers: vec![],
                 };
-                (t.text.clone(), FolderRule { include: ids(&f.include_peers), pinned: ids(&f.pinned_peers), exclude: HashSet::new(), flags })
+                (
+                    t.text.clone(),
+                    FolderRule {
+                        include: ids(&f.include_peers),
+                        pinned: ids(&f.pinned_peers),
+                        exclude: HashSet::new(),
+                        flags,
+                    },
+                )
             }
             tl::enums::DialogFilter::Default => continue,
         };
@@ -238,7 +305,10 @@ async fn find_folder(client: &TgClient, name: &str) -> Result<FolderRule, ToolEr
         names.push(title);
     }
     let shown: Vec<String> = names.into_iter().take(10).collect();
-    Err(ToolError::invalid(format!("no folder named {name:?}; your folders: {}", if shown.is_empty() { "(none)".into() } else { shown.join(", ") })))
+    Err(ToolError::invalid(format!(
+        "no folder named {name:?}; your folders: {}",
+        if shown.is_empty() { "(none)".into() } else { shown.join(", ") }
+    )))
 }
 
 fn input_peer_id(p: &tl::enums::InputPeer) -> Option<i64> {
@@ -258,7 +328,8 @@ pub async fn get_chat_info(ctx: ToolCtx, p: GetChatInfoParams) -> Result<ToolOut
     let peer = client.resolve(&p.chat_id).await?;
     let info = match peer.id.kind() {
         PeerKind::User => {
-            let tl::enums::users::UserFull::Full(full) = client.invoke(&tl::functions::users::GetFullUser { id: (&peer).into() }).await?;
+            let tl::enums::users::UserFull::Full(full) =
+                client.invoke(&tl::functions::users::GetFullUser { id: (&peer).into() }).await?;
             client.remember(&full.users, &full.chats).await;
             let tl::enums::UserFull::Full(uf) = &full.full_user;
             let mut e = full
@@ -276,10 +347,14 @@ pub async fn get_chat_info(ctx: ToolCtx, p: GetChatInfoParams) -> Result<ToolOut
             e
         }
         PeerKind::Chat => {
-            let tl::enums::messages::ChatFull::Full(full) = client.invoke(&tl::functions::messages::GetFullChat { chat_id: peer.id.bare_id_unchecked() }).await?;
+            let tl::enums::messages::ChatFull::Full(full) =
+                client.invoke(&tl::functions::messages::GetFullChat { chat_id: peer.id.bare_id_unchecked() }).await?;
             client.remember(&full.users, &full.chats).await;
             let peers = Peers::new(&full.users, &full.chats);
-            let mut e = peers.by_id(peer.id.bot_api_dialog_id_unchecked()).cloned().unwrap_or_else(|| json!({"id": peer.id.bot_api_dialog_id_unchecked(), "type": "group"}));
+            let mut e = peers
+                .by_id(peer.id.bot_api_dialog_id_unchecked())
+                .cloned()
+                .unwrap_or_else(|| json!({"id": peer.id.bot_api_dialog_id_unchecked(), "type": "group"}));
             if let tl::enums::ChatFull::Full(cf) = &full.full_chat {
                 if !cf.about.is_empty() {
                     e["about"] = json!(cf.about);
@@ -291,7 +366,8 @@ pub async fn get_chat_info(ctx: ToolCtx, p: GetChatInfoParams) -> Result<ToolOut
             e
         }
         PeerKind::Channel => {
-            let tl::enums::messages::ChatFull::Full(full) = client.invoke(&tl::functions::channels::GetFullChannel { channel: (&peer).into() }).await?;
+            let tl::enums::messages::ChatFull::Full(full) =
+                client.invoke(&tl::functions::channels::GetFullChannel { channel: (&peer).into() }).await?;
             client.remember(&full.users, &full.chats).await;
             let peers = Peers::new(&full.users, &full.chats);
             let id = peer.id.bot_api_dialog_id_unchecked();
@@ -319,8 +395,19 @@ pub async fn get_chat_info(ctx: ToolCtx, p: GetChatInfoParams) -> Result<ToolOut
     Ok(ToolOutput::json(info))
 }
 
-async fn forum_topics(client: &TgClient, peer: &grammers_session::types::PeerRef, limit: usize) -> Result<(Vec<Value>, bool), ToolError> {
-    let req = tl::functions::messages::GetForumTopics { peer: peer.into(), q: None, offset_date: 0, offset_id: 0, offset_topic: 0, limit: limit as i32 + 1 };
+async fn forum_topics(
+    client: &TgClient,
+    peer: &grammers_session::types::PeerRef,
+    limit: usize,
+) -> Result<(Vec<Value>, bool), ToolError> {
+    let req = tl::functions::messages::GetForumTopics {
+        peer: peer.into(),
+        q: None,
+        offset_date: 0,
+        offset_id: 0,
+        offset_topic: 0,
+        limit: limit as i32 + 1,
+    };
     let tl::enums::messages::ForumTopics::Topics(t) = client.invoke(&req).await?;
     let mut topics: Vec<Value> = t
         .topics

@@ -48,7 +48,9 @@ pub(crate) enum FileError {
     #[error("paths with `..` are refused; give the file's direct absolute path")]
     ParentComponent,
     /// No folder is allowed.
-    #[error("no folder is allowed for local files ({0}); the user can set ALLOWED_FILE_ROOTS or the folders in the app's settings")]
+    #[error(
+        "no folder is allowed for local files ({0}); the user can set ALLOWED_FILE_ROOTS or the folders in the app's settings"
+    )]
     NoRoots(&'static str),
     /// The last component is a symbolic link.
     #[error("is a symbolic link; links are not followed")]
@@ -159,7 +161,12 @@ pub(crate) struct LocalFile {
 
 /// Opens `path`, checks the opened file against `roots`, the config dir and the size limit,
 /// and reads it from the same handle.
-pub(crate) fn read_local(path: &Path, roots: &Roots, config_dir: &Path, max_bytes: u64) -> Result<LocalFile, FileError> {
+pub(crate) fn read_local(
+    path: &Path,
+    roots: &Roots,
+    config_dir: &Path,
+    max_bytes: u64,
+) -> Result<LocalFile, FileError> {
     if !path.is_absolute() {
         return Err(FileError::NotAbsolute);
     }
@@ -200,7 +207,8 @@ fn check_location(real: &Path, roots: &Roots, config_dir: &Path) -> Result<(), F
         return Err(FileError::ConfigDir);
     }
     let canonical_roots: Vec<PathBuf> = roots.paths.iter().filter_map(|r| r.canonicalize().ok()).collect();
-    let Some(root) = canonical_roots.iter().filter(|r| real.starts_with(r)).max_by_key(|r| r.components().count()) else {
+    let Some(root) = canonical_roots.iter().filter(|r| real.starts_with(r)).max_by_key(|r| r.components().count())
+    else {
         let shown: Vec<String> = roots.paths.iter().map(|r| r.display().to_string()).collect();
         return Err(FileError::OutsideRoots { source_name: roots.source_name, roots: shown.join(", ") });
     };
@@ -235,7 +243,10 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 #[cfg(unix)]
 fn open_no_follow(path: &Path) -> Result<File, FileError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let opened = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path);
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
     opened.map_err(|e| match e.raw_os_error() {
         Some(libc::ELOOP) => FileError::Symlink,
         // Opening a socket fails with ENXIO; say what it is.
@@ -295,7 +306,9 @@ mod tests {
         assert_eq!(classify_source("/etc/passwd").unwrap(), FileSource::Local("/etc/passwd".into()));
         assert_eq!(classify_source("note.txt").unwrap(), FileSource::Local("note.txt".into()));
         assert_eq!(classify_source(r"C:\Users\me\a.txt").unwrap(), FileSource::Local(r"C:\Users\me\a.txt".into()));
-        for bad in ["file:///etc/passwd", "FILE:///etc/passwd", "ftp://x/y", "data:text/plain,hi", "gopher://127.0.0.1/"] {
+        for bad in
+            ["file:///etc/passwd", "FILE:///etc/passwd", "ftp://x/y", "data:text/plain,hi", "gopher://127.0.0.1/"]
+        {
             assert!(matches!(classify_source(bad), Err(FileError::UnsupportedScheme(_))), "{bad}");
         }
     }
@@ -328,12 +341,18 @@ mod tests {
         assert!(matches!(read(config.join("tokens.json")), Err(FileError::ConfigDir)));
         assert!(matches!(read(outside.path().join("secret")), Err(FileError::OutsideRoots { .. })));
         assert!(matches!(read(h.join("link")), Err(FileError::Symlink)));
-        assert!(matches!(read(h.join("dirlink/secret")), Err(FileError::OutsideRoots { .. })), "an inner symlink leads outside");
+        assert!(
+            matches!(read(h.join("dirlink/secret")), Err(FileError::OutsideRoots { .. })),
+            "an inner symlink leads outside"
+        );
         assert!(matches!(read(fifo), Err(FileError::NotRegular("a FIFO"))));
         assert!(matches!(read(h.to_path_buf()), Err(FileError::NotRegular("a directory"))));
         assert!(matches!(read(h.join("sub/../ok.txt")), Err(FileError::ParentComponent)));
         assert!(matches!(read("ok.txt".into()), Err(FileError::NotAbsolute)));
-        assert!(matches!(read("/proc/self/environ".into()), Err(FileError::SystemPath(_) | FileError::OutsideRoots { .. })));
+        assert!(matches!(
+            read("/proc/self/environ".into()),
+            Err(FileError::SystemPath(_) | FileError::OutsideRoots { .. })
+        ));
         std::fs::write(h.join("big"), vec![0u8; 1001]).unwrap();
         assert!(matches!(read(h.join("big")), Err(FileError::TooLarge { size: 1001, max: 1000 })));
         let none = Roots { paths: vec![], source_name: "ALLOWED_FILE_ROOTS" };
@@ -345,7 +364,12 @@ mod tests {
     fn pseudo_files_are_refused_even_under_a_root_of_slash() {
         let roots = Roots { paths: vec!["/".into()], source_name: "ALLOWED_FILE_ROOTS" };
         let cfg = tempfile::tempdir().unwrap();
-        assert!(matches!(read_local(Path::new("/proc/self/environ"), &roots, cfg.path(), 1 << 20), Err(FileError::SystemPath(p)) if p == "/proc"));
-        assert!(matches!(read_local(Path::new("/dev/null"), &roots, cfg.path(), 1 << 20), Err(FileError::NotRegular("a device"))));
+        assert!(
+            matches!(read_local(Path::new("/proc/self/environ"), &roots, cfg.path(), 1 << 20), Err(FileError::SystemPath(p)) if p == "/proc")
+        );
+        assert!(matches!(
+            read_local(Path::new("/dev/null"), &roots, cfg.path(), 1 << 20),
+            Err(FileError::NotRegular("a device"))
+        ));
     }
 }

@@ -143,7 +143,11 @@ pub fn chat_entity(c: &tl::enums::Chat) -> Option<Value> {
             m.insert("id".into(), json!(PeerId::channel_unchecked(c.id).bot_api_dialog_id_unchecked()));
             m.insert("type".into(), json!(if c.broadcast { "channel" } else { "group" }));
             m.insert("title".into(), json!(c.title));
-            insert_opt(&mut m, "username", c.username.clone().or_else(|| first_active_username(c.usernames.as_deref())));
+            insert_opt(
+                &mut m,
+                "username",
+                c.username.clone().or_else(|| first_active_username(c.usernames.as_deref())),
+            );
             if c.forum {
                 m.insert("is_forum".into(), json!(true));
             }
@@ -219,7 +223,14 @@ pub fn message(m: &tl::enums::Message, peers: &Peers, with_chat: bool) -> Option
     Some(Value::Object(o))
 }
 
-fn sender_and_chat(o: &mut Map<String, Value>, from: Option<&tl::enums::Peer>, chat: &tl::enums::Peer, out: bool, peers: &Peers, with_chat: bool) {
+fn sender_and_chat(
+    o: &mut Map<String, Value>,
+    from: Option<&tl::enums::Peer>,
+    chat: &tl::enums::Peer,
+    out: bool,
+    peers: &Peers,
+    with_chat: bool,
+) {
     // In private chats and channels without signatures, from_id is absent: the sender is the chat itself.
     let sender = from.unwrap_or(chat);
     o.insert("sender".into(), peers.entity(sender));
@@ -262,7 +273,9 @@ pub fn media(m: &tl::enums::MessageMedia) -> Option<Value> {
             Some(o)
         }
         tl::enums::MessageMedia::Document(d) => {
-            let Some(tl::enums::Document::Document(doc)) = &d.document else { return Some(json!({"type": "document"})) };
+            let Some(tl::enums::Document::Document(doc)) = &d.document else {
+                return Some(json!({"type": "document"}));
+            };
             let mut o = Map::new();
             let mut kind = "document";
             let mut duration = None;
@@ -335,13 +348,17 @@ pub fn media(m: &tl::enums::MessageMedia) -> Option<Value> {
             "type": "contact", "first_name": c.first_name, "last_name": c.last_name, "user_id": c.user_id,
         })),
         tl::enums::MessageMedia::Geo(g) => match &g.geo {
-            tl::enums::GeoPoint::Point(p) => Some(json!({ "type": "location", "latitude": p.lat, "longitude": p.long })),
+            tl::enums::GeoPoint::Point(p) => {
+                Some(json!({ "type": "location", "latitude": p.lat, "longitude": p.long }))
+            }
             _ => None,
         },
         tl::enums::MessageMedia::Venue(v) => Some(json!({ "type": "venue", "title": v.title, "address": v.address })),
         tl::enums::MessageMedia::Dice(d) => Some(json!({ "type": "dice", "emoticon": d.emoticon, "value": d.value })),
         tl::enums::MessageMedia::WebPage(w) => match &w.webpage {
-            tl::enums::WebPage::Page(p) => Some(json!({ "type": "webpage", "url": p.url, "title": p.title, "site_name": p.site_name })),
+            tl::enums::WebPage::Page(p) => {
+                Some(json!({ "type": "webpage", "url": p.url, "title": p.title, "site_name": p.site_name }))
+            }
             _ => None,
         },
         _ => None,

@@ -56,7 +56,13 @@ pub fn file_ref(msg_id: i32, media: &tl::enums::MessageMedia) -> Option<FileRef>
                 })
                 .max_by_key(|(_, n)| *n)?;
             Some(FileRef {
-                location: tl::types::InputPhotoFileLocation { id: ph.id, access_hash: ph.access_hash, file_reference: ph.file_reference.clone(), thumb_size: thumb }.into(),
+                location: tl::types::InputPhotoFileLocation {
+                    id: ph.id,
+                    access_hash: ph.access_hash,
+                    file_reference: ph.file_reference.clone(),
+                    thumb_size: thumb,
+                }
+                .into(),
                 size,
                 dc_id: ph.dc_id,
                 mime_type: "image/jpeg".into(),
@@ -66,9 +72,18 @@ pub fn file_ref(msg_id: i32, media: &tl::enums::MessageMedia) -> Option<FileRef>
         }
         tl::enums::MessageMedia::Document(d) => {
             let Some(tl::enums::Document::Document(doc)) = &d.document else { return None };
-            let name = info["file_name"].as_str().map(str::to_string).unwrap_or_else(|| format!("{kind}_{msg_id}{}", extension_for(&doc.mime_type)));
+            let name = info["file_name"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{kind}_{msg_id}{}", extension_for(&doc.mime_type)));
             Some(FileRef {
-                location: tl::types::InputDocumentFileLocation { id: doc.id, access_hash: doc.access_hash, file_reference: doc.file_reference.clone(), thumb_size: String::new() }.into(),
+                location: tl::types::InputDocumentFileLocation {
+                    id: doc.id,
+                    access_hash: doc.access_hash,
+                    file_reference: doc.file_reference.clone(),
+                    thumb_size: String::new(),
+                }
+                .into(),
                 size: doc.size.max(0) as u64,
                 dc_id: doc.dc_id,
                 mime_type: doc.mime_type.clone(),
@@ -93,13 +108,21 @@ fn extension_for(mime: &str) -> &'static str {
 }
 
 /// Streams a file chunk by chunk into `sink`, refusing files over `max_bytes` (checked before and while downloading).
-pub async fn stream_file<F, Fut>(client: &TgClient, file: &FileRef, max_bytes: u64, mut sink: F) -> Result<u64, ToolError>
+pub async fn stream_file<F, Fut>(
+    client: &TgClient,
+    file: &FileRef,
+    max_bytes: u64,
+    mut sink: F,
+) -> Result<u64, ToolError>
 where
     F: FnMut(Vec<u8>) -> Fut,
     Fut: std::future::Future<Output = Result<(), ToolError>>,
 {
     if file.size > max_bytes {
-        return Err(ToolError::invalid(format!("file is {} bytes, over the {} byte limit (MAX_FILE_SIZE_MB)", file.size, max_bytes)));
+        return Err(ToolError::invalid(format!(
+            "file is {} bytes, over the {} byte limit (MAX_FILE_SIZE_MB)",
+            file.size, max_bytes
+        )));
     }
     let mut it = client.raw().iter_download(file).chunk_size(128 * 1024);
     let mut total = 0u64;
@@ -114,7 +137,12 @@ where
 }
 
 /// Downloads the media of the listed messages (from `messages` JSON) and returns them as MCP content blocks.
-pub async fn attach(ctx: &ToolCtx, client: &TgClient, peer: &PeerRef, messages: &Value) -> Result<Vec<ContentBlock>, ToolError> {
+pub async fn attach(
+    ctx: &ToolCtx,
+    client: &TgClient,
+    peer: &PeerRef,
+    messages: &Value,
+) -> Result<Vec<ContentBlock>, ToolError> {
     let ids: Vec<i32> = messages
         .as_array()
         .into_iter()
@@ -132,7 +160,10 @@ pub async fn attach(ctx: &ToolCtx, client: &TgClient, peer: &PeerRef, messages: 
         let tl::enums::Message::Message(msg) = m else { continue };
         let Some(file) = msg.media.as_ref().and_then(|md| file_ref(msg.id, md)) else { continue };
         if file.size > max {
-            out.push(ContentBlock::text(format!("message {}: {} of {} bytes is over the download limit", msg.id, file.file_name, file.size)));
+            out.push(ContentBlock::text(format!(
+                "message {}: {} of {} bytes is over the download limit",
+                msg.id, file.file_name, file.size
+            )));
             continue;
         }
         let mut bytes = Vec::with_capacity(file.size as usize);

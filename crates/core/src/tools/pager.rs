@@ -60,7 +60,14 @@ struct Stream<C> {
 /// and returned once, on whatever page. `start` is the position of a fresh stream;
 /// `fetch(term_index, position)` returns one page; at most `max_pages` pages are
 /// fetched per stream per call.
-pub async fn merge<C, F, Fut>(n_terms: usize, start: C, cursor: Option<&str>, limit: usize, max_pages: usize, mut fetch: F) -> Result<Merged, ToolError>
+pub async fn merge<C, F, Fut>(
+    n_terms: usize,
+    start: C,
+    cursor: Option<&str>,
+    limit: usize,
+    max_pages: usize,
+    mut fetch: F,
+) -> Result<Merged, ToolError>
 where
     C: Clone + Serialize + DeserializeOwned,
     F: FnMut(usize, C) -> Fut,
@@ -71,13 +78,17 @@ where
         Some(c) => {
             let st: CursorState<C> = decode_cursor(c)?;
             if st.n != n_terms || st.pos.len() != n_terms {
-                return Err(ToolError::invalid("cursor belongs to a different query; repeat the same query with next_cursor"));
+                return Err(ToolError::invalid(
+                    "cursor belongs to a different query; repeat the same query with next_cursor",
+                ));
             }
             st.pos
         }
     };
-    let mut streams: Vec<Stream<C>> =
-        pos.into_iter().map(|p| Stream { buf: VecDeque::new(), end: p.clone(), consumed: None, start: p, pages: 0 }).collect();
+    let mut streams: Vec<Stream<C>> = pos
+        .into_iter()
+        .map(|p| Stream { buf: VecDeque::new(), end: p.clone(), consumed: None, start: p, pages: 0 })
+        .collect();
     let mut seen = HashSet::new();
     let mut items = Vec::new();
     while items.len() < limit {
@@ -95,7 +106,9 @@ where
         if streams.iter().any(|s| s.buf.is_empty() && s.end.is_some()) {
             break;
         }
-        let Some(best) = (0..streams.len()).filter(|&i| !streams[i].buf.is_empty()).max_by_key(|&i| streams[i].buf[0].order) else {
+        let Some(best) =
+            (0..streams.len()).filter(|&i| !streams[i].buf.is_empty()).max_by_key(|&i| streams[i].buf[0].order)
+        else {
             break;
         };
         let hit = streams[best].buf.pop_front().expect("non-empty");
@@ -111,10 +124,8 @@ where
             items.push(hit.json);
         }
     }
-    let pos: Vec<Option<C>> = streams
-        .into_iter()
-        .map(|s| if s.buf.is_empty() { s.end } else { s.consumed.unwrap_or(s.start) })
-        .collect();
+    let pos: Vec<Option<C>> =
+        streams.into_iter().map(|s| if s.buf.is_empty() { s.end } else { s.consumed.unwrap_or(s.start) }).collect();
     let more = pos.iter().any(Option::is_some);
     Ok(Merged { items, next_cursor: more.then(|| encode_cursor(&CursorState { n: n_terms, pos })) })
 }
@@ -132,7 +143,11 @@ mod tests {
             async move {
                 let raw: Vec<i32> = d.into_iter().filter(|&x| x < after).take(3).collect();
                 let next = if raw.len() < 3 { None } else { raw.last().copied() };
-                let hits = raw.iter().filter(|&&x| x % 5 != 0).map(|&x| Hit { key: (1, x), order: (x as i64, 0, 0), json: json!(x), after: x }).collect();
+                let hits = raw
+                    .iter()
+                    .filter(|&&x| x % 5 != 0)
+                    .map(|&x| Hit { key: (1, x), order: (x as i64, 0, 0), json: json!(x), after: x })
+                    .collect();
                 Ok(Page { hits, next })
             }
         })
@@ -161,14 +176,21 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), all.len(), "no duplicates across pages: {all:?}");
-        assert_eq!(sorted, vec![3, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19], "filtered items never appear, others all do");
+        assert_eq!(
+            sorted,
+            vec![3, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19],
+            "filtered items never appear, others all do"
+        );
     }
 
     #[tokio::test]
     async fn cursor_of_another_query_is_refused() {
         let m = run(&[vec![4, 3, 2, 1, 0]], 1, None).await;
         let c = m.next_cursor.unwrap();
-        let err = merge::<i32, _, _>(2, 0, Some(&c), 1, 1, |_, _| async { Ok(Page { hits: vec![], next: None }) }).await.err().unwrap();
+        let err = merge::<i32, _, _>(2, 0, Some(&c), 1, 1, |_, _| async { Ok(Page { hits: vec![], next: None }) })
+            .await
+            .err()
+            .unwrap();
         assert!(err.message.contains("different query"));
     }
 }

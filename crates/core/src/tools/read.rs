@@ -18,7 +18,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
     let peer = client.resolve(&p.chat_id).await?;
     if let Some(ids) = &p.message_ids {
         if p.query.is_some() || p.reply_to_id.is_some() || p.cursor.is_some() || p.from_user.is_some() {
-            return Err(ToolError::invalid("message_ids cannot be combined with query, reply_to_id, from_user or cursor"));
+            return Err(ToolError::invalid(
+                "message_ids cannot be combined with query, reply_to_id, from_user or cursor",
+            ));
         }
         if p.min_date.is_some() || p.max_date.is_some() {
             return Err(ToolError::invalid("min_date/max_date do not apply to message_ids"));
@@ -191,9 +193,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
 pub async fn discussion_of(client: &TgClient, channel: &PeerRef, post: i32) -> Result<(PeerRef, i32), ToolError> {
     let req = tl::functions::messages::GetDiscussionMessage { peer: channel.into(), msg_id: post };
     let tl::enums::messages::DiscussionMessage::Message(d) = client.invoke(&req).await.map_err(|e| match e {
-        crate::telegram::TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => {
-            ToolError::invalid(format!("post {post} has no comments (the channel has no discussion group, or the post does not exist)"))
-        }
+        crate::telegram::TgError::Rpc { name, .. } if name.starts_with("MSG_ID_INVALID") => ToolError::invalid(
+            format!("post {post} has no comments (the channel has no discussion group, or the post does not exist)"),
+        ),
         other => other.into(),
     })?;
     client.remember(&d.users, &d.chats).await;
@@ -204,7 +206,10 @@ pub async fn discussion_of(client: &TgClient, channel: &PeerRef, post: i32) -> R
         .map(|(id, _, peer)| (id, peer))
         .min_by_key(|(id, _)| *id)
         .ok_or_else(|| ToolError::invalid(format!("post {post} has no discussion thread")))?;
-    let group = client.known((&group).into()).await.ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
+    let group = client
+        .known((&group).into())
+        .await
+        .ok_or_else(|| ToolError::internal("discussion group could not be resolved"))?;
     Ok((group, root))
 }
 
@@ -251,7 +256,8 @@ async fn by_ids(client: &Arc<TgClient>, peer: PeerRef, ids: &[i32]) -> Result<To
         .map(|&id| {
             let found = msgs.iter().find(|m| {
                 format::message_key(m).is_some_and(|(mid, _, p)| {
-                    mid == id && (peer.id.kind() == PeerKind::Channel || grammers_session::types::PeerId::from(&p) == peer.id)
+                    mid == id
+                        && (peer.id.kind() == PeerKind::Channel || grammers_session::types::PeerId::from(&p) == peer.id)
                 })
             });
             match found.and_then(|m| {

@@ -56,7 +56,8 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
                 offset_id: id,
                 limit: page_size,
             };
-            let format::Unpacked { messages: msgs, users, chats, next_rate, .. } = format::unpack_messages(client.invoke(&req).await?);
+            let format::Unpacked { messages: msgs, users, chats, next_rate, .. } =
+                format::unpack_messages(client.invoke(&req).await?);
             client.remember(&users, &chats).await;
             let peers = Peers::new(&users, &chats);
             let raw_len = msgs.len();
@@ -94,7 +95,12 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
                 chats.insert(id, r);
             }
         }
-        crate::attachments::decorate(&ctx.app, &ctx.identity, |m| m["chat"]["id"].as_i64().and_then(|id| chats.get(&id).copied()), &mut items);
+        crate::attachments::decorate(
+            &ctx.app,
+            &ctx.identity,
+            |m| m["chat"]["id"].as_i64().and_then(|id| chats.get(&id).copied()),
+            &mut items,
+        );
     }
     Ok(ToolOutput::json(json!({
         "messages": items,

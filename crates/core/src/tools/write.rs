@@ -38,12 +38,29 @@ pub fn parse_text(text: &str, mode: ParseMode) -> (String, Entities) {
 
 /// `auto`: HTML when the text has HTML tags Telegram understands, Markdown when it has Markdown marks, else plain.
 pub fn detect_mode(text: &str) -> ParseMode {
-    const TAGS: &[&str] = &["<b>", "<i>", "<u>", "<s>", "<a href=", "<code>", "<pre>", "<strong>", "<em>", "<blockquote>", "<tg-spoiler>", "</"];
+    const TAGS: &[&str] = &[
+        "<b>",
+        "<i>",
+        "<u>",
+        "<s>",
+        "<a href=",
+        "<code>",
+        "<pre>",
+        "<strong>",
+        "<em>",
+        "<blockquote>",
+        "<tg-spoiler>",
+        "</",
+    ];
     let lower = text.to_ascii_lowercase();
     if TAGS.iter().any(|t| lower.contains(t)) {
         return ParseMode::Html;
     }
-    let md = text.contains("**") || text.contains("__") || text.contains('`') || text.contains("~~") || (text.contains("](") && text.contains('['));
+    let md = text.contains("**")
+        || text.contains("__")
+        || text.contains('`')
+        || text.contains("~~")
+        || (text.contains("](") && text.contains('['));
     if md { ParseMode::Markdown } else { ParseMode::Plain }
 }
 
@@ -103,7 +120,9 @@ pub fn split_text(text: &str, entities: &Entities, max: usize) -> Vec<(String, E
             let slice_to = units[end_char].0;
             let window = &text[slice_from..slice_to];
             let min_keep = window.len() / 2;
-            let cut = ["\n\n", "\n", " "].iter().find_map(|sep| window.rfind(sep).filter(|&p| p >= min_keep).map(|p| p + sep.len()));
+            let cut = ["\n\n", "\n", " "]
+                .iter()
+                .find_map(|sep| window.rfind(sep).filter(|&p| p >= min_keep).map(|p| p + sep.len()));
             if let Some(cut_byte) = cut {
                 let abs = slice_from + cut_byte;
                 let new_end = units.partition_point(|u| u.0 < abs);
@@ -172,7 +191,8 @@ async fn prepare_files(ctx: &ToolCtx, files: &[String]) -> Result<Vec<Prepared>,
     if files.len() > MAX_ALBUM {
         return Err(ToolError::invalid(format!("at most {MAX_ALBUM} files per message")));
     }
-    let sources = files.iter().map(|f| classify_source(f).map_err(|e| file_error(f, e))).collect::<Result<Vec<_>, _>>()?;
+    let sources =
+        files.iter().map(|f| classify_source(f).map_err(|e| file_error(f, e))).collect::<Result<Vec<_>, _>>()?;
     let first_local = files.iter().zip(&sources).find(|(_, s)| matches!(s, FileSource::Local(_))).map(|(f, _)| f);
     if let Some(f) = first_local
         && ctx.identity.transport != Transport::Stdio
@@ -195,8 +215,9 @@ async fn prepare_files(ctx: &ToolCtx, files: &[String]) -> Result<Vec<Prepared>,
                     max_bytes: max,
                     ..Default::default()
                 };
-                let got =
-                    tgmcp_safe_fetch::fetch(url.as_str(), &policy).await.map_err(|e| ToolError::invalid(format!("cannot download {f}: {e}")))?;
+                let got = tgmcp_safe_fetch::fetch(url.as_str(), &policy)
+                    .await
+                    .map_err(|e| ToolError::invalid(format!("cannot download {f}: {e}")))?;
                 Prepared { bytes: got.bytes.to_vec(), name: got.file_name, mime: got.content_type }
             }
             (FileSource::Local(path), Some(roots)) => {
@@ -221,14 +242,26 @@ async fn upload_all(client: &TgClient, files: Vec<Prepared>) -> Result<Vec<Uploa
             || mime.as_deref().is_some_and(|m| matches!(m, "image/jpeg" | "image/png" | "image/webp"));
         let size = bytes.len();
         let mut cursor = std::io::Cursor::new(bytes);
-        let uploaded = client.raw().upload_stream(&mut cursor, size, name).await.map_err(|e| ToolError::invalid(format!("upload failed: {e}")))?;
+        let uploaded = client
+            .raw()
+            .upload_stream(&mut cursor, size, name)
+            .await
+            .map_err(|e| ToolError::invalid(format!("upload failed: {e}")))?;
         out.push(Upload { uploaded, is_image, mime });
     }
     Ok(out)
 }
 
 /// Sends text (split if long) and files to `chat`, returning the sent messages in the uniform schema.
-async fn deliver(ctx: &ToolCtx, client: &TgClient, chat: PeerRef, reply_to: Option<i32>, text: &str, mode: ParseMode, files: &[String]) -> Result<Value, ToolError> {
+async fn deliver(
+    ctx: &ToolCtx,
+    client: &TgClient,
+    chat: PeerRef,
+    reply_to: Option<i32>,
+    text: &str,
+    mode: ParseMode,
+    files: &[String],
+) -> Result<Value, ToolError> {
     let (plain, entities) = parse_text(text, mode);
     if plain.trim().is_empty() && files.is_empty() {
         return Err(ToolError::invalid("message is empty"));
@@ -240,13 +273,18 @@ async fn deliver(ctx: &ToolCtx, client: &TgClient, chat: PeerRef, reply_to: Opti
     let mut sent_ids = Vec::new();
     let reply = reply_to;
     // Long text with files: the text goes first as messages, the files follow without a caption.
-    let text_chunks = if uploads.is_empty() || !caption_fits { split_text(&plain, &entities, MAX_TEXT) } else { Vec::new() };
+    let text_chunks =
+        if uploads.is_empty() || !caption_fits { split_text(&plain, &entities, MAX_TEXT) } else { Vec::new() };
     for (chunk, ents) in text_chunks.iter().filter(|(t, _)| !t.trim().is_empty()) {
-        let m = client.raw().send_message(chat, InputMessage::new().text(chunk.clone()).fmt_entities(ents.clone()).reply_to(reply)).await?;
+        let m = client
+            .raw()
+            .send_message(chat, InputMessage::new().text(chunk.clone()).fmt_entities(ents.clone()).reply_to(reply))
+            .await?;
         // Every chunk keeps the reply target, so a split message stays in its topic or thread.
         sent_ids.push(m.id());
     }
-    let (caption, cap_ents) = if caption_fits { (plain.clone(), entities.clone()) } else { (String::new(), Vec::new()) };
+    let (caption, cap_ents) =
+        if caption_fits { (plain.clone(), entities.clone()) } else { (String::new(), Vec::new()) };
     match uploads.len() {
         0 => {}
         1 => {
@@ -264,7 +302,11 @@ async fn deliver(ctx: &ToolCtx, client: &TgClient, chat: PeerRef, reply_to: Opti
                 .into_iter()
                 .enumerate()
                 .map(|(i, u)| {
-                    let m = if i == 0 { InputMedia::new().caption(caption.clone()).fmt_entities(cap_ents.clone()).reply_to(reply) } else { InputMedia::new().reply_to(reply) };
+                    let m = if i == 0 {
+                        InputMedia::new().caption(caption.clone()).fmt_entities(cap_ents.clone()).reply_to(reply)
+                    } else {
+                        InputMedia::new().reply_to(reply)
+                    };
                     // Albums must be all photos/videos or all documents.
                     if all_images { m.photo(u.uploaded) } else { m.document(u.uploaded) }
                 })
@@ -314,7 +356,16 @@ async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
 pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
     let chat = client.resolve(&p.chat_id).await?;
-    let out = deliver(&ctx, &client, chat, p.reply_to_id, &p.message, p.parse_mode.unwrap_or_default(), p.files.as_deref().unwrap_or(&[])).await?;
+    let out = deliver(
+        &ctx,
+        &client,
+        chat,
+        p.reply_to_id,
+        &p.message,
+        p.parse_mode.unwrap_or_default(),
+        p.files.as_deref().unwrap_or(&[]),
+    )
+    .await?;
     Ok(ToolOutput::json(out))
 }
 
@@ -334,9 +385,15 @@ pub async fn edit_message(ctx: ToolCtx, p: EditMessageParams) -> Result<ToolOutp
         .edit_message(chat, p.message_id, InputMessage::new().text(text).fmt_entities(entities))
         .await
         .map_err(|e| match TgError::from(e) {
-            TgError::Rpc { name, .. } if name == "MESSAGE_AUTHOR_REQUIRED" => ToolError::invalid("you can only edit your own messages"),
-            TgError::Rpc { name, .. } if name == "MESSAGE_ID_INVALID" => ToolError::invalid(format!("message {} does not exist in this chat", p.message_id)),
-            TgError::Rpc { name, .. } if name == "MESSAGE_NOT_MODIFIED" => ToolError::invalid("the new text is the same as the old one"),
+            TgError::Rpc { name, .. } if name == "MESSAGE_AUTHOR_REQUIRED" => {
+                ToolError::invalid("you can only edit your own messages")
+            }
+            TgError::Rpc { name, .. } if name == "MESSAGE_ID_INVALID" => {
+                ToolError::invalid(format!("message {} does not exist in this chat", p.message_id))
+            }
+            TgError::Rpc { name, .. } if name == "MESSAGE_NOT_MODIFIED" => {
+                ToolError::invalid("the new text is the same as the old one")
+            }
             other => other.into(),
         })?;
     let raw = super::media::fetch_raw(&client, &chat, &[p.message_id]).await?;
@@ -347,32 +404,50 @@ pub async fn edit_message(ctx: ToolCtx, p: EditMessageParams) -> Result<ToolOutp
 
 /// Sends to a phone number.
 pub async fn send_to_phone(ctx: ToolCtx, p: SendToPhoneParams) -> Result<ToolOutput, ToolError> {
-    let phone = crate::login::normalize_phone(&p.phone_number).ok_or_else(|| ToolError::invalid("phone_number must be in international format, e.g. +15551234567"))?;
+    let phone = crate::login::normalize_phone(&p.phone_number)
+        .ok_or_else(|| ToolError::invalid("phone_number must be in international format, e.g. +15551234567"))?;
     let client = ctx.client().await?;
     let (user, was_new) = match client.resolve(&phone).await {
         Ok(r) => (r, false),
         Err(TgError::NotFound(_)) => {
             let req = tl::functions::contacts::ImportContacts {
-                contacts: vec![tl::types::InputPhoneContact {
-                    client_id: 1,
-                    phone: phone.clone(),
-                    first_name: p.first_name.clone().unwrap_or_else(|| "Contact".into()),
-                    last_name: p.last_name.clone().unwrap_or_default(),
-                    note: None,
-                }
-                .into()],
+                contacts: vec![
+                    tl::types::InputPhoneContact {
+                        client_id: 1,
+                        phone: phone.clone(),
+                        first_name: p.first_name.clone().unwrap_or_else(|| "Contact".into()),
+                        last_name: p.last_name.clone().unwrap_or_default(),
+                        note: None,
+                    }
+                    .into(),
+                ],
             };
             let tl::enums::contacts::ImportedContacts::Contacts(imp) = client.invoke(&req).await?;
             client.remember(&imp.users, &[]).await;
             let Some(tl::enums::ImportedContact::Contact(c)) = imp.imported.first() else {
-                return Err(ToolError::invalid(format!("{} is not on Telegram (or does not accept contacts)", crate::login::mask_phone(&phone))));
+                return Err(ToolError::invalid(format!(
+                    "{} is not on Telegram (or does not accept contacts)",
+                    crate::login::mask_phone(&phone)
+                )));
             };
-            let r = client.known(PeerId::user_unchecked(c.user_id)).await.ok_or_else(|| ToolError::internal("imported contact could not be resolved"))?;
+            let r = client
+                .known(PeerId::user_unchecked(c.user_id))
+                .await
+                .ok_or_else(|| ToolError::internal("imported contact could not be resolved"))?;
             (r, true)
         }
         Err(e) => return Err(e.into()),
     };
-    let delivered = deliver(&ctx, &client, user, p.reply_to_id, &p.message, p.parse_mode.unwrap_or_default(), p.files.as_deref().unwrap_or(&[])).await;
+    let delivered = deliver(
+        &ctx,
+        &client,
+        user,
+        p.reply_to_id,
+        &p.message,
+        p.parse_mode.unwrap_or_default(),
+        p.files.as_deref().unwrap_or(&[]),
+    )
+    .await;
     let mut removed = false;
     if was_new && p.remove_if_new == Some(true) {
         // Clean up even if sending failed, so a failed call leaves nothing behind.

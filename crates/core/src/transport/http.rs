@@ -67,16 +67,25 @@ pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
         .merge(crate::transport::setup::routes(app.clone(), local_addr))
         .with_state(app.clone())
         .layer(middleware::from_fn_with_state(app.config.max_request_body_bytes, limit_body))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, app.config.request_timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            app.config.request_timeout,
+        ))
         .layer(middleware::from_fn(log_request))
         .layer(middleware::from_fn_with_state(policy, guard_host_origin))
 }
 
 /// Binds `addr` and serves until `shutdown` resolves.
-pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     if app.config.disable_auth {
-        tracing::warn!("!!! DISABLE_AUTH=true: the MCP endpoint accepts requests WITHOUT a token (development mode) !!!");
+        tracing::warn!(
+            "!!! DISABLE_AUTH=true: the MCP endpoint accepts requests WITHOUT a token (development mode) !!!"
+        );
     }
     if !local.ip().is_loopback() {
         tracing::warn!(%local, "listening on a non-loopback address; anyone who can reach it and holds a token can use your Telegram account");
@@ -127,7 +136,8 @@ pub fn rewrite_url_auth(mut req: Request) -> Request {
     };
     let mut parts = req.uri().clone().into_parts();
     parts.path_and_query = pq.parse().ok().or_else(|| URL_AUTH_UNKNOWN.parse().ok());
-    *req.uri_mut() = axum::http::Uri::from_parts(parts).unwrap_or_else(|_| axum::http::Uri::from_static(URL_AUTH_UNKNOWN));
+    *req.uri_mut() =
+        axum::http::Uri::from_parts(parts).unwrap_or_else(|_| axum::http::Uri::from_static(URL_AUTH_UNKNOWN));
     req.extensions_mut().insert(ShownPath(format!("/v1/url_auth/<redacted>{}", redact_path(&tail))));
     if mcp_tail.is_some() {
         req.extensions_mut().insert(UrlToken(percent_decode(&token)));
@@ -151,7 +161,10 @@ async fn unknown_url_auth_path() -> Response {
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("t={}", s.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("t={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 async fn guard_host_origin(State(policy): State<Arc<OriginPolicy>>, req: Request, next: Next) -> Response {
@@ -187,8 +200,17 @@ async fn log_request(req: Request, next: Next) -> Response {
 /// body is a 413 with the JSON error shape on every route and for every encoding
 /// (`Content-Length` is refused unread; chunked bodies are cut off at the limit).
 async fn limit_body(State(max): State<usize>, req: Request, next: Next) -> Response {
-    let too_large = || error_response(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body over the {max} byte limit (MAX_REQUEST_BODY_BYTES)"));
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("request body over the {max} byte limit (MAX_REQUEST_BODY_BYTES)"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
         return too_large();
     }
@@ -214,17 +236,20 @@ async fn require_token(State(app): State<Arc<App>>, mut req: Request, next: Next
         Some(UrlToken(t)) => Ok(t.clone()),
         None => match req.headers().get(header::AUTHORIZATION) {
             None => Err(TokenError::Missing),
-            Some(v) => v.to_str().map_err(|_| TokenError::Malformed).and_then(|v| bearer_from_header(v).map(str::to_string)),
+            Some(v) => {
+                v.to_str().map_err(|_| TokenError::Malformed).and_then(|v| bearer_from_header(v).map(str::to_string))
+            }
         },
     };
-    let identity = presented.and_then(|raw| Token::parse(&raw)).and_then(|t| app.tokens.authenticate(&t)).map(|rec| Identity {
-        session_id: rec.session_id,
-        token_id: Some(rec.id),
-        transport: Transport::Http,
-    });
+    let identity = presented
+        .and_then(|raw| Token::parse(&raw))
+        .and_then(|t| app.tokens.authenticate(&t))
+        .map(|rec| Identity { session_id: rec.session_id, token_id: Some(rec.id), transport: Transport::Http });
     let identity = match identity {
         Ok(id) => id,
-        Err(_) if app.settings().disable_auth => Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http },
+        Err(_) if app.settings().disable_auth => {
+            Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http }
+        }
         Err(e) => {
             match e {
                 TokenError::Reserved => tracing::warn!("refused a reserved session name presented as a bearer token"),
@@ -297,7 +322,11 @@ mod tests {
             let req = rewritten(&path);
             assert_eq!(req.uri().to_string(), expected, "{path}");
             assert_eq!(req.extensions().get::<UrlToken>().map(|t| t.0.as_str()), Some(TOK), "{path}");
-            assert_eq!(shown(&req), "/v1/url_auth/<redacted>/mcp".to_string() + expected.strip_prefix("/v1/mcp").unwrap().split('?').next().unwrap());
+            assert_eq!(
+                shown(&req),
+                "/v1/url_auth/<redacted>/mcp".to_string()
+                    + expected.strip_prefix("/v1/mcp").unwrap().split('?').next().unwrap()
+            );
         }
     }
 

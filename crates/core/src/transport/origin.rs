@@ -80,7 +80,12 @@ impl OriginPolicy {
     /// and anything with a path, query or credentials are refused.
     pub fn origin_ok(&self, origin: &str) -> bool {
         let Ok(u) = url::Url::parse(origin) else { return false };
-        if !matches!(u.scheme(), "http" | "https") || u.path() != "/" || u.query().is_some() || !u.username().is_empty() || origin.ends_with('/') {
+        if !matches!(u.scheme(), "http" | "https")
+            || u.path() != "/"
+            || u.query().is_some()
+            || !u.username().is_empty()
+            || origin.ends_with('/')
+        {
             return false;
         }
         let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default()) else { return false };
@@ -93,7 +98,13 @@ impl OriginPolicy {
     pub fn rmcp_hosts(&self) -> Vec<String> {
         self.allowed
             .iter()
-            .map(|a| if a.port == default_port(a.scheme) { a.host.clone() } else { format!("{}:{}", bracketed(&a.host), a.port) })
+            .map(|a| {
+                if a.port == default_port(a.scheme) {
+                    a.host.clone()
+                } else {
+                    format!("{}:{}", bracketed(&a.host), a.port)
+                }
+            })
             .collect()
     }
 
@@ -137,7 +148,13 @@ mod tests {
     #[test]
     fn origins_must_match_scheme_host_and_port() {
         let p = policy(Some("https://tg.example.test"));
-        for ok in ["http://127.0.0.1:8123", "http://localhost:8123", "http://[::1]:8123", "https://tg.example.test", "https://tg.example.test:443"] {
+        for ok in [
+            "http://127.0.0.1:8123",
+            "http://localhost:8123",
+            "http://[::1]:8123",
+            "https://tg.example.test",
+            "https://tg.example.test:443",
+        ] {
             assert!(p.origin_ok(ok), "{ok}");
         }
         for bad in [
@@ -164,7 +181,10 @@ mod tests {
     fn rmcp_lists_come_from_the_same_table() {
         let p = policy(Some("https://tg.example.test"));
         assert_eq!(p.rmcp_hosts(), ["localhost:8123", "127.0.0.1:8123", "[::1]:8123", "tg.example.test"]);
-        assert_eq!(p.rmcp_origins(), ["http://localhost:8123", "http://127.0.0.1:8123", "http://[::1]:8123", "https://tg.example.test:443"]);
+        assert_eq!(
+            p.rmcp_origins(),
+            ["http://localhost:8123", "http://127.0.0.1:8123", "http://[::1]:8123", "https://tg.example.test:443"]
+        );
         let on_80 = OriginPolicy::new("127.0.0.1:80".parse().unwrap(), None);
         assert!(on_80.host_ok("localhost"), "port 80 is the default port of http");
         assert!(on_80.rmcp_hosts().contains(&"localhost".to_string()));

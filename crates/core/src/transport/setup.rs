@@ -41,7 +41,8 @@ static KEY: OnceLock<String> = OnceLock::new();
 pub fn setup_key() -> &'static str {
     KEY.get_or_init(|| {
         let mut bytes = [0u8; 32];
-        rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes).expect("the OS random number generator failed");
+        rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut bytes)
+            .expect("the OS random number generator failed");
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     })
 }
@@ -110,11 +111,20 @@ fn mime_of(path: &str) -> &'static str {
     }
 }
 
-async fn api(State(st): State<Arc<SetupState>>, Path(command): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn api(
+    State(st): State<Arc<SetupState>>,
+    Path(command): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let presented = headers.get(SETUP_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !crate::tokens::constant_time_eq(presented.as_bytes(), setup_key().as_bytes()) {
         tracing::warn!("refused a setup API call without the right setup key");
-        return api_error(StatusCode::FORBIDDEN, "forbidden", "missing or wrong setup key: open the SETUP link the server printed at start");
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "missing or wrong setup key: open the SETUP link the server printed at start",
+        );
     }
     let json_body = headers
         .get(header::CONTENT_TYPE)
@@ -122,7 +132,11 @@ async fn api(State(st): State<Arc<SetupState>>, Path(command): Path<String>, hea
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
     if !json_body {
-        return api_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json");
+        return api_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send Content-Type: application/json",
+        );
     }
     let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
@@ -207,10 +221,13 @@ mod tests {
         assert!(body.contains("\"code\":\"forbidden\""));
         let (status, _, _) = send(&r, req("POST", "/api/status", &[json_ct, (SETUP_KEY_HEADER, "wrong")], "{}")).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let (status, _, _) = send(&r, req("POST", "/api/status", &[("content-type", "text/plain"), (SETUP_KEY_HEADER, key)], "{}")).await;
+        let (status, _, _) =
+            send(&r, req("POST", "/api/status", &[("content-type", "text/plain"), (SETUP_KEY_HEADER, key)], "{}"))
+                .await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let evil = ("origin", "http://evil.example");
-        let (status, _, _) = send(&r, req("POST", "/api/status", &[json_ct, (SETUP_KEY_HEADER, key), evil], "{}")).await;
+        let (status, _, _) =
+            send(&r, req("POST", "/api/status", &[json_ct, (SETUP_KEY_HEADER, key), evil], "{}")).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _, body) = send(&r, req("POST", "/api/status", &[json_ct, (SETUP_KEY_HEADER, key)], "")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -227,12 +244,18 @@ mod tests {
     #[tokio::test]
     async fn not_mounted_on_non_loopback_binds() {
         assert!(setup_url("0.0.0.0:8000".parse().unwrap()).is_none());
-        assert!(setup_url("127.0.0.1:8000".parse().unwrap()).unwrap().ends_with(&format!("/setup#key={}", setup_key())));
+        assert!(
+            setup_url("127.0.0.1:8000".parse().unwrap()).unwrap().ends_with(&format!("/setup#key={}", setup_key()))
+        );
         let (_d, r) = router_for("0.0.0.0:4567");
         let (status, _, _) = send(&r, req("GET", "/setup", &[], "")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let key = setup_key();
-        let (status, _, _) = send(&r, req("POST", "/api/status", &[("content-type", "application/json"), (SETUP_KEY_HEADER, key)], "{}")).await;
+        let (status, _, _) = send(
+            &r,
+            req("POST", "/api/status", &[("content-type", "application/json"), (SETUP_KEY_HEADER, key)], "{}"),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }

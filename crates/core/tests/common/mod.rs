@@ -124,8 +124,14 @@ impl TgHarness {
     }
 
     /// Like [`call`], also returning the raw `content` blocks.
-    pub async fn call_full(&self, token: &str, tool: &str, args: serde_json::Value) -> (bool, serde_json::Value, serde_json::Value) {
-        let body = serde_json::json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":tool,"arguments":args}});
+    pub async fn call_full(
+        &self,
+        token: &str,
+        tool: &str,
+        args: serde_json::Value,
+    ) -> (bool, serde_json::Value, serde_json::Value) {
+        let body =
+            serde_json::json!({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":tool,"arguments":args}});
         let r = mcp_post(&self.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {token}"))]).await;
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.unwrap();

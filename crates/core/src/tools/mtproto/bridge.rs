@@ -36,7 +36,12 @@ pub fn bridge_routes() -> Router<Arc<App>> {
     Router::new().route("/mtproto-api/{method}", post(handle)).route("/mtproto-api/v1/{method}", post(handle))
 }
 
-async fn handle(State(app): State<Arc<App>>, Extension(identity): Extension<Identity>, Path(method): Path<String>, body: Bytes) -> Response {
+async fn handle(
+    State(app): State<Arc<App>>,
+    Extension(identity): Extension<Identity>,
+    Path(method): Path<String>,
+    body: Bytes,
+) -> Response {
     let params = match body_params(&method, &body) {
         Ok(p) => p,
         Err(e) => return error(e),
@@ -55,18 +60,21 @@ fn body_params(method: &str, body: &[u8]) -> Result<Map<String, Value>, ToolErro
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    let v: Value =
-        serde_json::from_slice(body).map_err(|e| ToolError::invalid(format!("the request body must be a JSON object of method parameters: {e}")))?;
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| ToolError::invalid(format!("the request body must be a JSON object of method parameters: {e}")))?;
     let Value::Object(mut obj) = v else {
         return Err(ToolError::invalid("the request body must be a JSON object of method parameters"));
     };
     let method_has_params_field = schema::schema().method(method).is_ok_and(|d| d.param("params").is_some());
-    let wrapped = (obj.contains_key("params") || obj.contains_key("params_json")) && obj.keys().all(|k| WRAPPER_KEYS.contains(&k.as_str()));
+    let wrapped = (obj.contains_key("params") || obj.contains_key("params_json"))
+        && obj.keys().all(|k| WRAPPER_KEYS.contains(&k.as_str()));
     if method_has_params_field || !wrapped {
         return Ok(obj);
     }
     let inner = match obj.remove("params_json") {
-        Some(Value::String(s)) => serde_json::from_str(&s).map_err(|e| ToolError::invalid(format!("params_json is not valid JSON: {e}")))?,
+        Some(Value::String(s)) => {
+            serde_json::from_str(&s).map_err(|e| ToolError::invalid(format!("params_json is not valid JSON: {e}")))?
+        }
         Some(_) => return Err(ToolError::invalid("params_json must be a string holding a JSON object")),
         None => obj.remove("params").unwrap_or(Value::Null),
     };
@@ -114,7 +122,8 @@ mod tests {
         assert_eq!(p["id"], "me");
         let p = body_params("users.getFullUser", br#"{"params": {"id": "me"}, "allow_dangerous": true}"#).unwrap();
         assert_eq!(Value::Object(p), json!({"id": "me"}));
-        let p = body_params("users.getFullUser", br#"{"params_json": "{\"id\": \"@carol\"}", "params": {"id": "me"}}"#).unwrap();
+        let p = body_params("users.getFullUser", br#"{"params_json": "{\"id\": \"@carol\"}", "params": {"id": "me"}}"#)
+            .unwrap();
         assert_eq!(Value::Object(p), json!({"id": "@carol"}));
         // A method with its own `params` field takes the body as is.
         let p = body_params("bots.invokeWebViewCustomMethod", br#"{"params": {"data": "{}"}}"#).unwrap();

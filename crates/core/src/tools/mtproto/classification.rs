@@ -47,8 +47,16 @@ const EXCEPTIONS: &[(&str, MethodClass, &str)] = &[
     ("bots.invokeWebViewCustomMethod", Write, "a call into a mini app the user opened"),
     // Named like reads, but they act.
     ("account.getTmpPassword", Dangerous, "turns the 2FA password into a temporary payment password"),
-    ("payments.getStarsRevenueWithdrawalUrl", Dangerous, "starts a withdrawal of Stars revenue (takes the 2FA password)"),
-    ("payments.getStarGiftWithdrawalUrl", Dangerous, "starts a withdrawal of a gift to the blockchain (takes the 2FA password)"),
+    (
+        "payments.getStarsRevenueWithdrawalUrl",
+        Dangerous,
+        "starts a withdrawal of Stars revenue (takes the 2FA password)",
+    ),
+    (
+        "payments.getStarGiftWithdrawalUrl",
+        Dangerous,
+        "starts a withdrawal of a gift to the blockchain (takes the 2FA password)",
+    ),
     ("contacts.getLocated", Dangerous, "can publish the user's location to people nearby"),
     ("messages.getBotCallbackAnswer", Write, "presses an inline button: the bot acts on it"),
     ("ephemeral.getCallbackAnswer", Write, "presses an inline button: the bot acts on it"),
@@ -64,14 +72,22 @@ const EXCEPTIONS: &[(&str, MethodClass, &str)] = &[
     // Named like writes, but irreversible or a hand-over.
     ("messages.acceptUrlAuth", Dangerous, "logs in to a website as the user"),
     ("contacts.acceptContact", Dangerous, "shares the user's phone number"),
-    ("messages.discardEncryption", Dangerous, "ends a secret chat and can delete its history, which exists nowhere else"),
+    (
+        "messages.discardEncryption",
+        Dangerous,
+        "ends a secret chat and can delete its history, which exists nowhere else",
+    ),
     ("messages.migrateChat", Dangerous, "irreversibly turns a group into a supergroup"),
     ("channels.convertToGigagroup", Dangerous, "irreversibly turns a supergroup into a broadcast group"),
     ("bots.exportBotToken", Dangerous, "hands out a bot's token: full control of the bot"),
     ("premium.applyBoost", Dangerous, "moves Premium boosts, with a cooldown before they can move back"),
     ("account.updateConnectedBot", Dangerous, "gives a business bot access to the user's chats"),
     ("account.confirmBotConnection", Dangerous, "gives a bot access to the user's account"),
-    ("account.registerDevice", Dangerous, "sends notifications (message previews) to a push endpoint of the caller's choice"),
+    (
+        "account.registerDevice",
+        Dangerous,
+        "sends notifications (message previews) to a push endpoint of the caller's choice",
+    ),
 ];
 
 /// Namespaces dangerous as a whole: login and authorization, the TON wallet and its API.
@@ -84,7 +100,8 @@ const GUARDED_NAMESPACES: &[&str] = &["payments", "stickers", "smsjobs"];
 const DANGEROUS_VERBS: &[&str] = &["delete", "clear", "reset", "leave"];
 
 /// Leading verbs that only look.
-const READ_VERBS: &[&str] = &["get", "search", "check", "resolve", "load", "can", "is", "translate", "transcribe", "summarize"];
+const READ_VERBS: &[&str] =
+    &["get", "search", "check", "resolve", "load", "can", "is", "translate", "transcribe", "summarize"];
 
 /// Name parts that make a write dangerous: the 2FA password, passkeys, login email and phone,
 /// authorizations and sessions, privacy and self-destruct timers, data exports, Stars and paid

@@ -94,13 +94,17 @@ pub(crate) fn long_json(v: i64) -> Value {
 }
 
 fn ctor<'s>(schema: &'s Schema, id: u32, ty: &Ty) -> Result<&'s Def, String> {
-    schema.ctor_by_id(id).ok_or_else(|| format!("cannot decode constructor {id:08x} (expected {ty}); it is not in the layer-230 schema"))
+    schema
+        .ctor_by_id(id)
+        .ok_or_else(|| format!("cannot decode constructor {id:08x} (expected {ty}); it is not in the layer-230 schema"))
 }
 
 impl Decoder<'_> {
     fn value(&mut self, ty: &Ty, r: &mut Reader) -> Result<Value, String> {
         // A boxed value may arrive compressed.
-        if matches!(ty, Ty::Boxed(_) | Ty::Bool | Ty::Generic(_) | Ty::Vector { boxed: true, .. }) && r.peek_u32() == Some(GZIP_PACKED_ID) {
+        if matches!(ty, Ty::Boxed(_) | Ty::Bool | Ty::Generic(_) | Ty::Vector { boxed: true, .. })
+            && r.peek_u32() == Some(GZIP_PACKED_ID)
+        {
             r.u32()?;
             let packed = r.bytes()?;
             let mut unpacked = Vec::new();
@@ -268,7 +272,10 @@ mod tests {
             next_rate: None,
             offset_id_offset: Some(3),
             search_flood: None,
-            messages: vec![tl::types::MessageEmpty { id: 9, peer_id: Some(tl::types::PeerUser { user_id: 100_003 }.into()) }.into()],
+            messages: vec![
+                tl::types::MessageEmpty { id: 9, peer_id: Some(tl::types::PeerUser { user_id: 100_003 }.into()) }
+                    .into(),
+            ],
             topics: vec![],
             chats: vec![],
             users: vec![carol.clone()],
@@ -279,7 +286,10 @@ mod tests {
         assert_eq!(v["count"], 120);
         assert_eq!(v["offset_id_offset"], 3);
         assert!(v.get("flags").is_none() && v.get("inexact").is_none() && v.get("next_rate").is_none(), "{v}");
-        assert_eq!(v["messages"][0], json!({"_": "messageEmpty", "id": 9, "peer_id": {"_": "peerUser", "user_id": 100003}}));
+        assert_eq!(
+            v["messages"][0],
+            json!({"_": "messageEmpty", "id": 9, "peer_id": {"_": "peerUser", "user_id": 100003}})
+        );
         let u = &v["users"][0];
         assert_eq!(u["_"], "user");
         assert_eq!(u["contact"], true);
@@ -295,7 +305,9 @@ mod tests {
     #[test]
     fn vectors_bools_bytes_and_trailing_garbage() {
         let s = schema();
-        let v = decode(s, &Ty::Vector { boxed: true, inner: Box::new(Ty::Long) }, &vec![1i64, -2, 1 << 60].to_bytes()).unwrap().value;
+        let v = decode(s, &Ty::Vector { boxed: true, inner: Box::new(Ty::Long) }, &vec![1i64, -2, 1 << 60].to_bytes())
+            .unwrap()
+            .value;
         assert_eq!(v, json!([1, -2, (1i64 << 60).to_string()]));
         assert_eq!(decode(s, &Ty::Bool, &true.to_bytes()).unwrap().value, json!(true));
         let mut extra = false.to_bytes();
@@ -305,8 +317,11 @@ mod tests {
         assert!(decode(s, &Ty::Boxed("User".into()), &0xdeadbeefu32.to_bytes()).unwrap_err().contains("deadbeef"));
         // bytes → base64 (long form with a 0xFE header too).
         let big = vec![7u8; 300];
-        let file =
-            tl::enums::upload::File::File(tl::types::upload::File { r#type: tl::enums::storage::FileType::FilePdf, mtime: 5, bytes: big.clone() });
+        let file = tl::enums::upload::File::File(tl::types::upload::File {
+            r#type: tl::enums::storage::FileType::FilePdf,
+            mtime: 5,
+            bytes: big.clone(),
+        });
         let v = decode(s, &Ty::Boxed("upload.File".into()), &file.to_bytes()).unwrap().value;
         assert_eq!(v["_"], "upload.file");
         assert_eq!(v["type"], json!({"_": "storage.filePdf"}));

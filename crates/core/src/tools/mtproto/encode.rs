@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use tl::Serializable;
 
 /// The boxed types whose fields accept peer specs.
-pub(crate) const PEER_TYPES: [&str; 5] = ["InputPeer", "InputUser", "InputChannel", "InputDialogPeer", "InputNotifyPeer"];
+pub(crate) const PEER_TYPES: [&str; 5] =
+    ["InputPeer", "InputUser", "InputChannel", "InputDialogPeer", "InputNotifyPeer"];
 
 /// Turns peer specs into input peers.
 pub(crate) trait PeerLookup {
@@ -66,7 +67,12 @@ pub(crate) struct Encoded {
 }
 
 /// Encodes a call of method `def` with JSON `params`.
-pub(crate) fn encode_call(schema: &Schema, def: &Def, params: &Map<String, Value>, lookup: &mut dyn PeerLookup) -> Result<Encoded, String> {
+pub(crate) fn encode_call(
+    schema: &Schema,
+    def: &Def,
+    params: &Map<String, Value>,
+    lookup: &mut dyn PeerLookup,
+) -> Result<Encoded, String> {
     let mut enc = Encoder { schema, lookup, methods: Vec::new() };
     let mut bytes = Vec::new();
     let returns = enc.function(def, params, "", &mut bytes)?;
@@ -121,10 +127,21 @@ impl Encoder<'_> {
 
     /// Writes the fields of `def` (no constructor id). Returns the result type of a nested
     /// generic query, if the definition has one.
-    fn fields(&mut self, def: &Def, obj: &Map<String, Value>, path: &str, out: &mut Vec<u8>) -> Result<Option<Ty>, String> {
+    fn fields(
+        &mut self,
+        def: &Def,
+        obj: &Map<String, Value>,
+        path: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<Ty>, String> {
         for key in obj.keys() {
             if key != "_" && def.param(key).is_none() {
-                return Err(format!("unknown field `{}` for {}; valid fields: {}", join(path, key), def.name, def.field_list()));
+                return Err(format!(
+                    "unknown field `{}` for {}; valid fields: {}",
+                    join(path, key),
+                    def.name,
+                    def.field_list()
+                ));
             }
         }
         // Flags from the optional fields that are present.
@@ -135,7 +152,12 @@ impl Encoder<'_> {
                 (_, None | Some(Value::Null)) => false,
                 (Ty::True, Some(Value::Bool(b))) => *b,
                 (Ty::True, Some(other)) => {
-                    return Err(format!("`{}` ({}) must be true or false, not {}", join(path, &p.name), p.tl_type(), kind_of(other)));
+                    return Err(format!(
+                        "`{}` ({}) must be true or false, not {}",
+                        join(path, &p.name),
+                        p.tl_type(),
+                        kind_of(other)
+                    ));
                 }
                 _ => true,
             };
@@ -179,8 +201,11 @@ impl Encoder<'_> {
 
     /// A nested query (`!X`): an object naming a method.
     fn generic(&mut self, v: &Value, path: &str, out: &mut Vec<u8>) -> Result<Ty, String> {
-        let obj = v.as_object().ok_or_else(|| format!("`{path}` must be a method call object like {{\"_\": \"help.getConfig\"}}"))?;
-        let name = obj.get("_").and_then(Value::as_str).ok_or_else(|| format!("`{path}` needs \"_\" naming a method"))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format!("`{path}` must be a method call object like {{\"_\": \"help.getConfig\"}}"))?;
+        let name =
+            obj.get("_").and_then(Value::as_str).ok_or_else(|| format!("`{path}` needs \"_\" naming a method"))?;
         let def = self.schema.method(name).map_err(|e| format!("`{path}`: {e}"))?;
         self.function(def, obj, path, out)
     }
@@ -209,7 +234,8 @@ impl Encoder<'_> {
             }
             Ty::True => {}
             Ty::Vector { boxed, inner } => {
-                let items = v.as_array().ok_or_else(|| format!("{} ({ty}) must be an array, not {}", at(path), kind_of(v)))?;
+                let items =
+                    v.as_array().ok_or_else(|| format!("{} ({ty}) must be an array, not {}", at(path), kind_of(v)))?;
                 if *boxed {
                     VECTOR_ID.serialize(out);
                 }
@@ -223,7 +249,8 @@ impl Encoder<'_> {
                     return self.peer(name, v, path, out);
                 }
                 let ctors = self.schema.ctors_of(name);
-                let hint = if PEER_TYPES.contains(&name.as_str()) { " or a peer (`me`, @username, id, +phone)" } else { "" };
+                let hint =
+                    if PEER_TYPES.contains(&name.as_str()) { " or a peer (`me`, @username, id, +phone)" } else { "" };
                 let obj = v.as_object().ok_or_else(|| {
                     format!(
                         "{} ({name}) must be an object like {{\"_\": \"{}\"}}{hint}, not {}; constructors: {}",
@@ -235,10 +262,13 @@ impl Encoder<'_> {
                 })?;
                 let def = match obj.get("_") {
                     Some(Value::String(n)) => {
-                        let def = self
-                            .schema
-                            .ctor_by_name(n)
-                            .ok_or_else(|| format!("{}: unknown constructor {n:?} for {name}; constructors: {}", at(path), ctor_names(&ctors)))?;
+                        let def = self.schema.ctor_by_name(n).ok_or_else(|| {
+                            format!(
+                                "{}: unknown constructor {n:?} for {name}; constructors: {}",
+                                at(path),
+                                ctor_names(&ctors)
+                            )
+                        })?;
                         if def.ty != Ty::Boxed(name.clone()) {
                             return Err(format!(
                                 "{}: {} is a {}, but this field needs {name}; constructors: {}",
@@ -250,11 +280,17 @@ impl Encoder<'_> {
                         }
                         def
                     }
-                    Some(other) => return Err(format!("{}: \"_\" must be a constructor name, not {}", at(path), kind_of(other))),
+                    Some(other) => {
+                        return Err(format!("{}: \"_\" must be a constructor name, not {}", at(path), kind_of(other)));
+                    }
                     None => match ctors.as_slice() {
                         [only] => *only,
                         _ => {
-                            return Err(format!("{} ({name}) needs \"_\" naming its constructor: {}", at(path), ctor_names(&ctors)));
+                            return Err(format!(
+                                "{} ({name}) needs \"_\" naming its constructor: {}",
+                                at(path),
+                                ctor_names(&ctors)
+                            ));
                         }
                     },
                 };
@@ -262,8 +298,11 @@ impl Encoder<'_> {
                 self.fields(def, obj, path, out)?;
             }
             Ty::Bare(name) => {
-                let def = self.schema.ctor_by_name(name).ok_or_else(|| format!("{}: unknown bare type {name}", at(path)))?;
-                let obj = v.as_object().ok_or_else(|| format!("{} ({name}) must be an object, not {}", at(path), kind_of(v)))?;
+                let def =
+                    self.schema.ctor_by_name(name).ok_or_else(|| format!("{}: unknown bare type {name}", at(path)))?;
+                let obj = v
+                    .as_object()
+                    .ok_or_else(|| format!("{} ({name}) must be an object, not {}", at(path), kind_of(v)))?;
                 self.fields(def, obj, path, out)?;
             }
             Ty::Generic(_) => {
@@ -285,11 +324,13 @@ impl Encoder<'_> {
         let Some(peer) = self.lookup.lookup(&spec, path)? else { return Ok(()) };
         match ty {
             "InputPeer" => peer.serialize(out),
-            "InputUser" => {
-                input_user(peer).ok_or_else(|| format!("{} needs a user (InputUser), but {spec:?} is a group or channel", at(path)))?.serialize(out)
-            }
+            "InputUser" => input_user(peer)
+                .ok_or_else(|| format!("{} needs a user (InputUser), but {spec:?} is a group or channel", at(path)))?
+                .serialize(out),
             "InputChannel" => input_channel(peer)
-                .ok_or_else(|| format!("{} needs a channel or supergroup (InputChannel), but {spec:?} is not one", at(path)))?
+                .ok_or_else(|| {
+                    format!("{} needs a channel or supergroup (InputChannel), but {spec:?} is not one", at(path))
+                })?
                 .serialize(out),
             "InputDialogPeer" => tl::enums::InputDialogPeer::Peer(tl::types::InputDialogPeer { peer }).serialize(out),
             "InputNotifyPeer" => tl::enums::InputNotifyPeer::Peer(tl::types::InputNotifyPeer { peer }).serialize(out),
@@ -305,7 +346,9 @@ fn input_user(p: tl::enums::InputPeer) -> Option<tl::enums::InputUser> {
     Some(match p {
         P::PeerSelf => tl::enums::InputUser::UserSelf,
         P::User(u) => tl::types::InputUser { user_id: u.user_id, access_hash: u.access_hash }.into(),
-        P::UserFromMessage(u) => tl::types::InputUserFromMessage { peer: u.peer, msg_id: u.msg_id, user_id: u.user_id }.into(),
+        P::UserFromMessage(u) => {
+            tl::types::InputUserFromMessage { peer: u.peer, msg_id: u.msg_id, user_id: u.user_id }.into()
+        }
         _ => return None,
     })
 }
@@ -315,7 +358,9 @@ fn input_channel(p: tl::enums::InputPeer) -> Option<tl::enums::InputChannel> {
     use tl::enums::InputPeer as P;
     Some(match p {
         P::Channel(c) => tl::types::InputChannel { channel_id: c.channel_id, access_hash: c.access_hash }.into(),
-        P::ChannelFromMessage(c) => tl::types::InputChannelFromMessage { peer: c.peer, msg_id: c.msg_id, channel_id: c.channel_id }.into(),
+        P::ChannelFromMessage(c) => {
+            tl::types::InputChannelFromMessage { peer: c.peer, msg_id: c.msg_id, channel_id: c.channel_id }.into()
+        }
         _ => return None,
     })
 }
@@ -323,11 +368,9 @@ fn input_channel(p: tl::enums::InputPeer) -> Option<tl::enums::InputChannel> {
 /// An integer from a JSON number (or integral float) or numeric string, as i128 to check ranges.
 fn integer(v: &Value) -> Option<i128> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .map(i128::from)
-            .or_else(|| n.as_u64().map(i128::from))
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= 9.007_199_254_740_992e15).map(|f| f as i128)),
+        Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)).or_else(|| {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= 9.007_199_254_740_992e15).map(|f| f as i128)
+        }),
         Value::String(s) => s.trim().parse::<i128>().ok(),
         _ => None,
     }
@@ -400,7 +443,9 @@ fn bytes(v: &Value, path: &str) -> Result<Vec<u8>, String> {
 
 fn fixed(v: &Value, path: &str, len: usize) -> Result<Vec<u8>, String> {
     let b = match v {
-        Value::String(s) => hex::decode(s.trim()).ok().filter(|b| b.len() == len).or_else(|| lenient_base64(s)).unwrap_or_default(),
+        Value::String(s) => {
+            hex::decode(s.trim()).ok().filter(|b| b.len() == len).or_else(|| lenient_base64(s)).unwrap_or_default()
+        }
         other => bytes(other, path)?,
     };
     if b.len() == len { Ok(b) } else { Err(format!("{} must be exactly {len} bytes (hex or base64)", at(path))) }
@@ -499,19 +544,30 @@ mod tests {
         assert_eq!(e.bytes, f::messages::DeleteMessages { revoke: false, id: vec![] }.to_bytes());
         // Vector<InputUser> from specs; user kinds checked.
         let e = enc("users.getUsers", json!({"id": ["me", "@carol"]})).unwrap();
-        let want =
-            f::users::GetUsers { id: vec![tl::enums::InputUser::UserSelf, tl::types::InputUser { user_id: 100_003, access_hash: -77 }.into()] };
+        let want = f::users::GetUsers {
+            id: vec![
+                tl::enums::InputUser::UserSelf,
+                tl::types::InputUser { user_id: 100_003, access_hash: -77 }.into(),
+            ],
+        };
         assert_eq!(e.bytes, want.to_bytes());
         let err = enc("users.getUsers", json!({"id": ["-1001234"]})).unwrap_err();
         assert!(err.contains("id[0]") && err.contains("InputUser"), "{err}");
         // InputChannel by type.
         let e = enc("channels.getFullChannel", json!({"channel": -1001234})).unwrap();
-        let want = f::channels::GetFullChannel { channel: tl::types::InputChannel { channel_id: 1234, access_hash: 99 }.into() };
+        let want = f::channels::GetFullChannel {
+            channel: tl::types::InputChannel { channel_id: 1234, access_hash: 99 }.into(),
+        };
         assert_eq!(e.bytes, want.to_bytes());
         // InputDialogPeer by type.
         let e = enc("messages.getPeerDialogs", json!({"peers": ["@carol"]})).unwrap();
         let want = f::messages::GetPeerDialogs {
-            peers: vec![tl::types::InputDialogPeer { peer: tl::types::InputPeerUser { user_id: 100_003, access_hash: -77 }.into() }.into()],
+            peers: vec![
+                tl::types::InputDialogPeer {
+                    peer: tl::types::InputPeerUser { user_id: 100_003, access_hash: -77 }.into(),
+                }
+                .into(),
+            ],
         };
         assert_eq!(e.bytes, want.to_bytes());
         // Bool and bytes (base64, text, hex), and a long above 2^53 given as a string.
@@ -552,7 +608,11 @@ mod tests {
         assert_eq!(e.methods, vec!["invokeWithoutUpdates", "users.getFullUser"]);
         assert_eq!(e.returns, Ty::Boxed("users.UserFull".into()));
         // codeSettings is the only CodeSettings constructor.
-        let e = enc("auth.sendCode", json!({"phone_number": "+1", "api_id": 1, "api_hash": "h", "settings": {"allow_flashcall": true}})).unwrap();
+        let e = enc(
+            "auth.sendCode",
+            json!({"phone_number": "+1", "api_id": 1, "api_hash": "h", "settings": {"allow_flashcall": true}}),
+        )
+        .unwrap();
         let want = f::auth::SendCode {
             phone_number: "+1".into(),
             api_id: 1,
@@ -581,7 +641,8 @@ mod tests {
         assert!(e.contains("unknown field `user`") && e.contains("id (InputUser)"), "{e}");
         let e = enc("messages.search", json!({"peer": "me", "q": "", "filter": {"_": "inputPeerSelf"}})).unwrap_err();
         assert!(e.contains("`filter`") && e.contains("MessagesFilter"), "{e}");
-        let e = enc("messages.search", json!({"peer": "me", "q": "", "filter": {"_": "inputMessagesFilterNope"}})).unwrap_err();
+        let e = enc("messages.search", json!({"peer": "me", "q": "", "filter": {"_": "inputMessagesFilterNope"}}))
+            .unwrap_err();
         assert!(e.contains("unknown constructor"), "{e}");
         let e = enc("messages.search", json!({"peer": "me", "q": "", "filter": {}})).unwrap_err();
         assert!(e.contains("needs \"_\""), "{e}");
@@ -596,7 +657,13 @@ mod tests {
         // Collect pass gathers specs once, without bytes for them.
         let s = schema();
         let mut c = Collect::default();
-        encode_call(s, s.method("users.getUsers").unwrap(), json!({"id": ["me", "@x", "me"]}).as_object().unwrap(), &mut c).unwrap();
+        encode_call(
+            s,
+            s.method("users.getUsers").unwrap(),
+            json!({"id": ["me", "@x", "me"]}).as_object().unwrap(),
+            &mut c,
+        )
+        .unwrap();
         assert_eq!(c.specs, vec![("me".to_string(), "id[0]".to_string()), ("@x".to_string(), "id[1]".to_string())]);
     }
 }

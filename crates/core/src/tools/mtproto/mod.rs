@@ -88,9 +88,9 @@ fn check_params(method: &str, params: &Map<String, Value>, allow_dangerous: bool
         }
     }
     match first_set(params) {
-        Some(p) if !allow_dangerous => {
-            Err(dangerous_refusal(&format!("{method} with `{p}` is blocked: it spends Stars or shares the phone number.")))
-        }
+        Some(p) if !allow_dangerous => Err(dangerous_refusal(&format!(
+            "{method} with `{p}` is blocked: it spends Stars or shares the phone number."
+        ))),
         _ => Ok(()),
     }
 }
@@ -205,7 +205,12 @@ mod tests {
     #[test]
     fn dangerous_parameters_make_a_call_dangerous() {
         let p = |v: Value| v.as_object().unwrap().clone();
-        let e = check_params("messages.sendMessage", &p(json!({"peer": "@x", "message": "hi", "allow_paid_stars": 10})), false).unwrap_err();
+        let e = check_params(
+            "messages.sendMessage",
+            &p(json!({"peer": "@x", "message": "hi", "allow_paid_stars": 10})),
+            false,
+        )
+        .unwrap_err();
         assert_eq!(e.action, Some(ACTION_UNLOCK_DANGEROUS));
         assert!(e.message.contains("allow_paid_stars"), "{}", e.message);
         // Nested inside a wrapper's query, too.
@@ -213,9 +218,17 @@ mod tests {
         assert!(check_params("invokeWithoutUpdates", &nested, false).is_err());
         assert!(check_params("invokeWithoutUpdates", &nested, true).is_ok());
         assert!(
-            check_params("messages.sendMessage", &p(json!({"message": "hi", "allow_paid_stars": 0, "allow_paid_floodskip": false})), false).is_ok()
+            check_params(
+                "messages.sendMessage",
+                &p(json!({"message": "hi", "allow_paid_stars": 0, "allow_paid_floodskip": false})),
+                false
+            )
+            .is_ok()
         );
-        assert!(check_params("contacts.addContact", &p(json!({"id": "@x", "add_phone_privacy_exception": true})), false).is_err());
+        assert!(
+            check_params("contacts.addContact", &p(json!({"id": "@x", "add_phone_privacy_exception": true})), false)
+                .is_err()
+        );
     }
 
     #[test]

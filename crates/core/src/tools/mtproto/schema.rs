@@ -148,7 +148,8 @@ impl Def {
 
     /// `name (type), …` of the fields a caller may set (flags fields are computed).
     pub fn field_list(&self) -> String {
-        let list: Vec<String> = self.params.iter().filter(|p| p.ty.is_some()).map(|p| format!("{} ({})", p.name, p.tl_type())).collect();
+        let list: Vec<String> =
+            self.params.iter().filter(|p| p.ty.is_some()).map(|p| format!("{} ({})", p.name, p.tl_type())).collect();
         if list.is_empty() { "none".into() } else { list.join(", ") }
     }
 }
@@ -413,7 +414,10 @@ mod tests {
         let e = s.method("inputPeerSelf").unwrap_err();
         assert!(e.contains("constructor"), "{e}");
         let e = s.method("deleteMessages").unwrap_err();
-        assert!(e.contains("ambiguous") && e.contains("channels.deleteMessages") && e.contains("messages.deleteMessages"), "{e}");
+        assert!(
+            e.contains("ambiguous") && e.contains("channels.deleteMessages") && e.contains("messages.deleteMessages"),
+            "{e}"
+        );
         assert_eq!(s.method("getParticipants").unwrap().name, "channels.getParticipants");
         assert!(s.method("").is_err());
     }
