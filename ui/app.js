@@ -746,6 +746,7 @@
     block_private_ips: '#set-block-private',
     allow_http_urls: '#set-allow-http',
     allow_dangerous_mtproto: '#set-dangerous',
+    allowed_file_roots: '#set-file-roots',
     port: '#set-port',
     attachment_ticket_ttl_seconds: '#set-ttl',
     max_file_size_mb: '#set-max-size',
@@ -764,6 +765,7 @@
     for (const [k, sel] of Object.entries(settingFields)) {
       const input = $(sel);
       if (input.type === 'checkbox') input.checked = !!g.settings[k];
+      else if (input.tagName === 'TEXTAREA') input.value = (g.settings[k] || []).join('\n');
       else input.value = g.settings[k];
     }
     showRestart(g.restart_required, g.can_restart);
@@ -799,7 +801,9 @@
     const patch = {};
     for (const [k, sel] of Object.entries(settingFields)) {
       const input = $(sel);
-      patch[k] = input.type === 'checkbox' ? input.checked : Number(input.value);
+      if (input.type === 'checkbox') patch[k] = input.checked;
+      else if (input.tagName === 'TEXTAREA') patch[k] = input.value.split('\n').map((l) => l.trim()).filter(Boolean);
+      else patch[k] = Number(input.value);
     }
     msg.className = 'msg';
     msg.textContent = 'Saving…';

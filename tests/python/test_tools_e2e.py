@@ -71,7 +71,8 @@ def test_stdio_local_files_allowed_but_never_from_the_config_dir(tg_env, config_
     note.write_bytes(b"local file body " * 100)
 
     async def main():
-        env = dict(tg_env, FAST_MCP_TELEGRAM_TOKEN=token)
+        # Local files come only from allowed folders; this test allows its own temporary folder.
+        env = dict(tg_env, FAST_MCP_TELEGRAM_TOKEN=token, ALLOWED_FILE_ROOTS=str(tmp_path))
         params = StdioServerParameters(command=binary("fast-mcp-telegram"), args=["serve", "--transport", "stdio"], env=env)
         async with stdio_client(params) as (r, w), ClientSession(r, w) as s:
             await s.initialize()

@@ -59,7 +59,7 @@ pub struct Config {
     pub log_level: String,
     /// Maximum number of simultaneously connected Telegram clients (`MAX_ACTIVE_SESSIONS`).
     pub max_active_sessions: usize,
-    /// Let `invoke_mtproto` call methods on the dangerous-method denylist (`ALLOW_DANGEROUS_MTPROTO`).
+    /// Let `invoke_mtproto` call methods classified dangerous (`ALLOW_DANGEROUS_MTPROTO`).
     pub allow_dangerous_mtproto: bool,
     /// Telegram data centre address override for new sessions (`TELEGRAM_DC_ADDR`); test DCs only.
     pub dc_override: Option<SocketAddr>,
@@ -73,6 +73,10 @@ pub struct Config {
     pub session_idle: Duration,
     /// A background agent started for stdio clients exits after this long without clients (`AGENT_IDLE_EXIT_SECONDS`, 300).
     pub agent_idle_exit: Duration,
+    /// Folders stdio clients may send local files from (`ALLOWED_FILE_ROOTS`, a path list with
+    /// the platform's separator, `none` for no folder; default: the home folder). MCP roots
+    /// offered by the client replace them; dot-folders and the config dir are never allowed.
+    pub allowed_file_roots: Vec<PathBuf>,
     /// Maximum HTTP request body size in bytes (`MAX_REQUEST_BODY_BYTES`).
     pub max_request_body_bytes: usize,
     /// Per-request timeout for HTTP tool calls (`REQUEST_TIMEOUT_SECONDS`).
@@ -187,6 +191,7 @@ impl Config {
                 "must be a token id like tok_0123456789ab (see `token list`)",
             ));
         }
+        let allowed_file_roots = parse_roots(var("ALLOWED_FILE_ROOTS"))?;
         Ok(Config {
             api_id,
             api_hash,
@@ -209,6 +214,7 @@ impl Config {
             session_slot_wait: Duration::from_secs(session_slot_wait),
             session_idle: Duration::from_secs(session_idle),
             agent_idle_exit: Duration::from_secs(agent_idle_exit),
+            allowed_file_roots,
             max_request_body_bytes,
             request_timeout,
         })
@@ -273,6 +279,30 @@ fn parse_domain(d: &str) -> Result<url::Url, ConfigError> {
     Ok(url)
 }
 
+/// `ALLOWED_FILE_ROOTS`: unset means the home folder, `none` means no folder; every entry must
+/// be absolute (after `~/` expansion).
+fn parse_roots(raw: Option<String>) -> Result<Vec<PathBuf>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(directories::BaseDirs::new().map(|b| vec![b.home_dir().to_path_buf()]).unwrap_or_default());
+    };
+    if raw.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut roots = Vec::new();
+    for p in std::env::split_paths(&raw) {
+        let text = p.to_string_lossy();
+        if text.trim().is_empty() {
+            continue;
+        }
+        let p = expand_home(text.trim());
+        if !p.is_absolute() {
+            return Err(err("ALLOWED_FILE_ROOTS", format!("{} is not an absolute path", p.display())));
+        }
+        roots.push(p);
+    }
+    Ok(roots)
+}
+
 fn expand_home(p: &str) -> PathBuf {
     match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
         (Some(rest), Some(b)) => b.home_dir().join(rest),
@@ -321,6 +351,7 @@ mod tests {
             ("SESSION_IDLE_SECONDS", "0"),
             ("AGENT_IDLE_EXIT_SECONDS", "0"),
             ("FAST_MCP_TELEGRAM_TOKEN_ID", "../../etc"),
+            ("ALLOWED_FILE_ROOTS", "relative/dir"),
         ] {
             let e = cfg(&[("SESSION_DIR", "/tmp/x"), (k, v)]).unwrap_err();
             assert_eq!(e.var, k, "{k}={v} gave {e}");
@@ -333,6 +364,16 @@ mod tests {
         assert!(cfg(&[("SESSION_DIR", "/t"), ("DOMAIN", "your-domain.com")]).unwrap().domain.is_none());
         let d = cfg(&[("SESSION_DIR", "/t"), ("DOMAIN", "tg.example.org")]).unwrap().domain.unwrap();
         assert_eq!(d.as_str(), "https://tg.example.org/");
+    }
+
+    #[test]
+    fn file_roots_default_to_home_and_accept_lists_and_none() {
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+        assert_eq!(cfg(&[("SESSION_DIR", "/t")]).unwrap().allowed_file_roots, home.into_iter().collect::<Vec<_>>());
+        let sep = if cfg!(windows) { ";" } else { ":" };
+        let c = cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", &format!("/data{sep}/srv/files{sep}"))]).unwrap();
+        assert_eq!(c.allowed_file_roots, vec![PathBuf::from("/data"), PathBuf::from("/srv/files")]);
+        assert!(cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", "none")]).unwrap().allowed_file_roots.is_empty());
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl TelegramMcp {
             return e.into_result(tool);
         }
         let session_id = identity.session_id.clone();
-        let tctx = ToolCtx { app: self.app.clone(), identity };
+        let tctx = ToolCtx { app: self.app.clone(), identity, peer: Some(ctx.peer.clone()) };
         // A bug in a tool must answer the call with an error, not leave the client hanging.
         let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx))).await;
         let Ok(outcome) = outcome else {
@@ -238,7 +238,7 @@ impl TelegramMcp {
 
     /// Raw Telegram API call.
     #[tool(
-        description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous methods (deleting history, account, sessions) are refused unless the user unlocked them in settings.",
+        description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous calls (spending Stars or money, deleting, account security, sessions) are refused unless the user unlocked them in settings.",
         annotations(
             title = "Invoke MTProto",
             read_only_hint = false,

@@ -33,6 +33,8 @@ pub struct Settings {
     pub allow_http_urls: bool,
     /// Allow `invoke_mtproto` to call dangerous methods.
     pub allow_dangerous_mtproto: bool,
+    /// Folders stdio clients may send local files from, absolute paths (empty: none).
+    pub allowed_file_roots: Vec<String>,
 }
 
 impl Settings {
@@ -46,7 +48,13 @@ impl Settings {
             block_private_ips: c.block_private_ips,
             allow_http_urls: c.allow_http_urls,
             allow_dangerous_mtproto: c.allow_dangerous_mtproto,
+            allowed_file_roots: c.allowed_file_roots.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
         }
+    }
+
+    /// The file roots as paths.
+    pub fn file_roots(&self) -> Vec<PathBuf> {
+        self.allowed_file_roots.iter().map(PathBuf::from).collect()
     }
 
     /// As environment-style pairs (what settings.json stores).
@@ -59,6 +67,7 @@ impl Settings {
             ("BLOCK_PRIVATE_IPS", self.block_private_ips.to_string()),
             ("ALLOW_HTTP_URLS", self.allow_http_urls.to_string()),
             ("ALLOW_DANGEROUS_MTPROTO", self.allow_dangerous_mtproto.to_string()),
+            ("ALLOWED_FILE_ROOTS", join_roots(&self.allowed_file_roots)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -67,10 +76,27 @@ impl Settings {
 
     /// Validates by running the values through the same parser as the environment.
     pub fn validate(&self, base: &Config) -> Result<Config, ConfigError> {
+        if let Some(bad) = self.allowed_file_roots.iter().find(|r| std::env::join_paths([r.as_str()]).is_err()) {
+            return Err(ConfigError {
+                var: "ALLOWED_FILE_ROOTS",
+                reason: format!("{bad:?} contains the path-list separator"),
+            });
+        }
         let vars = self.to_vars();
         let dir = base.session_dir.to_string_lossy().into_owned();
         Config::from_lookup(|k| if k == "SESSION_DIR" { Some(dir.clone()) } else { vars.get(k).cloned() })
     }
+}
+
+/// A root list as `ALLOWED_FILE_ROOTS` spells it (`none` when empty, so that it is not "unset").
+fn join_roots(roots: &[String]) -> String {
+    let kept: Vec<&str> = roots.iter().map(|r| r.trim()).filter(|r| !r.is_empty()).collect();
+    if kept.is_empty() {
+        return "none".into();
+    }
+    std::env::join_paths(&kept)
+        .map(|j| j.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| kept.join(if cfg!(windows) { ";" } else { ":" }))
 }
 
 /// Path of the settings file in a config dir.
@@ -191,6 +217,27 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.api_id, Some(777));
+    }
+
+    #[test]
+    fn file_roots_round_trip_through_settings_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings::from_config(&base(dir.path()));
+        s.allowed_file_roots = vec!["/data/a".into(), "/srv/b".into()];
+        write_settings_file(dir.path(), &s).unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        let c = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
+        assert_eq!(c.allowed_file_roots, vec![PathBuf::from("/data/a"), PathBuf::from("/srv/b")]);
+        // An empty list means no folder, not the default.
+        s.allowed_file_roots.clear();
+        write_settings_file(dir.path(), &s).unwrap();
+        assert!(Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap().allowed_file_roots.is_empty());
+        s.allowed_file_roots = vec!["relative".into()];
+        assert_eq!(s.validate(&base(dir.path())).unwrap_err().var, "ALLOWED_FILE_ROOTS");
+        if !cfg!(windows) {
+            s.allowed_file_roots = vec!["/a:b".into()];
+            assert_eq!(s.validate(&base(dir.path())).unwrap_err().var, "ALLOWED_FILE_ROOTS");
+        }
     }
 
     #[test]

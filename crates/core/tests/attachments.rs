@@ -56,9 +56,9 @@ async fn unknown_expired_and_malformed_tickets_are_404() {
     let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
     let client = h.srv.app.sessions.client(&rec.session_id).await.unwrap();
     let erin = client.resolve("@erin_e").await.unwrap();
-    let dead = h.srv.app.tickets.mint(&rec.session_id, erin, 123, std::time::Duration::ZERO);
+    let dead = h.srv.app.tickets.mint(&rec.session_id, None, erin, 123, std::time::Duration::ZERO);
     assert_eq!(get(&h, &format!("/v1/attachments/{dead}")).await.status(), 404);
-    let live = h.srv.app.tickets.mint(&rec.session_id, erin, 123, std::time::Duration::from_secs(60));
+    let live = h.srv.app.tickets.mint(&rec.session_id, None, erin, 123, std::time::Duration::from_secs(60));
     assert_eq!(get(&h, &format!("/v1/attachments/{live}/anything.pdf")).await.status(), 200);
 }
 
@@ -108,4 +108,74 @@ async fn media_as_mcp_content_without_domain() {
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, res["resource"]["blob"].as_str().unwrap())
             .unwrap();
     assert_eq!(blob, fake_tg_dc::demo_document_bytes());
+}
+
+/// Reads Erin's document and returns its attachment link (path part).
+async fn link(h: &TgHarness, tok: &str) -> String {
+    let v = h.ok(tok, "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
+    let url = v["messages"][0]["media"]["attachment_download_url"].as_str().expect("link minted").to_string();
+    url.split_once(DOMAIN_HOST).unwrap().1.to_string()
+}
+
+async fn health_tickets(h: &TgHarness) -> serde_json::Value {
+    let r = reqwest::Client::new().get(h.srv.url("/health")).send().await.unwrap();
+    r.json::<serde_json::Value>().await.unwrap()["tickets"].clone()
+}
+
+#[tokio::test]
+async fn links_die_with_their_token_at_once() {
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST)]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    // A second token on the same session: its links must survive the first one's revocation.
+    let other = h.srv.app.tokens.create_for_session("second", &rec.session_id).unwrap();
+    let other_tok = other.token.expose().to_string();
+
+    let first = link(&h, &tok).await;
+    let second = link(&h, &other_tok).await;
+    assert_eq!(get(&h, &first).await.status(), 200);
+    assert_eq!(health_tickets(&h).await, json!({ rec.session_id.clone(): 2 }));
+
+    // Rotation (another process, as the CLI would) ends the old token's links at the next GET.
+    let cli =
+        tgmcp_core::token_index::TokenIndex::open(h.srv.dir.path(), tgmcp_core::keystore::KeyStore::none()).unwrap();
+    let rotated = cli.rotate(&rec.id).unwrap();
+    let r = get(&h, &first).await;
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("revoked"));
+    assert_eq!(get(&h, &first).await.status(), 404, "a dead ticket is forgotten");
+    assert_eq!(get(&h, &second).await.status(), 200, "the other token's link still works");
+    assert_eq!(health_tickets(&h).await, json!({ rec.session_id.clone(): 1 }));
+
+    // Revocation likewise.
+    let third = link(&h, rotated.token.expose()).await;
+    assert_eq!(get(&h, &third).await.status(), 200);
+    cli.revoke(&rec.id).unwrap();
+    assert_eq!(get(&h, &third).await.status(), 410);
+
+    // Signing the session out (its file is deleted) ends the links of every token on it.
+    h.srv.app.sessions.delete(&rec.session_id).await.unwrap();
+    assert_eq!(get(&h, &second).await.status(), 410);
+    assert_eq!(health_tickets(&h).await, json!({}));
+}
+
+#[tokio::test]
+async fn dev_mode_links_are_bound_to_their_session_only() {
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST), ("DISABLE_AUTH", "true")]).await;
+    // Development mode acts on the default session: log it in through a token, then call without one.
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    let default = tgmcp_core::sessions::DEFAULT_SESSION_ID;
+    std::fs::copy(h.srv.app.sessions.path(&rec.session_id).unwrap(), h.srv.app.sessions.path(default).unwrap())
+        .unwrap();
+    let v = h.ok("", "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
+    let url = v["messages"][0]["media"]["attachment_download_url"].as_str().expect("link minted").to_string();
+    let path = url.split_once(DOMAIN_HOST).unwrap().1.to_string();
+    assert_eq!(get(&h, &path).await.status(), 200);
+    // Revoking some token does not touch a token-less link...
+    h.srv.app.tokens.revoke(&rec.id).unwrap();
+    assert_eq!(get(&h, &path).await.status(), 200);
+    // ...but its session going away does.
+    h.srv.app.sessions.delete(default).await.unwrap();
+    assert_eq!(get(&h, &path).await.status(), 410);
 }

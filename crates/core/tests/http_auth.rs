@@ -137,6 +137,7 @@ async fn health_reports_activity_without_secrets() {
     assert_eq!(h["max_sessions"], 10);
     assert!(h["uptime_seconds"].is_u64());
     assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(h["tickets"], serde_json::json!({}), "live attachment tickets per session");
     let text = h.to_string();
     assert!(!text.contains(&tok));
     assert!(!text.contains(&tok[..8]), "token prefix leaked");
@@ -162,4 +163,180 @@ async fn the_bound_loopback_ip_is_an_allowed_host() {
     let r =
         reqwest::Client::new().get(format!("http://{addr}/health")).header("host", "127.0.0.3").send().await.unwrap();
     assert_eq!(r.status(), 403, "only the bound literal, not the whole range");
+}
+
+/// Every route the server has, as (method, path) with a bearer token or setup key where it needs one.
+fn all_routes(tok: &str) -> Vec<(reqwest::Method, String)> {
+    use reqwest::Method;
+    vec![
+        (Method::POST, "/v1/mcp".into()),
+        (Method::POST, format!("/v1/url_auth/{tok}/mcp")),
+        (Method::POST, "/mtproto-api/users.getFullUser".into()),
+        (Method::POST, "/mtproto-api/v1/users.getFullUser".into()),
+        (Method::POST, "/api/settings_get".into()),
+        (Method::GET, "/setup".into()),
+        (Method::GET, "/health".into()),
+        (Method::GET, format!("/v1/attachments/{}", uuid::Uuid::new_v4())),
+        (Method::GET, "/no/such/route".into()),
+    ]
+}
+
+/// Sends `len` bytes of body over a raw HTTP/1.1 connection (chunked or with Content-Length),
+/// so the encoding is exactly what the test says; returns the status and the response body.
+async fn raw_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    tok: &str,
+    len: usize,
+    chunked: bool,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let framing = if chunked { "transfer-encoding: chunked".to_string() } else { format!("content-length: {len}") };
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {tok}\r\ncontent-type: application/json\r\n\
+         accept: application/json, text/event-stream\r\nx-setup-key: {}\r\nconnection: close\r\n{framing}\r\n\r\n",
+        tgmcp_core::transport::setup::setup_key()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut sent = 0;
+    while sent < len {
+        let n = (len - sent).min(1000);
+        let chunk = vec![b'x'; n];
+        // The server may answer and close before everything is sent; that is fine.
+        let ok = if chunked {
+            s.write_all(format!("{n:x}\r\n").as_bytes()).await.is_ok()
+                && s.write_all(&chunk).await.is_ok()
+                && s.write_all(b"\r\n").await.is_ok()
+        } else {
+            s.write_all(&chunk).await.is_ok()
+        };
+        if !ok {
+            break;
+        }
+        sent += n;
+    }
+    if chunked {
+        let _ = s.write_all(b"0\r\n\r\n").await;
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn over_limit_bodies_are_a_json_413_on_every_route_for_every_encoding() {
+    let srv = TestServer::start(&[("MAX_REQUEST_BODY_BYTES", "4096")]).await;
+    let tok = srv.app.tokens.create("b").unwrap().token.expose().to_string();
+    for (method, path) in all_routes(&tok) {
+        for chunked in [false, true] {
+            let (status, body) = raw_request(srv.addr, method.as_str(), &path, &tok, 10_000, chunked).await;
+            assert_eq!(status, 413, "{method} {path} chunked={chunked}: {body}");
+            let v: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON: {e}: {body}"));
+            assert!(v["error"].as_str().unwrap().contains("MAX_REQUEST_BODY_BYTES"), "{path}: {v}");
+        }
+    }
+    // A chunked body under the limit still works.
+    let init = serde_json::to_vec(&initialize_body()).unwrap();
+    let r = reqwest::Client::new()
+        .post(srv.url("/v1/mcp"))
+        .header("authorization", format!("Bearer {tok}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(
+            init.chunks(50).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>(),
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn wrong_ports_foreign_hosts_and_origins_fail_on_every_route() {
+    let srv = TestServer::start(&[]).await;
+    let tok = srv.app.tokens.create("o").unwrap().token.expose().to_string();
+    let p = srv.addr.port();
+    let other = p.wrapping_add(1);
+    let bad_hosts = [
+        "localhost".to_string(),
+        format!("localhost:{other}"),
+        format!("127.0.0.1:{other}"),
+        format!("attacker.example:{p}"),
+        format!("[::1]:{other}"),
+    ];
+    let bad_origins = [
+        format!("http://localhost:{other}"),
+        format!("https://localhost:{p}"),
+        "http://evil.example".into(),
+        "null".into(),
+        format!("http://127.0.0.1:{p}/x"),
+    ];
+    let send = |method: reqwest::Method, path: &str, extra: (&'static str, String)| {
+        reqwest::Client::new()
+            .request(method, srv.url(path))
+            .header("authorization", format!("Bearer {tok}"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header(extra.0, extra.1)
+            .body(serde_json::to_vec(&initialize_body()).unwrap())
+            .send()
+    };
+    for (method, path) in all_routes(&tok) {
+        for h in &bad_hosts {
+            let r = send(method.clone(), &path, ("host", h.clone())).await.unwrap();
+            assert_eq!(r.status(), 403, "{method} {path} Host: {h}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["error"], "forbidden: Host not allowed");
+        }
+        for o in &bad_origins {
+            let r = send(method.clone(), &path, ("origin", o.clone())).await.unwrap();
+            assert_eq!(r.status(), 403, "{method} {path} Origin: {o}");
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["error"], "forbidden: Origin not allowed");
+        }
+    }
+    // Our own names on our port pass both our guard and rmcp's.
+    for h in [format!("localhost:{p}"), format!("127.0.0.1:{p}"), format!("[::1]:{p}")] {
+        assert_eq!(send(reqwest::Method::POST, "/v1/mcp", ("host", h.clone())).await.unwrap().status(), 200, "{h}");
+    }
+}
+
+#[tokio::test]
+async fn the_public_domain_passes_our_guard_and_rmcps_alike() {
+    let srv = TestServer::start(&[("DOMAIN", "tg.example.test")]).await;
+    let tok = srv.app.tokens.create("d").unwrap().token.expose().to_string();
+    let auth = format!("Bearer {tok}");
+    for (k, v, status) in [
+        ("host", "tg.example.test", 200),
+        ("host", "tg.example.test:443", 200),
+        ("host", "TG.EXAMPLE.TEST", 200),
+        ("host", "tg.example.test:8443", 403),
+        ("origin", "https://tg.example.test", 200),
+        ("origin", "https://tg.example.test:443", 200),
+        ("origin", "http://tg.example.test", 403),
+    ] {
+        let r = mcp_post(&srv.url("/v1/mcp"), &initialize_body(), &[("authorization", &auth), (k, v)]).await;
+        assert_eq!(r.status(), status, "{k}: {v}");
+    }
+}
+
+#[tokio::test]
+async fn url_auth_paths_other_than_mcp_are_404_and_never_echo_the_token() {
+    let srv = TestServer::start(&[]).await;
+    let tok = srv.app.tokens.create("u").unwrap().token.expose().to_string();
+    for tail in ["", "/", "/sse", "/messages", "/mcpx", "/v1/mcp"] {
+        let url = srv.url(&format!("/v1/url_auth/{tok}{tail}"));
+        let r = mcp_post(&url, &initialize_body(), &[]).await;
+        assert_eq!(r.status(), 404, "{tail}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("/v1/url_auth/<token>/mcp") && !body.contains(&tok), "{tail}: {body}");
+    }
+    // Case and slashes do not get around the rewrite.
+    let r = mcp_post(&srv.url(&format!("/V1/URL_AUTH/{tok}/mcp")), &initialize_body(), &[]).await;
+    assert_eq!(r.status(), 200);
 }

@@ -339,3 +339,52 @@ async fn bridge_auth_success_denylist_and_errors() {
     assert_eq!(status, 401, "{v}");
     assert_eq!(v["telegram_error"], "AUTH_KEY_UNREGISTERED");
 }
+
+#[tokio::test]
+async fn classification_refuses_money_and_security_calls_through_both_doors() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    // (method spelling, params, the canonical name the refusal must name)
+    let cases = [
+        (
+            "payments.sendStarsForm",
+            json!({"form_id": 1, "invoice": {"_": "inputInvoiceSlug", "slug": "x"}}),
+            "payments.sendStarsForm is blocked",
+        ),
+        ("Account.DeleteAccount", json!({"reason": "x"}), "account.deleteAccount is blocked"),
+        (" account.deleteAccount ", json!({"reason": "x"}), "account.deleteAccount is blocked"),
+        ("auth.resetAuthorizations", json!({}), "auth.resetAuthorizations is blocked"),
+        (
+            "invokeWithoutUpdates",
+            json!({"query": {"_": "account.deleteAccount", "reason": "x"}}),
+            "account.deleteAccount is blocked",
+        ),
+        (
+            "messages.sendMessage",
+            json!({"peer": "me", "message": "hi", "random_id": 1, "allow_paid_stars": 5}),
+            "with `allow_paid_stars` is blocked",
+        ),
+    ];
+    for (method, params, expected) in cases {
+        let (err, v) = h.call(&tok, "invoke_mtproto", json!({"method": method, "params": params})).await;
+        assert!(err, "{method}");
+        assert!(v["error"].as_str().unwrap().contains(expected), "{method}: {v}");
+        assert_eq!(v["action"], tgmcp_core::tools::mtproto::ACTION_UNLOCK_DANGEROUS, "{method}");
+        let path = format!("/mtproto-api/{}", method.replace(' ', "%20"));
+        let (status, _, v) = bridge(&h, &path, Some(&tok), params).await;
+        assert_eq!(status, 403, "{method}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(expected), "{method}: {v}");
+    }
+    // A connection wrapper is refused whatever it wraps, unlocked or not.
+    let (err, v) = h
+        .call(
+            &tok,
+            "invoke_mtproto",
+            json!({"method": "invokeWithLayer", "params": {"layer": 230, "query": {"_": "help.getConfig"}}}),
+        )
+        .await;
+    assert!(err && v["error"].as_str().unwrap().contains("managed by the MTProto connection"), "{v}");
+    for m in ["payments.sendStarsForm", "account.deleteAccount", "auth.resetAuthorizations", "messages.sendMessage"] {
+        assert!(called(&h, m).is_empty(), "{m} reached the DC");
+    }
+}

@@ -27,6 +27,8 @@ pub struct ToolCtx {
     pub app: Arc<App>,
     /// The session this call acts for.
     pub identity: Identity,
+    /// The MCP client, when the call came over MCP (asked for its roots before local files are read).
+    pub peer: Option<rmcp::Peer<rmcp::RoleServer>>,
 }
 
 impl ToolCtx {

@@ -2,6 +2,7 @@
 //! (auto/markdown/html/plain), splitting past 4096 characters without breaking
 //! entities, replies, forum topics, channel comments, files and albums.
 
+use super::files::{FileError, FileSource, allowed_roots, classify_source, read_local};
 use super::format::{self, Peers};
 use super::params::{EditMessageParams, ParseMode, SendMessageParams, SendToPhoneParams};
 use super::{ToolCtx, ToolError, ToolOutput};
@@ -154,9 +155,7 @@ pub fn split_text(text: &str, entities: &Entities, max: usize) -> Vec<(String, E
 
 /// Where to post: the chat and the message/topic to reply to (channel posts map to their discussion group).
 async fn target(client: &TgClient, chat: PeerRef, reply_to: Option<i32>) -> Result<(PeerRef, Option<i32>), ToolError> {
-    let Some(root) = reply_to else {
-        return Ok((chat, None));
-    };
+    let Some(root) = reply_to else { return Ok((chat, None)) };
     if root <= 0 {
         return Err(ToolError::invalid("reply_to_id must be a positive message id"));
     }
@@ -175,32 +174,69 @@ struct Upload {
     mime: Option<String>,
 }
 
-async fn upload_all(ctx: &ToolCtx, client: &TgClient, files: &[String]) -> Result<Vec<Upload>, ToolError> {
+/// A file's bytes, downloaded or read after every check.
+struct Prepared {
+    bytes: Vec<u8>,
+    name: String,
+    mime: Option<String>,
+}
+
+fn file_error(f: &str, e: FileError) -> ToolError {
+    ToolError::invalid(format!("{f}: {e}"))
+}
+
+/// Decides URL or local path for every entry (one decision point), refuses local paths outside
+/// stdio and outside the allowed folders, and downloads or reads everything before anything is sent.
+async fn prepare_files(ctx: &ToolCtx, files: &[String]) -> Result<Vec<Prepared>, ToolError> {
     if files.len() > MAX_ALBUM {
         return Err(ToolError::invalid(format!("at most {MAX_ALBUM} files per message")));
     }
+    let sources =
+        files.iter().map(|f| classify_source(f).map_err(|e| file_error(f, e))).collect::<Result<Vec<_>, _>>()?;
+    let first_local = files.iter().zip(&sources).find(|(_, s)| matches!(s, FileSource::Local(_))).map(|(f, _)| f);
+    if let Some(f) = first_local
+        && ctx.identity.transport != Transport::Stdio
+    {
+        return Err(file_error(f, FileError::LocalOverHttp));
+    }
+    let roots = match first_local {
+        Some(_) => Some(allowed_roots(ctx).await),
+        None => None,
+    };
     let settings = ctx.app.settings();
     let max = settings.max_file_size_mb * 1024 * 1024;
     let mut out = Vec::new();
-    for f in files {
-        let (bytes, name, mime) = if f.starts_with("http://") || f.starts_with("https://") {
-            let policy = tgmcp_safe_fetch::FetchPolicy {
-                allow_http: settings.allow_http_urls,
-                block_private_ips: settings.block_private_ips,
-                max_bytes: max,
-                ..Default::default()
-            };
-            let got = tgmcp_safe_fetch::fetch(f, &policy)
-                .await
-                .map_err(|e| ToolError::invalid(format!("cannot download {f}: {e}")))?;
-            (got.bytes.to_vec(), got.file_name, got.content_type)
-        } else {
-            let path = super::files::local_file(ctx, f, max)?;
-            let bytes =
-                tokio::fs::read(&path).await.map_err(|e| ToolError::invalid(format!("cannot read {f}: {e}")))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
-            (bytes, name, None)
-        };
+    for (f, source) in files.iter().zip(sources) {
+        out.push(match (source, &roots) {
+            (FileSource::Url(url), _) => {
+                let policy = tgmcp_safe_fetch::FetchPolicy {
+                    allow_http: settings.allow_http_urls,
+                    block_private_ips: settings.block_private_ips,
+                    max_bytes: max,
+                    ..Default::default()
+                };
+                let got = tgmcp_safe_fetch::fetch(url.as_str(), &policy)
+                    .await
+                    .map_err(|e| ToolError::invalid(format!("cannot download {f}: {e}")))?;
+                Prepared { bytes: got.bytes.to_vec(), name: got.file_name, mime: got.content_type }
+            }
+            (FileSource::Local(path), Some(roots)) => {
+                let (roots, dir) = (roots.clone(), ctx.app.config.session_dir.clone());
+                let read = tokio::task::spawn_blocking(move || read_local(&path, &roots, &dir, max))
+                    .await
+                    .map_err(|e| ToolError::internal(format!("reading {f} failed: {e}")))?;
+                let file = read.map_err(|e| file_error(f, e))?;
+                Prepared { bytes: file.bytes, name: file.name, mime: None }
+            }
+            (FileSource::Local(_), None) => unreachable!("roots are looked up when there is a local file"),
+        });
+    }
+    Ok(out)
+}
+
+async fn upload_all(client: &TgClient, files: Vec<Prepared>) -> Result<Vec<Upload>, ToolError> {
+    let mut out = Vec::new();
+    for Prepared { bytes, name, mime } in files {
         let lower = name.to_ascii_lowercase();
         let is_image = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"].iter().any(|e| lower.ends_with(e))
             || mime.as_deref().is_some_and(|m| matches!(m, "image/jpeg" | "image/png" | "image/webp"));
@@ -226,17 +262,13 @@ async fn deliver(
     mode: ParseMode,
     files: &[String],
 ) -> Result<Value, ToolError> {
-    if ctx.identity.transport != Transport::Stdio
-        && files.iter().any(|f| !(f.starts_with("http://") || f.starts_with("https://")))
-    {
-        return Err(ToolError::invalid("local file paths are only allowed in stdio mode; over HTTP pass https URLs"));
-    }
     let (plain, entities) = parse_text(text, mode);
     if plain.trim().is_empty() && files.is_empty() {
         return Err(ToolError::invalid("message is empty"));
     }
+    let prepared = prepare_files(ctx, files).await?;
     let (chat, reply_to) = target(client, chat, reply_to).await?;
-    let uploads = upload_all(ctx, client, files).await?;
+    let uploads = upload_all(client, prepared).await?;
     let caption_fits = plain.encode_utf16().count() <= MAX_CAPTION;
     let mut sent_ids = Vec::new();
     let reply = reply_to;

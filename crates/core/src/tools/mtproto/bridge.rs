@@ -1,21 +1,21 @@
 //! The HTTP-MTProto bridge: `POST /mtproto-api/{method}` and `POST /mtproto-api/v1/{method}`
 //! with a JSON object of method parameters as the body. It must be mounted behind the same
 //! bearer-token layer as `/v1/mcp` (it reads the [`Identity`] that layer attaches) and runs
-//! exactly [`invoke`](super::invoke), so the schema checks, peer resolution and denylist are
-//! the tool's.
+//! exactly [`invoke`](super::invoke), so the schema checks, peer resolution and method
+//! classification are the tool's.
 //!
 //! Responses: `200 {"ok": true, "method", "result"}`; errors carry the tool's structured
 //! error body (`{"ok": false, "error", "telegram_code"?, "telegram_error"?, "retry_after"?,
-//! "action"?}`) with 400 (invalid input), 403 (blocked dangerous method), 401 (session not
-//! logged in to Telegram), 429 (flood wait, with `Retry-After`) or 502 (other Telegram or
-//! network failures).
+//! "action"?}`) with 400 (invalid input), 403 (blocked dangerous or unclassified method),
+//! 401 (session not logged in to Telegram), 429 (flood wait, with `Retry-After`) or 502
+//! (other Telegram or network failures).
 //!
 //! For compatibility with the reference bridge, a body of the form `{"params": {…}}` or
 //! `{"params_json": "…"}` (optionally with `resolve`/`allow_dangerous`, which are ignored:
-//! peers are always resolved by type and the denylist is the user's setting) is unwrapped,
-//! unless the method itself has a field called `params`.
+//! peers are always resolved by type and only the user's setting unlocks dangerous calls) is
+//! unwrapped, unless the method itself has a field called `params`.
 
-use super::{ACTION_UNLOCK_DANGEROUS, invoke, schema};
+use super::{ACTION_UNCLASSIFIED, ACTION_UNLOCK_DANGEROUS, invoke, schema};
 use crate::app::{App, Identity};
 use crate::tools::params::InvokeMtprotoParams;
 use crate::tools::{ToolCtx, ToolError};
@@ -46,7 +46,7 @@ async fn handle(
         Ok(p) => p,
         Err(e) => return error(e),
     };
-    match invoke(ToolCtx { app, identity }, InvokeMtprotoParams { method, params }).await {
+    match invoke(ToolCtx { app, identity, peer: None }, InvokeMtprotoParams { method, params }).await {
         Ok(mut out) => {
             let body = json!({ "ok": true, "method": out.json["method"].take(), "result": out.json["result"].take() });
             crate::transport::http::no_store((StatusCode::OK, Json(body)).into_response())
@@ -75,9 +75,7 @@ fn body_params(method: &str, body: &[u8]) -> Result<Map<String, Value>, ToolErro
         Some(Value::String(s)) => {
             serde_json::from_str(&s).map_err(|e| ToolError::invalid(format!("params_json is not valid JSON: {e}")))?
         }
-        Some(_) => {
-            return Err(ToolError::invalid("params_json must be a string holding a JSON object"));
-        }
+        Some(_) => return Err(ToolError::invalid("params_json must be a string holding a JSON object")),
         None => obj.remove("params").unwrap_or(Value::Null),
     };
     match inner {
@@ -89,7 +87,7 @@ fn body_params(method: &str, body: &[u8]) -> Result<Map<String, Value>, ToolErro
 
 /// The HTTP status of a tool error.
 fn status_of(e: &ToolError) -> StatusCode {
-    if e.action == Some(ACTION_UNLOCK_DANGEROUS) {
+    if e.action == Some(ACTION_UNLOCK_DANGEROUS) || e.action == Some(ACTION_UNCLASSIFIED) {
         StatusCode::FORBIDDEN
     } else if e.retry_after.is_some() || e.telegram_code == Some(420) {
         StatusCode::TOO_MANY_REQUESTS
@@ -139,6 +137,8 @@ mod tests {
         let mut e = ToolError::invalid("x");
         assert_eq!(status_of(&e), StatusCode::BAD_REQUEST);
         e.action = Some(ACTION_UNLOCK_DANGEROUS);
+        assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
+        e.action = Some(ACTION_UNCLASSIFIED);
         assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
         let e: ToolError = crate::telegram::TgError::FloodWait { retry_after: 7 }.into();
         assert_eq!(status_of(&e), StatusCode::TOO_MANY_REQUESTS);

@@ -3,163 +3,106 @@
 //! very same code path.
 //!
 //! Pipeline: find the method in the runtime layer-230 schema (any common spelling, with
-//! suggestions when unknown) → refuse [`DANGEROUS_METHODS`] unless the user unlocked them →
-//! validate and encode the JSON against the schema while collecting peer specs → resolve
-//! the specs through [`TgClient::resolve`](crate::telegram::TgClient::resolve) → encode again
-//! with the resolved peers → send the raw bytes through grammers → decode the answer
-//! generically by constructor id → `{"method", "result"}`.
+//! suggestions when unknown) → refuse it unless [`classify`] knows it, and dangerous ones
+//! unless the user unlocked them → validate and encode the JSON against the schema while
+//! collecting peer specs → resolve the specs through
+//! [`TgClient::resolve`](crate::telegram::TgClient::resolve) → encode again with the resolved
+//! peers → send the raw bytes through grammers → decode the answer generically by
+//! constructor id → `{"method", "result"}`.
 //!
 //! Unlike the reference implementation: peers are resolved by the declared TL type of a field
 //! (not by its key name), nothing is silently truncated or dropped, unknown fields and
-//! constructors are errors, the denylist covers account, session and security methods and
-//! cannot be lifted by any tool or request parameter, and wrappers such as
-//! `invokeWithoutUpdates` cannot smuggle a blocked method past the check.
+//! constructors are errors, every method of the schema is classified (read, write, dangerous)
+//! and an unclassified one never runs, dangerous calls (including ordinary ones with a
+//! Stars-spending parameter) cannot be unlocked by any tool or request parameter, and
+//! wrappers such as `invokeWithoutUpdates` cannot smuggle a blocked method past the check.
 
 mod bridge;
+mod classification;
 mod decode;
 mod encode;
 mod schema;
 
 pub use bridge::bridge_routes;
+pub use classification::{MethodClass, classify};
 
 use super::{ToolCtx, ToolError, ToolOutput, params::InvokeMtprotoParams};
 use crate::telegram::TgClient;
 use encode::{Collect, Resolved, encode_call};
 use grammers_tl_types as tl;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// `ToolError::action` of a refusal of a [`DANGEROUS_METHODS`] entry (the bridge maps it to 403).
+/// `ToolError::action` of a refusal of a dangerous method (the bridge maps it to 403).
 pub const ACTION_UNLOCK_DANGEROUS: &str = "ask_user_to_allow_dangerous_mtproto";
 
-/// Methods `invoke_mtproto` refuses unless the user set `allow_dangerous_mtproto`
-/// (`ALLOW_DANGEROUS_MTPROTO=true` in the environment or settings.json, or the tray app's
-/// settings). The criterion: the call cannot be undone by another API call, or it hands
-/// control of the account or its assets to someone else. Grouped by what is at stake:
-///
-/// - **The account and its login**: deleting it or arming self-destruction
-///   (`account.deleteAccount`, `account.setAccountTTL`); changing the phone, the 2FA
-///   password, the login email or passkeys (`account.changePhone`,
-///   `account.updatePasswordSettings`, `account.resetPassword`, `auth.recoverPassword`,
-///   `account.verifyEmail`, `account.deletePasskey`); approving another device's QR login or
-///   exporting an authorization that logs in elsewhere (`auth.acceptLoginToken`,
-///   `auth.exportAuthorization`) — both are account takeover; logging in to websites and
-///   sharing Passport data as the user (`messages.acceptUrlAuth`, `account.acceptAuthorization`);
-///   exposing the phone number, last seen, calls and so on (`account.setPrivacy`).
-/// - **Sessions**: logging this server out or terminating other devices and web logins
-///   (`auth.logOut`, `auth.resetAuthorizations`, `account.resetAuthorization`,
-///   `account.resetWebAuthorization`, `account.resetWebAuthorizations`,
-///   `account.setAuthorizationTTL`, `auth.dropTempAuthKeys`).
-/// - **Destroying data** (Telegram keeps no copy): messages, histories and chats
-///   (`messages.deleteMessages`, `messages.deleteHistory`, `messages.deleteChat`,
-///   `messages.deleteScheduledMessages`, `messages.deleteSavedHistory`,
-///   `messages.deletePhoneCallHistory`, `messages.deleteTopicHistory`,
-///   `channels.deleteMessages`, `channels.deleteHistory`, `channels.deleteChannel`,
-///   `channels.deleteParticipantHistory`); auto-delete timers that destroy them later
-///   (`messages.setHistoryTTL`, `messages.setDefaultHistoryTTL`); leaving or removing
-///   members, which for private chats needs a new invite to undo
-///   (`messages.deleteChatUser`, `channels.leaveChannel`, `chatlists.leaveChatlist`);
-///   contacts (`contacts.deleteContacts`, `contacts.deleteByPhones`, `contacts.resetSaved`);
-///   profile photos, stories and sticker sets (`photos.deletePhotos`, `stories.deleteStories`,
-///   `stickers.deleteStickerSet`).
-/// - **Ownership and money**: transferring a group or channel (`messages.editChatCreator`);
-///   paying, spending Stars or giving away/converting gifts (`payments.sendPaymentForm`,
-///   `payments.sendStarsForm`, `payments.transferStarGift`, `payments.convertStarGift`,
-///   `payments.upgradeStarGift`, `payments.craftStarGift`); the TON wallet's transfers,
-///   secret phrase and backups (`wallet.sendTransfer`, `wallet.exportSecretPhrase`,
-///   `wallet.fetchEncryptedSecretPhrasePart`, `wallet.replaceWallet`, `wallet.disableBackup`).
-///
-/// Deliberately not listed, because another call undoes them: blocking
-/// (`contacts.block`), profile and username edits, admin rights and bans, sending and
-/// editing messages (the regular tools do that anyway).
-pub const DANGEROUS_METHODS: &[&str] = &[
-    // Account and login security.
-    "account.deleteAccount",
-    "account.setAccountTTL",
-    "account.changePhone",
-    "account.updatePasswordSettings",
-    "account.resetPassword",
-    "auth.recoverPassword",
-    "account.verifyEmail",
-    "account.deletePasskey",
-    "auth.acceptLoginToken",
-    "auth.exportAuthorization",
-    "messages.acceptUrlAuth",
-    "account.acceptAuthorization",
-    "account.setPrivacy",
-    // Sessions.
-    "auth.logOut",
-    "auth.resetAuthorizations",
-    "account.resetAuthorization",
-    "account.resetWebAuthorization",
-    "account.resetWebAuthorizations",
-    "account.setAuthorizationTTL",
-    "auth.dropTempAuthKeys",
-    // Destroying data.
-    "messages.deleteMessages",
-    "messages.deleteHistory",
-    "messages.deleteChat",
-    "messages.deleteChatUser",
-    "messages.deleteScheduledMessages",
-    "messages.deleteSavedHistory",
-    "messages.deletePhoneCallHistory",
-    "messages.deleteTopicHistory",
-    "messages.setHistoryTTL",
-    "messages.setDefaultHistoryTTL",
-    "channels.deleteMessages",
-    "channels.deleteHistory",
-    "channels.deleteChannel",
-    "channels.deleteParticipantHistory",
-    "channels.leaveChannel",
-    "chatlists.leaveChatlist",
-    "contacts.deleteContacts",
-    "contacts.deleteByPhones",
-    "contacts.resetSaved",
-    "photos.deletePhotos",
-    "stories.deleteStories",
-    "stickers.deleteStickerSet",
-    // Ownership and money.
-    "messages.editChatCreator",
-    "payments.sendPaymentForm",
-    "payments.sendStarsForm",
-    "payments.transferStarGift",
-    "payments.convertStarGift",
-    "payments.upgradeStarGift",
-    "payments.craftStarGift",
-    "wallet.sendTransfer",
-    "wallet.exportSecretPhrase",
-    "wallet.fetchEncryptedSecretPhrasePart",
-    "wallet.replaceWallet",
-    "wallet.disableBackup",
-];
+/// `ToolError::action` of a refusal of a method no rule classifies (the bridge maps it to 403).
+pub const ACTION_UNCLASSIFIED: &str = "method_not_classified";
 
 /// Connection-level wrappers that grammers manages itself; calling them would change the
 /// layer or client identity of the live connection and break decoding of later answers.
 /// Always refused (call the inner method directly).
 pub const CONNECTION_METHODS: &[&str] = &["initConnection", "invokeWithLayer"];
 
-/// Whether `method` (exact TL name) is in [`DANGEROUS_METHODS`].
-pub fn is_dangerous(method: &str) -> bool {
-    DANGEROUS_METHODS.contains(&method)
-}
+/// Parameters that make an otherwise ordinary call dangerous: spending Stars (sending to a user
+/// who charges for messages, paid search, paid broadcasts) or sharing the user's phone number
+/// with a new contact. A call that sets one anywhere (also inside a wrapped query) is dangerous.
+const DANGEROUS_PARAMS: &[&str] = &["allow_paid_stars", "allow_paid_floodskip", "add_phone_privacy_exception"];
 
+/// Refuses `method` (exact TL name) unless it is classified, and dangerous only when unlocked.
 fn check_allowed(method: &str, allow_dangerous: bool) -> Result<(), ToolError> {
     if CONNECTION_METHODS.contains(&method) {
         return Err(ToolError::invalid(format!(
             "{method} is managed by the MTProto connection itself and cannot be called; call the inner method directly"
         )));
     }
-    if is_dangerous(method) && !allow_dangerous {
-        let mut e = ToolError::invalid(format!(
-            "{method} is blocked: it can irreversibly destroy data, end sessions, or weaken the security of the account. \
-             Only the user can allow such methods: set ALLOW_DANGEROUS_MTPROTO=true (environment or settings.json) \
-             or switch on dangerous MTProto methods in the app's settings, then retry. \
-             No parameter of this tool or request can lift the block."
-        ));
-        e.action = Some(ACTION_UNLOCK_DANGEROUS);
-        return Err(e);
+    match classify(method) {
+        None => {
+            let mut e = ToolError::invalid(format!(
+                "{method} is refused: it is not classified as read, write or dangerous, and unreviewed methods never run"
+            ));
+            e.action = Some(ACTION_UNCLASSIFIED);
+            Err(e)
+        }
+        Some(MethodClass::Dangerous) if !allow_dangerous => Err(dangerous_refusal(&format!(
+            "{method} is blocked: it can spend money or Stars, irreversibly destroy data, end sessions, hand over control, \
+             or weaken the security of the account."
+        ))),
+        Some(_) => Ok(()),
     }
-    Ok(())
+}
+
+/// Refuses [`DANGEROUS_PARAMS`] (at any depth) unless unlocked.
+fn check_params(method: &str, params: &Map<String, Value>, allow_dangerous: bool) -> Result<(), ToolError> {
+    fn first_set(m: &Map<String, Value>) -> Option<&'static str> {
+        m.iter().find_map(|(k, v)| {
+            let set = !(v.is_null() || v == &json!(false) || v == &json!(0) || v == &json!("0"));
+            DANGEROUS_PARAMS.iter().find(|p| **p == k && set).copied().or_else(|| nested(v))
+        })
+    }
+    fn nested(v: &Value) -> Option<&'static str> {
+        match v {
+            Value::Object(m) => first_set(m),
+            Value::Array(a) => a.iter().find_map(nested),
+            _ => None,
+        }
+    }
+    match first_set(params) {
+        Some(p) if !allow_dangerous => Err(dangerous_refusal(&format!(
+            "{method} with `{p}` is blocked: it spends Stars or shares the phone number."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn dangerous_refusal(what: &str) -> ToolError {
+    let mut e = ToolError::invalid(format!(
+        "{what} Only the user can allow such calls: set ALLOW_DANGEROUS_MTPROTO=true (environment or settings.json) \
+         or switch on dangerous MTProto methods in the app's settings, then retry. \
+         No parameter of this tool or request can lift the block."
+    ));
+    e.action = Some(ACTION_UNLOCK_DANGEROUS);
+    e
 }
 
 /// Pre-encoded request bytes sent as is.
@@ -201,8 +144,10 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     for m in &plan.methods {
         check_allowed(m, allow_dangerous)?;
     }
+    check_params(&def.name, &p.params, allow_dangerous)?;
     let keys: Vec<&str> = p.params.keys().map(String::as_str).collect();
-    tracing::info!(method = %def.name, ?keys, dangerous = is_dangerous(&def.name), "invoke_mtproto");
+    let class = plan.methods.iter().filter_map(|m| classify(m)).max();
+    tracing::info!(method = %def.name, ?keys, ?class, "invoke_mtproto");
 
     let client = ctx.client().await?;
     let mut peers = HashMap::new();
@@ -233,12 +178,11 @@ async fn remember(client: &TgClient, d: &decode::Decoded) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
 
     #[test]
-    fn every_listed_method_exists_in_the_schema() {
+    fn connection_methods_exist_in_the_schema() {
         let s = schema::schema();
-        for m in DANGEROUS_METHODS.iter().chain(CONNECTION_METHODS) {
+        for m in CONNECTION_METHODS {
             let d = s.method(m).unwrap_or_else(|e| panic!("{m}: {e}"));
             assert_eq!(d.name, *m, "listed names are canonical");
         }
@@ -253,6 +197,38 @@ mod tests {
         assert!(check_allowed("messages.getHistory", false).is_ok());
         // Connection wrappers stay refused even when unlocked.
         assert!(check_allowed("invokeWithLayer", true).is_err());
+        // Whatever no rule covers is refused, unlocked or not.
+        let e = check_allowed("messages.frobnicate", true).unwrap_err();
+        assert_eq!(e.action, Some(ACTION_UNCLASSIFIED));
+    }
+
+    #[test]
+    fn dangerous_parameters_make_a_call_dangerous() {
+        let p = |v: Value| v.as_object().unwrap().clone();
+        let e = check_params(
+            "messages.sendMessage",
+            &p(json!({"peer": "@x", "message": "hi", "allow_paid_stars": 10})),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.action, Some(ACTION_UNLOCK_DANGEROUS));
+        assert!(e.message.contains("allow_paid_stars"), "{}", e.message);
+        // Nested inside a wrapper's query, too.
+        let nested = p(json!({"query": {"_": "channels.searchPosts", "allow_paid_stars": "5"}}));
+        assert!(check_params("invokeWithoutUpdates", &nested, false).is_err());
+        assert!(check_params("invokeWithoutUpdates", &nested, true).is_ok());
+        assert!(
+            check_params(
+                "messages.sendMessage",
+                &p(json!({"message": "hi", "allow_paid_stars": 0, "allow_paid_floodskip": false})),
+                false
+            )
+            .is_ok()
+        );
+        assert!(
+            check_params("contacts.addContact", &p(json!({"id": "@x", "add_phone_privacy_exception": true})), false)
+                .is_err()
+        );
     }
 
     #[test]
