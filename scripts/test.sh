@@ -8,6 +8,10 @@ step() { printf '\n==== %s (%ss)\n' "$*" "$SECONDS"; }
 step "install dependencies"
 scripts/install-deps.sh gui test
 
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -q -- -D warnings
+
 step "build (one shared target dir)"
 cargo build --bins
 cargo test --no-run -q
