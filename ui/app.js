@@ -176,8 +176,10 @@
     const where = s.server.running && s.server.addr ? `running on ${s.server.addr}` : 'not running';
     const sessions = `${s.active_sessions} session${s.active_sessions === 1 ? '' : 's'}`;
     const tokens = `${s.tokens} token${s.tokens === 1 ? '' : 's'}`;
-    line.append(dot, `Server: ${where} · ${sessions} · ${tokens} · auth ${s.auth_disabled ? 'OFF' : 'on'}`);
+    const atRest = s.at_rest === 'encrypted' ? 'sessions encrypted' : 'sessions PLAIN (no keyring)';
+    line.append(dot, `Server: ${where} · ${sessions} · ${tokens} · auth ${s.auth_disabled ? 'OFF' : 'on'} · ${atRest}`);
     line.dataset.running = String(s.server.running);
+    line.dataset.atRest = s.at_rest;
     line.dataset.authDisabled = String(s.auth_disabled);
     show($('#auth-warning'), s.auth_disabled);
     const srvErr = $('#server-error');

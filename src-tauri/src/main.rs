@@ -131,6 +131,7 @@ control_commands!(
     settings_set,
     server_restart,
     client_configs,
+    session_import,
 );
 
 /// Copies text to the system clipboard (the webview's clipboard API is unreliable in WebKitGTK).
@@ -328,6 +329,7 @@ fn main() {
             settings_set,
             server_restart,
             client_configs,
+            session_import,
             clipboard_write,
         ])
         .build(tauri::generate_context!());

@@ -109,14 +109,20 @@ def http_server(base_env):
 
 
 @pytest.fixture
-def fake_dc(config_dir):
-    """Starts the fake Telegram DC watching our session dir; yields its address."""
+def fake_dc_proc(config_dir):
+    """Starts the fake Telegram DC watching our session dir; yields its Proc (stdin commands)."""
     sessions = config_dir / "sessions"
     sessions.mkdir(mode=0o700, exist_ok=True)
     p = Proc([binary("fake-tg-dc"), "--watch-dir", str(sessions)], dict(os.environ), r"FAKE_DC_LISTENING (\S+)", stream="stdout")
-    yield p.match.group(1)
+    yield p
     p.p.stdin.close()
     p.stop()
+
+
+@pytest.fixture
+def fake_dc(fake_dc_proc):
+    """The fake Telegram DC's address."""
+    return fake_dc_proc.match.group(1)
 
 
 @pytest.fixture

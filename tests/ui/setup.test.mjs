@@ -78,6 +78,9 @@ describe('setup page (headless server + Chromium)', () => {
     assert.ok(!page.url().includes('key='), 'the key is removed from the address bar');
     const line = await page.textContent('#status-line');
     assert.match(line, new RegExp(`running on ${server.base.replace('http://', '').replace(/\./g, '\\.')}`));
+    // The harness's server has no keyring: the page says plainly that sessions are stored plain.
+    assert.match(line, /sessions PLAIN \(no keyring\)/);
+    assert.equal(await page.getAttribute('#status-line', 'data-at-rest'), 'plain');
     assert.equal(await page.isVisible('#auth-warning'), false);
     assert.equal(await page.isVisible('#api-missing'), false);
     await shot('01-start');

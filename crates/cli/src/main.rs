@@ -76,6 +76,16 @@ enum Command {
         /// Token id (tok_…).
         token_id: String,
     },
+    /// Bring a login over from the Python fast-mcp-telegram server: imports its Telethon session
+    /// file (`~/.config/fast-mcp-telegram/<token>.session`); a file named by a token keeps that
+    /// token working, otherwise a new token is printed.
+    ImportSession {
+        /// The Telethon `.session` file.
+        path: std::path::PathBuf,
+        /// Label of the token.
+        #[arg(long)]
+        label: Option<String>,
+    },
     /// Manage bearer tokens (each token selects its own Telegram session).
     Token {
         #[command(subcommand)]
@@ -186,6 +196,25 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             }
         }
         Command::Token { action } => token_command(action, config).await,
+        Command::ImportSession { path, label } => {
+            let path = std::fs::canonicalize(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let mut ctl = Ctl::open(config).await?;
+            let out = ctl.call("session_import", json!({ "path": path, "label": label })).await;
+            ctl.close().await;
+            let out = out?;
+            let rec = &out["record"];
+            eprintln!(
+                "imported as session {} for {}; token id: {}",
+                rec["session_id"].as_str().unwrap_or_default(),
+                rec["account"].as_str().unwrap_or("(unknown account)"),
+                rec["id"].as_str().unwrap_or_default()
+            );
+            match out["token"].as_str() {
+                Some(t) => println!("{t}"),
+                None => eprintln!("The token in the file's name works here now, as before."),
+            }
+            Ok(())
+        }
         Command::Login { token_id, label, phone, qr } => login_command(config, token_id, &label, phone, qr).await,
         Command::Logout { token_id } => {
             let mut ctl = Ctl::open(config).await?;

@@ -111,6 +111,17 @@ pub async fn agent_stop(config: &Config) -> anyhow::Result<()> {
             let who = c.owner().describe();
             drop(c);
             request_shutdown(&config.session_dir).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            // "Stopped" means gone: wait until it has saved its sessions and released the lock.
+            let deadline = tokio::time::Instant::now() + ACQUIRE_WAIT;
+            loop {
+                match OwnerLock::try_acquire(&config.session_dir, OwnerKind::Cli) {
+                    Ok(_) => break,
+                    Err(OwnerError::AlreadyOwned { .. }) if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             println!("stopped {who}");
         }
     }

@@ -280,3 +280,26 @@ async fn a_stdio_client_with_an_unknown_token_id_gets_a_clear_error() {
     let (ok, _, err) = env.run(&["serve", "--transport", "stdio", "--token-id", "../../etc/passwd"], "").await;
     assert!(!ok && err.contains("is not a token id"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loosened_modes_in_the_config_dir_are_repaired_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new().await;
+    let (_, id) = env.login_a().await;
+    let session = std::fs::read_dir(env.path().join("sessions")).unwrap().flatten().next().unwrap().path();
+    let set = |p: &std::path::Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    set(env.path(), 0o755);
+    set(&env.path().join("sessions"), 0o755);
+    set(&env.path().join("tokens.json"), 0o644);
+    set(&session, 0o644);
+    let owner = env.http_owner().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(env.path()), 0o700);
+    assert_eq!(mode(&env.path().join("sessions")), 0o700);
+    assert_eq!(mode(&env.path().join("tokens.json")), 0o600);
+    assert_eq!(mode(&session), 0o600);
+    assert!(owner.log_text().contains("tightened the permissions"), "{}", owner.log_text());
+    // And the login survived all of it.
+    let client = StdioClient::start(&env, &["--token-id", &id]).await;
+    assert_eq!(client.tool("get_chat_info", json!({"chat_id": "me"})).await.unwrap()["id"], demo::A_ID);
+}

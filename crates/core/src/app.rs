@@ -47,20 +47,36 @@ pub enum AppError {
     /// Session dir problem.
     #[error("session directory: {0}")]
     Io(#[from] std::io::Error),
+    /// The config dir holds files of another user.
+    #[error(transparent)]
+    Permissions(#[from] crate::fsutil::PermissionError),
 }
 
 impl App {
     /// Builds the shared state from a config and a keyring.
     pub fn new(config: Config, keystore: KeyStore) -> Result<Arc<App>, AppError> {
+        // The owner checks (and tightens) the config dir's permissions at every start.
+        #[cfg(unix)]
+        crate::fsutil::repair_permissions(&config.session_dir)?;
         let tokens = TokenIndex::open(&config.session_dir, keystore)?;
-        let connect =
-            config.api_id.map(|api_id| ConnectOptions { api_id, dc_override: config.dc_override, auto_retry: false });
+        let seal = tokens.keystore().seal_key(&config.session_dir).unwrap_or_else(|e| {
+            tracing::warn!(
+                "cannot read the session key from the OS keyring ({e}); new sessions are stored plain (0600)"
+            );
+            None
+        });
+        let connect = config.api_id.map(|api_id| ConnectOptions {
+            api_id,
+            dc_override: config.dc_override,
+            auto_retry: false,
+            seal: seal.clone(),
+        });
         let limits = PoolLimits {
             max_active: config.max_active_sessions,
             slot_wait: config.session_slot_wait,
             idle_close: config.session_idle,
         };
-        let sessions = Sessions::new(&config.session_dir, limits, connect)?;
+        let sessions = Sessions::new(&config.session_dir, limits, connect, seal)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
         let settings = RwLock::new(Settings::from_config(&config));
         Ok(Arc::new(App {

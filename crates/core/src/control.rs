@@ -48,6 +48,7 @@ pub const COMMANDS: &[&str] = &[
     "settings_set",
     "server_restart",
     "client_configs",
+    "session_import",
 ];
 
 /// Label of the token issued by a login when the user gave none.
@@ -271,6 +272,17 @@ pub struct Control {
 
 // ---- request and answer types ----
 
+/// `session_import` arguments: a Telethon session file of the Python server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionImportArgs {
+    /// Absolute path of the `.session` file.
+    pub path: PathBuf,
+    /// Label of the token (default "Imported from the Python server").
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
 /// `login_start_code` arguments.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -489,6 +501,8 @@ pub struct Status {
     pub api_credentials_configured: bool,
     /// Whether an OS keyring keeps token plaintexts.
     pub keyring_available: bool,
+    /// How session files are stored: `encrypted` (key in the OS keyring) or `plain` (0600 only).
+    pub at_rest: crate::session_store::AtRest,
     /// Number of tokens.
     pub tokens: usize,
     /// Number of distinct sessions with a logged-in account.
@@ -567,6 +581,7 @@ impl Control {
             "settings_set" => to_value(self.settings_set(args).await?),
             "server_restart" => to_value(self.server_restart().await?),
             "client_configs" => to_value(self.client_configs(parse(args)?).await?),
+            "session_import" => to_value(self.session_import(parse(args)?).await?),
             other => Err(ControlError::UnknownCommand(other.chars().take(64).collect())),
         }
     }
@@ -591,6 +606,7 @@ impl Control {
             auth_disabled: app.settings().disable_auth,
             api_credentials_configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
             keyring_available: app.tokens.keystore().is_available(),
+            at_rest: app.sessions.at_rest(),
             tokens: tokens.len(),
             accounts: accounts.len(),
             active_sessions: app.sessions.active_count(),
@@ -980,6 +996,32 @@ impl Control {
         self.pending_lock().clear();
         self.set_server(server.clone());
         Ok(server)
+    }
+
+    /// Imports a Telethon session file (the Python server's login) as a new session; a file
+    /// named by a valid token keeps that token working, otherwise a new token is issued.
+    pub async fn session_import(&self, a: SessionImportArgs) -> Result<Value, ControlError> {
+        if !a.path.is_absolute() {
+            return Err(ControlError::InvalidInput("give the session file's absolute path".into()));
+        }
+        let app = self.app();
+        let label = a.label.unwrap_or_else(|| "Imported from the Python server".into());
+        let imported = crate::import::import_telethon(&app, &a.path, &label)
+            .await
+            .map_err(|e| ControlError::InvalidInput(e.to_string()))?;
+        let session_id = imported.record.session_id.clone();
+        // Confirm the authorization with Telegram and show whose it is.
+        let account = match app.sessions.client(&session_id).await {
+            Ok(c) => match c.raw().get_me().await {
+                Ok(user) => Some(account_label(&crate::login::account_of(&user))),
+                Err(e) => return Err(TgError::from(e).into()),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        app.tokens.set_account(&session_id, account.clone())?;
+        let mut record = TokenInfo::from(imported.record);
+        record.account = account;
+        Ok(json!({ "record": record, "token": imported.new_token.map(|t| t.expose().to_string()) }))
     }
 
     // ---- client configs ----

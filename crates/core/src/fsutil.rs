@@ -27,6 +27,16 @@ pub fn create_private_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Restricts an existing file to its owner (0600 on Unix).
+pub fn restrict_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
 /// Opens (creating if needed) an owner-only (0600) file for reading and writing, e.g. a lock file.
 pub fn open_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
@@ -69,4 +79,89 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File
     let path = dir.join(name);
     let f = opts.open(&path)?;
     Ok((path, f))
+}
+
+/// Why the config dir cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PermissionError {
+    /// A file or folder belongs to another user: we neither use nor change it.
+    #[error("{0} belongs to another user (uid {1}); fix its owner (e.g. `chown -R $USER`) before starting")]
+    NotOwned(std::path::PathBuf, u32),
+    /// The check itself failed.
+    #[error("cannot check {0}: {1}")]
+    Io(std::path::PathBuf, std::io::Error),
+}
+
+/// Checks the config dir and everything in it (two levels: files and `sessions/`): owned by
+/// this user (else an error, nothing changed), folders 0700, files and sockets 0600. Loosened
+/// modes are tightened; returns what was repaired. Symbolic links are neither followed nor changed.
+#[cfg(unix)]
+pub fn repair_permissions(dir: &Path) -> Result<Vec<std::path::PathBuf>, PermissionError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: getuid has no preconditions.
+    let me = unsafe { libc::getuid() };
+    let mut repaired = Vec::new();
+    let mut visit = |path: &Path, want_dir: u32, want_file: u32| -> Result<bool, PermissionError> {
+        let m = std::fs::symlink_metadata(path).map_err(|e| PermissionError::Io(path.to_path_buf(), e))?;
+        if m.file_type().is_symlink() {
+            return Ok(false);
+        }
+        if m.uid() != me {
+            return Err(PermissionError::NotOwned(path.to_path_buf(), m.uid()));
+        }
+        let want = if m.is_dir() { want_dir } else { want_file };
+        if m.mode() & 0o777 != want {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(want))
+                .map_err(|e| PermissionError::Io(path.to_path_buf(), e))?;
+            repaired.push(path.to_path_buf());
+        }
+        Ok(m.is_dir())
+    };
+    if !dir.exists() {
+        return Ok(repaired);
+    }
+    visit(dir, 0o700, 0o600)?;
+    let entries = std::fs::read_dir(dir).map_err(|e| PermissionError::Io(dir.to_path_buf(), e))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if visit(&path, 0o700, 0o600)? {
+            let inner = std::fs::read_dir(&path).map_err(|e| PermissionError::Io(path.clone(), e))?;
+            for e in inner.flatten() {
+                visit(&e.path(), 0o700, 0o600)?;
+            }
+        }
+    }
+    for p in &repaired {
+        tracing::warn!(path = %p.display(), "tightened the permissions of a file in the config dir (it was readable by others)");
+    }
+    Ok(repaired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn loosened_modes_are_repaired() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("cfg");
+        ensure_private_dir(&cfg.join("sessions")).unwrap();
+        std::fs::write(cfg.join("tokens.json"), b"{}").unwrap();
+        std::fs::write(cfg.join("sessions").join("s_a.session"), b"x").unwrap();
+        let set = |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        set(&cfg, 0o755);
+        set(&cfg.join("sessions"), 0o755);
+        set(&cfg.join("tokens.json"), 0o644);
+        set(&cfg.join("sessions").join("s_a.session"), 0o644);
+        let repaired = repair_permissions(&cfg).unwrap();
+        assert_eq!(repaired.len(), 4, "{repaired:?}");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&cfg), 0o700);
+        assert_eq!(mode(&cfg.join("sessions")), 0o700);
+        assert_eq!(mode(&cfg.join("tokens.json")), 0o600);
+        assert_eq!(mode(&cfg.join("sessions").join("s_a.session")), 0o600);
+        assert!(repair_permissions(&cfg).unwrap().is_empty(), "nothing left to repair");
+    }
 }

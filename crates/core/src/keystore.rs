@@ -65,6 +65,36 @@ impl KeyStore {
         self.store.is_some()
     }
 
+    /// The install key that seals the session files of `config_dir` (created on first use);
+    /// `Ok(None)` when there is no keyring (sessions then stay plain, 0600).
+    pub fn seal_key(
+        &self,
+        config_dir: &std::path::Path,
+    ) -> Result<Option<crate::session_store::SealKey>, KeyStoreError> {
+        use base64::Engine;
+        use sha2::Digest;
+        if !self.is_available() {
+            return Ok(None);
+        }
+        let dir = std::fs::canonicalize(config_dir).unwrap_or_else(|_| config_dir.to_path_buf());
+        let id = format!("at-rest-key-{}", hex::encode(&sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes())[..8]));
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        match self.get(&id)? {
+            Some(stored) => {
+                let bytes =
+                    b64.decode(stored.trim()).map_err(|e| KeyStoreError::Keyring(format!("session key: {e}")))?;
+                let key = <[u8; 32]>::try_from(bytes.as_slice())
+                    .map_err(|_| KeyStoreError::Keyring("session key has the wrong length".into()))?;
+                Ok(Some(crate::session_store::SealKey::from_bytes(key)))
+            }
+            None => {
+                let key = crate::session_store::SealKey::generate();
+                self.put(&id, &b64.encode(key.bytes()))?;
+                Ok(Some(key))
+            }
+        }
+    }
+
     /// Saves a token plaintext under its non-secret id.
     pub fn put(&self, token_id: &str, secret: &str) -> Result<(), KeyStoreError> {
         self.entry(token_id)?.set_password(secret).map_err(kr)

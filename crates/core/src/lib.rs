@@ -12,11 +12,13 @@ pub mod attachments;
 pub mod config;
 pub mod control;
 pub mod fsutil;
+pub mod import;
 pub mod keystore;
 pub mod login;
 pub mod mcp;
 #[cfg(unix)]
 pub mod owner;
+pub mod session_store;
 pub mod sessions;
 pub mod settings;
 pub mod telegram;

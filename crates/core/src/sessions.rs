@@ -11,7 +11,8 @@
 //! `SESSION_SLOT_WAIT_SECONDS` for a slot and then gets [`TgError::Busy`], which is
 //! retryable. Idle clients are closed after `SESSION_IDLE_SECONDS` even under the limit.
 
-use crate::fsutil::{create_private_file, ensure_private_dir};
+use crate::fsutil::ensure_private_dir;
+use crate::session_store::AtRest;
 use crate::telegram::{ConnectOptions, TgClient, TgError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -152,6 +153,8 @@ impl Drop for Lease {
 /// Owns the session directory and the connected clients.
 pub struct Sessions {
     dir: PathBuf,
+    at_rest: AtRest,
+    seal: Option<crate::session_store::SealKey>,
     connect: Option<ConnectOptions>,
     pool: Arc<Pool>,
     /// Serialises opening per session so one file never gets two pools.
@@ -159,13 +162,30 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Prepares `<config dir>/sessions` (0700). `connect` is `None` when API_ID is not configured.
-    pub fn new(config_dir: &Path, limits: PoolLimits, connect: Option<ConnectOptions>) -> std::io::Result<Self> {
+    /// Prepares `<config dir>/sessions` (0700). `connect` is `None` when API_ID is not configured;
+    /// `seal` is the install key from the keyring (`None`: session files stay plain, 0600).
+    pub fn new(
+        config_dir: &Path,
+        limits: PoolLimits,
+        connect: Option<ConnectOptions>,
+        seal: Option<crate::session_store::SealKey>,
+    ) -> std::io::Result<Self> {
+        let at_rest = if seal.is_some() { AtRest::Encrypted } else { AtRest::Plain };
         let dir = config_dir.join("sessions");
         ensure_private_dir(config_dir)?;
         ensure_private_dir(&dir)?;
         let pool = Arc::new(Pool { limits, state: Mutex::new(State::default()), freed: tokio::sync::Notify::new() });
-        Ok(Sessions { dir, connect, pool, opening: Default::default() })
+        Ok(Sessions { dir, at_rest, seal, connect, pool, opening: Default::default() })
+    }
+
+    /// How session files are protected at rest.
+    pub fn at_rest(&self) -> AtRest {
+        self.at_rest
+    }
+
+    /// The key new session files are sealed with (none without a keyring).
+    pub fn seal_key(&self) -> Option<crate::session_store::SealKey> {
+        self.connect.as_ref().and_then(|c| c.seal.clone()).or_else(|| self.seal.clone())
     }
 
     /// The directory holding the session files.
@@ -201,11 +221,7 @@ impl Sessions {
             .as_ref()
             .ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
         self.reserve_slot().await?;
-        let opened = async {
-            create_private_file(&path).map_err(|e| TgError::Session(format!("cannot create session file: {e}")))?;
-            TgClient::open(&path, opts).await
-        }
-        .await;
+        let opened = TgClient::open(&path, opts).await;
         let mut st = self.pool.lock();
         st.opening -= 1;
         let client = match opened {
@@ -443,7 +459,7 @@ mod tests {
     #[tokio::test]
     async fn without_api_id_a_clear_error_and_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Sessions::new(dir.path(), PoolLimits::new(2), None).unwrap();
+        let s = Sessions::new(dir.path(), PoolLimits::new(2), None, None).unwrap();
         let e = s.client("s_abc").await.unwrap_err();
         assert!(e.to_string().contains("API_ID"));
         assert!(!s.exists("s_abc"));

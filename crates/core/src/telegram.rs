@@ -2,11 +2,11 @@
 //! and mapping Telegram failures to [`TgError`]. Tools and login flows use
 //! Telegram only through [`TgClient`].
 
+use crate::session_store::{FileSession, SealKey};
 use grammers_client::tl;
 use grammers_client::{Client, InvocationError};
 use grammers_mtsender::{ConnectionParams, SenderPool};
 use grammers_session::Session;
-use grammers_session::storages::SqliteSession;
 use grammers_session::types::{DcOption, PeerId, PeerInfo, PeerRef};
 use std::collections::HashMap;
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -99,7 +99,7 @@ pub const PEER_REJECTED: &[&str] =
 /// A connected grammers client bound to one session file.
 pub struct TgClient {
     client: Client,
-    session: Arc<SqliteSession>,
+    session: Arc<FileSession>,
     me: tokio::sync::OnceCell<PeerRef>,
     login_tokens: tokio::sync::watch::Receiver<u64>,
     /// Usernames (lowercase) and `+phone`s resolved by Telegram, with when.
@@ -124,13 +124,16 @@ pub struct ConnectOptions {
     pub dc_override: Option<SocketAddr>,
     /// Retry Telegram's FLOOD_WAIT/IO errors inside grammers (off: we surface them).
     pub auto_retry: bool,
+    /// The install key that seals session files (`None`: plain files, 0600; no keyring).
+    pub seal: Option<SealKey>,
 }
 
 impl TgClient {
-    /// Opens (creating if needed) the SQLite session at `path` and starts its connection pool.
+    /// Opens (creating, or migrating from the old SQLite format, if needed) the session at
+    /// `path` and starts its connection pool.
     /// The first network request happens lazily on the first call.
     pub async fn open(path: &Path, opts: &ConnectOptions) -> Result<TgClient, TgError> {
-        let session = Arc::new(SqliteSession::open(path).await.map_err(|e| TgError::Session(e.to_string()))?);
+        let session = FileSession::open(path, opts.seal.clone()).await.map_err(|e| TgError::Session(e.to_string()))?;
         if let Some(addr) = opts.dc_override {
             seed_test_dc(&session, addr).await?;
         }
@@ -177,9 +180,7 @@ impl TgClient {
         if infos.is_empty() {
             return;
         }
-        if let Err(e) = self.session.cache_peers(infos).await {
-            tracing::warn!("could not cache peers in the session: {e}");
-        }
+        let _ = self.session.cache_peers(infos).await;
     }
 
     /// A known peer reference by id (from the session's cache).
@@ -333,9 +334,22 @@ impl TgClient {
         !self.pool_state.is_finished()
     }
 
+    /// How often the session file was written since this client opened it.
+    pub fn storage_writes(&self) -> u64 {
+        self.session.write_count()
+    }
+
+    /// Writes pending session changes now (normally batched).
+    pub async fn flush_storage(&self) -> Result<(), TgError> {
+        self.session.flush().await.map_err(|e| TgError::Session(e.to_string()))
+    }
+
     /// Closes the connection and waits until the pool has stopped (so no connection task is
     /// cancelled mid-way when the runtime ends). The session file stays.
     pub async fn shutdown(&self) {
+        if let Err(e) = self.session.flush().await {
+            tracing::warn!("could not save the session: {e}");
+        }
         self.client.disconnect();
         let handle = self.pool.lock().await.take();
         if let Some(h) = handle {
@@ -403,27 +417,50 @@ impl Drop for TgClient {
     }
 }
 
-/// Points a session that has no auth key yet at a test data centre, with a fresh random key.
-async fn seed_test_dc(session: &SqliteSession, addr: SocketAddr) -> Result<(), TgError> {
-    let home = session.home_dc_id().map_err(|e| TgError::Session(e.to_string()))?;
-    let existing = session.dc_option(home).map_err(|e| TgError::Session(e.to_string()))?;
+/// Points a session that has no auth key yet at a test data centre, with a key the test DC
+/// issues (the stand-in for the DH handshake; see `fake-tg-dc`), or a random one if it issues none.
+async fn seed_test_dc(session: &FileSession, addr: SocketAddr) -> Result<(), TgError> {
+    let home = session.home_dc_id().map_err(|_| TgError::Session("session unreadable".into()))?;
+    let existing = session.dc_option(home).map_err(|_| TgError::Session("session unreadable".into()))?;
     if existing.is_some_and(|o| o.auth_key.is_some()) {
         return Ok(());
     }
     let SocketAddr::V4(v4) = addr else {
         return Err(TgError::Config("TELEGRAM_DC_ADDR must be an IPv4 address".into()));
     };
-    let mut key = [0u8; 256];
-    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut key).map_err(|e| TgError::Session(e.to_string()))?;
+    let key = match issued_test_key(addr).await {
+        Some(k) => k,
+        None => {
+            let mut key = [0u8; 256];
+            rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut key)
+                .map_err(|e| TgError::Session(e.to_string()))?;
+            key
+        }
+    };
     let opt = DcOption {
         id: 2,
         ipv4: SocketAddrV4::new(*v4.ip(), v4.port()),
         ipv6: SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0),
         auth_key: Some(key),
     };
-    session.set_dc_option(&opt).await.map_err(|e| TgError::Session(e.to_string()))?;
-    session.set_home_dc_id(2).await.map_err(|e| TgError::Session(e.to_string()))?;
+    let _ = session.set_dc_option(&opt).await;
+    let _ = session.set_home_dc_id(2).await;
     Ok(())
+}
+
+/// Asks a test DC for an auth key (`FAKE-DC-ISSUE-KEY` → 512 hex digits).
+async fn issued_test_key(addr: SocketAddr) -> Option<[u8; 256]> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ask = async {
+        let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+        s.write_all(b"FAKE-DC-ISSUE-KEY\n").await.ok()?;
+        let mut hex = [0u8; 513];
+        s.read_exact(&mut hex).await.ok()?;
+        let text = std::str::from_utf8(&hex[..512]).ok()?;
+        let bytes = hex::decode(text).ok()?;
+        <[u8; 256]>::try_from(bytes.as_slice()).ok()
+    };
+    tokio::time::timeout(Duration::from_secs(5), ask).await.ok().flatten()
 }
 
 fn is_login_token_update(u: &grammers_session::updates::UpdatesLike) -> bool {

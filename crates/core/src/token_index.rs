@@ -168,6 +168,27 @@ impl TokenIndex {
         Ok(Issued { record, token, stored_in_keyring })
     }
 
+    /// Registers a token issued elsewhere (e.g. by the Python server, whose session files are
+    /// named by their token) for `session_id`, so clients holding it keep working.
+    pub fn register_existing(&self, label: &str, session_id: &str, token: &Token) -> Result<TokenRecord, IndexError> {
+        let label = validate_label(label)?;
+        let record = TokenRecord {
+            id: new_id("tok_"),
+            label,
+            digest: token.digest(),
+            session_id: session_id.to_string(),
+            created_at: now(),
+            last_used_at: None,
+            account: None,
+        };
+        self.mutate(|idx| {
+            idx.tokens.push(record.clone());
+            Ok(())
+        })?;
+        self.store_secret(&record.id, token);
+        Ok(record)
+    }
+
     /// Replaces a token's secret: the old token stops working at once, the session stays.
     pub fn rotate(&self, id: &str) -> Result<Issued, IndexError> {
         let token = Token::generate();

@@ -4,7 +4,9 @@
 //! `rpc_result`, containers, gzip) to the real `grammers-client` 0.11 (layer 230). Because
 //! Telegram's RSA keys cannot be replaced, the DC never performs the DH handshake: a client's
 //! session is *seeded* with an auth key the DC already knows ([`FakeDc::register_key`],
-//! [`FakeDc::seed`]) or the DC adopts keys found in session files ([`FakeDc::watch_session_dir`]).
+//! [`FakeDc::seed`]), issued to a test-mode client that asks for one with the line
+//! `FAKE-DC-ISSUE-KEY` instead of a first frame (our core does when `TELEGRAM_DC_ADDR` is set),
+//! or adopted from grammers SQLite session files ([`FakeDc::watch_session_dir`]).
 //!
 //! Every answer is computed from a [`World`] from the point of view of the account the auth
 //! key is logged in to. See [`World::demo`] for the standard fixture.

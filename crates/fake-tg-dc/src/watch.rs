@@ -1,11 +1,40 @@
-//! Adoption of auth keys found in grammers `SqliteSession` files.
+//! Adoption of auth keys found in session files: grammers `SqliteSession` files and plain
+//! fast-mcp-telegram session files (sealed ones cannot be read; their keys are issued instead).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::{KeyEntry, Shared, crypto};
 
+/// Keys in a plain fast-mcp-telegram session file (`FMTS1\n` + JSON with hex auth keys).
+fn plain_keys_in(bytes: &[u8]) -> Vec<[u8; 256]> {
+    let Some(json) = bytes.strip_prefix(b"FMTS1\n") else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let hex_key = |s: &str| -> Option<[u8; 256]> {
+        let bytes: Option<Vec<u8>> = (0..s.len())
+            .step_by(2)
+            .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect();
+        <[u8; 256]>::try_from(bytes?.as_slice()).ok()
+    };
+    v["dc_options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["auth_key"].as_str().and_then(hex_key))
+        .collect()
+}
+
 async fn keys_in(path: &Path) -> Vec<[u8; 256]> {
+    if let Ok(bytes) = std::fs::read(path)
+        && bytes.starts_with(b"FMTS1\n")
+    {
+        return plain_keys_in(&bytes);
+    }
     let mut out = Vec::new();
     let Ok(db) = libsql::Builder::new_local(path)
         .flags(libsql::OpenFlags::SQLITE_OPEN_READ_ONLY)

@@ -189,7 +189,46 @@ pub(crate) fn rpc_error_body(code: i32, message: &str) -> Vec<u8> {
     v
 }
 
+/// The line a test-mode client sends instead of an MTProto frame to be issued an auth key (the
+/// stand-in for the DH handshake, which needs Telegram's RSA keys: see the crate doc).
+pub(crate) const ISSUE_KEY_REQUEST: &[u8] = b"FAKE-DC-ISSUE-KEY\n";
+
+/// Answers an [`ISSUE_KEY_REQUEST`]: registers a fresh (logged-out) key and sends it as hex.
+async fn issue_key(shared: &Shared, mut stream: tokio::net::TcpStream) {
+    let mut line = [0u8; ISSUE_KEY_REQUEST.len()];
+    if stream.read_exact(&mut line).await.is_err() {
+        return;
+    }
+    let mut key = [0u8; 256];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+    shared.lock().keys.insert(
+        crypto::key_id(&key),
+        crate::KeyEntry {
+            key,
+            user: None,
+            pending_2fa: None,
+        },
+    );
+    let mut hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    hex.push('\n');
+    let _ = stream.write_all(hex.as_bytes()).await;
+}
+
 async fn serve(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
+    // A real frame starts with its length; "FAKE" as a length would be over 1 GB, so the two
+    // never mix. Peek until the request line is complete or the bytes differ.
+    let mut peek = [0u8; ISSUE_KEY_REQUEST.len()];
+    loop {
+        match stream.peek(&mut peek).await {
+            Ok(n) if n > 0 && peek[..n] == ISSUE_KEY_REQUEST[..n] => {
+                if n == peek.len() {
+                    return issue_key(&shared, stream).await;
+                }
+                tokio::task::yield_now().await;
+            }
+            _ => break,
+        }
+    }
     let (mut rd, wr) = stream.into_split();
     let mut wr = Some(wr);
     let mut recv_seq = 0i32;

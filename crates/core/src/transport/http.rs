@@ -297,6 +297,7 @@ async fn health(State(app): State<Arc<App>>) -> Response {
         "waiting_for_session": pool.waiting,
         "max_sessions": pool.max_active,
         "sessions": sessions,
+        "at_rest": app.sessions.at_rest(),
         "tickets": crate::attachments::live_counts(&app),
     });
     no_store(axum::Json(body).into_response())

@@ -25,6 +25,11 @@ impl TestServer {
 
     /// Starts a server on an existing config dir.
     pub async fn start_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestServer {
+        Self::start_with(dir, extra, KeyStore::none()).await
+    }
+
+    /// Starts a server on an existing config dir with a keyring.
+    pub async fn start_with(dir: tempfile::TempDir, extra: &[(&str, &str)], keystore: KeyStore) -> TestServer {
         let mut vars: HashMap<String, String> = HashMap::new();
         vars.insert("SESSION_DIR".into(), dir.path().to_string_lossy().into_owned());
         vars.insert("SERVER_MODE".into(), "http".into());
@@ -32,7 +37,7 @@ impl TestServer {
             vars.insert(k.to_string(), v.to_string());
         }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-        let app = App::new(config, KeyStore::none()).unwrap();
+        let app = App::new(config, keystore).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -93,11 +98,16 @@ pub const API_HASH: &str = "0123456789abcdef0123456789abcdef";
 impl TgHarness {
     /// Starts the demo world and a server pointed at it.
     pub async fn start(extra: &[(&str, &str)]) -> TgHarness {
+        Self::start_with(extra, KeyStore::none()).await
+    }
+
+    /// Like [`TgHarness::start`], with a keyring (session files are then sealed).
+    pub async fn start_with(extra: &[(&str, &str)], keystore: KeyStore) -> TgHarness {
         let dc = fake_tg_dc::FakeDc::start(fake_tg_dc::World::demo()).await.unwrap();
         let addr = dc.addr().to_string();
         let mut vars: Vec<(&str, &str)> = vec![("API_ID", API_ID), ("API_HASH", API_HASH), ("TELEGRAM_DC_ADDR", &addr)];
         vars.extend_from_slice(extra);
-        let srv = TestServer::start(&vars).await;
+        let srv = TestServer::start_with(tempfile::tempdir().unwrap(), &vars, keystore).await;
         dc.watch_session_dir(srv.app.sessions.dir());
         TgHarness { dc, srv }
     }
