@@ -132,6 +132,8 @@ control_commands!(
     server_restart,
     client_configs,
     session_import,
+    backup_create,
+    backup_restore,
 );
 
 /// Copies text to the system clipboard (the webview's clipboard API is unreliable in WebKitGTK).
@@ -330,6 +332,8 @@ fn main() {
             server_restart,
             client_configs,
             session_import,
+            backup_create,
+            backup_restore,
             clipboard_write,
         ])
         .build(tauri::generate_context!());

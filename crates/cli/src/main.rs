@@ -86,6 +86,23 @@ enum Command {
         #[arg(long)]
         label: Option<String>,
     },
+    /// Write a passphrase-encrypted backup (sessions, tokens, settings) to FILE.
+    Backup {
+        /// The archive to write (0600).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Also include the token secrets from the OS keyring.
+        #[arg(long)]
+        include_secrets: bool,
+    },
+    /// Restore a backup made with `backup` (asks for its passphrase).
+    Restore {
+        /// The archive.
+        file: std::path::PathBuf,
+        /// Restore even when this config dir changed after the backup was made.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage bearer tokens (each token selects its own Telegram session).
     Token {
         #[command(subcommand)]
@@ -196,6 +213,40 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             }
         }
         Command::Token { action } => token_command(action, config).await,
+        Command::Backup { out, include_secrets } => {
+            let out = absolute(&out)?;
+            let passphrase = passphrase(true)?;
+            let mut ctl = Ctl::open(config).await?;
+            let r = ctl
+                .call(
+                    "backup_create",
+                    json!({ "path": out, "passphrase": passphrase, "include_secrets": include_secrets }),
+                )
+                .await;
+            ctl.close().await;
+            let r = r?;
+            eprintln!(
+                "backup written to {}: {} sessions, {} tokens, {} token secrets",
+                out.display(),
+                r["sessions"],
+                r["tokens"],
+                r["secrets"]
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let file = std::fs::canonicalize(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let passphrase = passphrase(false)?;
+            let mut ctl = Ctl::open(config).await?;
+            let r = ctl.call("backup_restore", json!({ "path": file, "passphrase": passphrase, "force": force })).await;
+            ctl.close().await;
+            let r = r?;
+            eprintln!(
+                "restored {} sessions and {} tokens ({} token secrets into the keyring)",
+                r["sessions"], r["tokens"], r["secrets"]
+            );
+            Ok(())
+        }
         Command::ImportSession { path, label } => {
             let path = std::fs::canonicalize(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let mut ctl = Ctl::open(config).await?;
@@ -289,6 +340,23 @@ fn print_issued(issued: &IssuedToken) {
     } else {
         eprintln!("No OS keyring available: this is the only time the token is shown. Treat it like a password.");
     }
+}
+
+/// An absolute path for `p` (relative to the current directory), which need not exist yet.
+fn absolute(p: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    Ok(if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir()?.join(p) })
+}
+
+/// The backup passphrase: hidden entry (twice for a new backup) on a terminal, one line otherwise.
+fn passphrase(new: bool) -> anyhow::Result<String> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return prompt("Backup passphrase: ");
+    }
+    let first = rpassword::prompt_password("Backup passphrase: ")?;
+    if new && rpassword::prompt_password("Again: ")? != first {
+        anyhow::bail!("the passphrases differ");
+    }
+    Ok(first)
 }
 
 fn prompt(question: &str) -> anyhow::Result<String> {

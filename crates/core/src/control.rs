@@ -49,6 +49,8 @@ pub const COMMANDS: &[&str] = &[
     "server_restart",
     "client_configs",
     "session_import",
+    "backup_create",
+    "backup_restore",
 ];
 
 /// Label of the token issued by a login when the user gave none.
@@ -271,6 +273,32 @@ pub struct Control {
 }
 
 // ---- request and answer types ----
+
+/// `backup_create` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupCreateArgs {
+    /// Absolute path of the archive to write.
+    pub path: PathBuf,
+    /// Passphrase (8 characters or more).
+    pub passphrase: String,
+    /// Also store the token secrets from the OS keyring.
+    #[serde(default)]
+    pub include_secrets: bool,
+}
+
+/// `backup_restore` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupRestoreArgs {
+    /// Absolute path of the archive.
+    pub path: PathBuf,
+    /// Its passphrase.
+    pub passphrase: String,
+    /// Restore even over a state newer than the archive.
+    #[serde(default)]
+    pub force: bool,
+}
 
 /// `session_import` arguments: a Telethon session file of the Python server.
 #[derive(Debug, Deserialize)]
@@ -582,6 +610,8 @@ impl Control {
             "server_restart" => to_value(self.server_restart().await?),
             "client_configs" => to_value(self.client_configs(parse(args)?).await?),
             "session_import" => to_value(self.session_import(parse(args)?).await?),
+            "backup_create" => to_value(self.backup_create(parse(args)?).await?),
+            "backup_restore" => to_value(self.backup_restore(parse(args)?).await?),
             other => Err(ControlError::UnknownCommand(other.chars().take(64).collect())),
         }
     }
@@ -1022,6 +1052,28 @@ impl Control {
         let mut record = TokenInfo::from(imported.record);
         record.account = account;
         Ok(json!({ "record": record, "token": imported.new_token.map(|t| t.expose().to_string()) }))
+    }
+
+    /// Writes a passphrase-encrypted backup of the config dir.
+    pub async fn backup_create(&self, a: BackupCreateArgs) -> Result<crate::backup::Summary, ControlError> {
+        if !a.path.is_absolute() {
+            return Err(ControlError::InvalidInput("give the archive's absolute path".into()));
+        }
+        let app = self.app();
+        crate::backup::create(&app, &a.path, &a.passphrase, a.include_secrets)
+            .await
+            .map_err(|e| ControlError::InvalidInput(e.to_string()))
+    }
+
+    /// Restores a backup (refused over a newer state unless `force`).
+    pub async fn backup_restore(&self, a: BackupRestoreArgs) -> Result<crate::backup::Summary, ControlError> {
+        if !a.path.is_absolute() {
+            return Err(ControlError::InvalidInput("give the archive's absolute path".into()));
+        }
+        let app = self.app();
+        crate::backup::restore(&app, &a.path, &a.passphrase, a.force)
+            .await
+            .map_err(|e| ControlError::InvalidInput(e.to_string()))
     }
 
     // ---- client configs ----

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod attachments;
+pub mod backup;
 pub mod config;
 pub mod control;
 pub mod fsutil;

@@ -329,6 +329,29 @@ fn decode(path: &Path, bytes: &[u8], key: Option<&SealKey>) -> Result<Stored, St
     Ok(stored)
 }
 
+/// The session data of the file at `path` as plain JSON (for backups).
+pub fn read_json(path: &Path, key: Option<&SealKey>) -> Result<Vec<u8>, StoreError> {
+    let bytes = std::fs::read(path).map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+    if bytes.starts_with(SQLITE_MAGIC) {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            msg: "still in the old format; start the server once to migrate it".into(),
+        });
+    }
+    let stored = decode(path, &bytes, key)?;
+    Ok(serde_json::to_vec(&stored).expect("session data serializes"))
+}
+
+/// Writes session data given as plain JSON (from a backup) to `path`, sealed with `key`.
+pub fn write_json(path: &Path, json: &[u8], key: Option<&SealKey>) -> Result<(), StoreError> {
+    let stored: Stored = serde_json::from_slice(json).map_err(|e| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        msg: format!("session data in the backup: {e}"),
+    })?;
+    crate::fsutil::write_private_atomic(path, &encode(path, &stored, key))
+        .map_err(|source| StoreError::Io { path: path.to_path_buf(), source })
+}
+
 fn associated_data(path: &Path) -> Vec<u8> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     [SEALED_MAGIC, name.as_bytes()].concat()

@@ -369,10 +369,22 @@ impl Sessions {
         futures::future::join_all(clients.iter().map(|c| c.shutdown())).await;
     }
 
-    /// Disconnects and deletes a session file (explicit user request only).
+    /// Saves every connected client's pending session changes.
+    pub async fn flush_all(&self) {
+        let clients: Vec<Arc<TgClient>> = self.pool.lock().slots.values().map(|s| s.client.clone()).collect();
+        for c in clients {
+            if let Err(e) = c.flush_storage().await {
+                tracing::warn!("could not save a session: {e}");
+            }
+        }
+    }
+
+    /// Disconnects and deletes a session file (explicit user request only); a copy goes to the
+    /// rolling local backups first, so a mistake can be undone.
     pub async fn delete(&self, session_id: &str) -> Result<bool, TgError> {
         let path = self.path(session_id)?;
         self.close(session_id).await;
+        crate::backup::keep_local_copy(&self.dir, session_id);
         self.pool.lock().history.remove(session_id);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
