@@ -844,6 +844,44 @@
     }
   });
 
+  // ---------- backup, restore, import ----------
+  const runForm = (form, msg, work) => $(form).addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const m = $(msg);
+    m.className = 'msg';
+    m.textContent = 'Working…';
+    try {
+      m.textContent = await work();
+      m.className = 'msg ok';
+    } catch (err) {
+      m.textContent = err.message;
+      m.className = 'msg err';
+    }
+  });
+  runForm('#backup-form', '#backup-msg', async () => {
+    const r = await call('backup_create', {
+      path: $('#backup-path').value.trim(), passphrase: $('#backup-pass').value, include_secrets: $('#backup-secrets').checked,
+    });
+    $('#backup-pass').value = '';
+    return `Backup written: ${r.sessions} sessions, ${r.tokens} tokens, ${r.secrets} token secrets.`;
+  });
+  runForm('#restore-form', '#backup-msg', async () => {
+    const r = await call('backup_restore', {
+      path: $('#restore-path').value.trim(), passphrase: $('#restore-pass').value, force: $('#restore-force').checked,
+    });
+    $('#restore-pass').value = '';
+    refreshStatus();
+    return `Restored ${r.sessions} sessions and ${r.tokens} tokens.`;
+  });
+  runForm('#import-form', '#import-msg', async () => {
+    const r = await call('session_import', { path: $('#import-path').value.trim() });
+    refreshStatus();
+    const who = r.record.account || 'the account';
+    return r.token
+      ? `Imported ${who}. New token (shown once): ${r.token}`
+      : `Imported ${who}. The token in the file's name works here now.`;
+  });
+
   // ---------- start ----------
   document.documentElement.dataset.mode = MODE;
   $('#mode').textContent = MODE === 'tauri-ipc' ? 'App' : 'Browser';

@@ -371,6 +371,36 @@ describe('setup page (headless server + Chromium)', () => {
     await waitFor(async () => /MAX_FILE_SIZE_MB/.test(await page.textContent('#settings-msg')), { message: 'validation error' });
   });
 
+  test('backup and restore from the settings page: wrong passphrase and newer state refused, force restores', async () => {
+    await page.click('#tab-settings');
+    const archive = `${dir}.fmtbackup`;
+    await page.fill('#backup-path', archive);
+    await page.fill('#backup-pass', 'a long enough passphrase');
+    await page.click('#backup-save');
+    await waitFor(async () => /^Backup written: \d+ sessions, \d+ tokens/.test(await page.textContent('#backup-msg')), { timeout: 30000, message: 'backup written' });
+    assert.equal(fs.statSync(archive).mode & 0o777, 0o600);
+    const before = (await (await post('tokens_list')).json()).map((t) => t.id).sort();
+
+    const extra = await (await post('token_create', { body: JSON.stringify({ label: 'after the backup' }) })).json();
+    await page.fill('#restore-path', archive);
+    await page.fill('#restore-pass', 'not the passphrase');
+    await page.click('#restore-run');
+    await waitFor(async () => /wrong passphrase/.test(await page.textContent('#backup-msg')), { timeout: 30000, message: 'wrong passphrase refused' });
+    await page.fill('#restore-pass', 'a long enough passphrase');
+    await page.click('#restore-run');
+    await waitFor(async () => /changed after the backup/.test(await page.textContent('#backup-msg')), { timeout: 30000, message: 'newer state refused' });
+    assert.ok((await (await post('tokens_list')).json()).some((t) => t.id === extra.record.id), 'nothing changed');
+
+    await page.check('#restore-force');
+    await page.fill('#restore-pass', 'a long enough passphrase');
+    await page.click('#restore-run');
+    await waitFor(async () => /^Restored \d+ sessions/.test(await page.textContent('#backup-msg')), { timeout: 30000, message: 'restored' });
+    assert.deepEqual((await (await post('tokens_list')).json()).map((t) => t.id).sort(), before, 'the state of the backup');
+    assert.equal(await mcpInitialize(server.base, tokens.a), 200, 'the tokens of the backup work');
+    await shot('11-backup-restore');
+    fs.rmSync(archive, { force: true });
+  });
+
   test('sign out (account B) revokes its token and deletes the session; revoke can delete a session', async () => {
     await page.click('#tab-tokens');
     const rowB = page.locator('#tokens-table tbody tr', { hasText: 'Bob' });
