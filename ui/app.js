@@ -186,6 +186,12 @@
     srvErr.textContent = s.server.error ? `The MCP server is not running: ${s.server.error}` : '';
     show(srvErr, !!s.server.error);
     show($('#api-missing'), !s.api_credentials_configured);
+    const importable = s.importable_sessions || [];
+    show($('#import-found'), importable.length > 0);
+    $('#import-found').textContent = importable.length
+      ? `Found ${importable.length} login${importable.length === 1 ? '' : 's'} of the Python server: ${importable.join(', ')}`
+      : '';
+    if (importable.length && !$('#import-path').value) $('#import-path').value = importable[0];
     return s;
   }
 

@@ -81,6 +81,29 @@ def test_a_telethon_session_with_another_name_gets_a_new_token(tg_env, fake_dc_p
     assert call_me(f"{base}/v1/mcp", new)["id"] == A_ID
 
 
+def setup_status(http_server):
+    """`status` through the /setup API of the last started server (key from its SETUP line)."""
+    import httpx2
+    m = re.search(r"SETUP (http://[^/]+)/setup#key=(\S+)", http_server.last.output())
+    r = httpx2.post(f"{m.group(1)}/api/status", headers={"x-setup-key": m.group(2), "content-type": "application/json"},
+                    content="{}")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_python_server_logins_in_the_config_dir_are_offered_until_imported(tg_env, fake_dc_proc, http_server, config_dir):
+    token = secrets.token_urlsafe(32)
+    # The Python server keeps `{token}.session` at the top of the same config dir.
+    path = telethon_session(config_dir / token, fake_dc_proc.match.group(1), dc_key(fake_dc_proc, "+15550001"))
+    base, _ = http_server(tg_env)
+    assert setup_status(http_server)["importable_sessions"] == [str(path)]
+    out = subprocess.run([binary("fast-mcp-telegram"), "import-session", str(path)], env=tg_env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert setup_status(http_server)["importable_sessions"] == []
+    assert call_me(f"{base}/v1/mcp", token)["id"] == A_ID
+
+
 def test_a_file_that_is_not_a_telethon_session_is_refused_cleanly(tg_env, tmp_path):
     bogus = tmp_path / "notes.session"
     bogus.write_text("hello")

@@ -531,6 +531,8 @@ pub struct Status {
     pub keyring_available: bool,
     /// How session files are stored: `encrypted` (key in the OS keyring) or `plain` (0600 only).
     pub at_rest: crate::session_store::AtRest,
+    /// Session files of the Python server found in the config dir, not imported yet.
+    pub importable_sessions: Vec<PathBuf>,
     /// Number of tokens.
     pub tokens: usize,
     /// Number of distinct sessions with a logged-in account.
@@ -637,6 +639,7 @@ impl Control {
             api_credentials_configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
             keyring_available: app.tokens.keystore().is_available(),
             at_rest: app.sessions.at_rest(),
+            importable_sessions: crate::import::importable(&app),
             tokens: tokens.len(),
             accounts: accounts.len(),
             active_sessions: app.sessions.active_count(),

@@ -123,3 +123,20 @@ pub async fn import_telethon(app: &App, path: &Path, label: &str) -> Result<Impo
     tracing::info!(session = %session_id, token_id = %record.id, "imported a Telethon session");
     Ok(Imported { record, new_token })
 }
+
+/// Telethon session files of the Python server found at the top of the config dir (it keeps
+/// `{token}.session` there; ours live in `sessions/`), minus those already imported.
+pub fn importable(app: &App) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(&app.config.session_dir) else { return Vec::new() };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "session"))
+        .filter(|p| {
+            let token = p.file_stem().and_then(|s| s.to_str()).and_then(|s| Token::parse(s).ok());
+            token.is_none_or(|t| app.tokens.authenticate(&t).is_err())
+        })
+        .collect();
+    found.sort();
+    found
+}
