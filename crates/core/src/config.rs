@@ -73,6 +73,9 @@ pub struct Config {
     pub session_idle: Duration,
     /// A background agent started for stdio clients exits after this long without clients (`AGENT_IDLE_EXIT_SECONDS`, 300).
     pub agent_idle_exit: Duration,
+    /// A tool call that Telegram has not answered after this long fails with a retryable error
+    /// and the connection is reopened (`TELEGRAM_CALL_TIMEOUT_SECONDS`, 60).
+    pub telegram_call_timeout: Duration,
     /// Folders stdio clients may send local files from (`ALLOWED_FILE_ROOTS`, a path list with
     /// the platform's separator, `none` for no folder; default: the home folder). MCP roots
     /// offered by the client replace them; dot-folders and the config dir are never allowed.
@@ -182,6 +185,10 @@ impl Config {
         if !(1..=604_800).contains(&agent_idle_exit) {
             return Err(err("AGENT_IDLE_EXIT_SECONDS", "must be between 1 and 604800"));
         }
+        let telegram_call_timeout = parse_num::<u64>(&var, "TELEGRAM_CALL_TIMEOUT_SECONDS", 60)?;
+        if !(1..=3600).contains(&telegram_call_timeout) {
+            return Err(err("TELEGRAM_CALL_TIMEOUT_SECONDS", "must be between 1 and 3600"));
+        }
         let stdio_token_id = var("FAST_MCP_TELEGRAM_TOKEN_ID");
         if let Some(id) = &stdio_token_id
             && !crate::token_index::is_token_id(id)
@@ -214,6 +221,7 @@ impl Config {
             session_slot_wait: Duration::from_secs(session_slot_wait),
             session_idle: Duration::from_secs(session_idle),
             agent_idle_exit: Duration::from_secs(agent_idle_exit),
+            telegram_call_timeout: Duration::from_secs(telegram_call_timeout),
             allowed_file_roots,
             max_request_body_bytes,
             request_timeout,
@@ -350,6 +358,7 @@ mod tests {
             ("SESSION_SLOT_WAIT_SECONDS", "0"),
             ("SESSION_IDLE_SECONDS", "0"),
             ("AGENT_IDLE_EXIT_SECONDS", "0"),
+            ("TELEGRAM_CALL_TIMEOUT_SECONDS", "0"),
             ("FAST_MCP_TELEGRAM_TOKEN_ID", "../../etc"),
             ("ALLOWED_FILE_ROOTS", "relative/dir"),
         ] {

@@ -95,16 +95,37 @@ impl TelegramMcp {
         }
         let session_id = identity.session_id.clone();
         let tctx = ToolCtx { app: self.app.clone(), identity, peer: Some(ctx.peer.clone()) };
-        // A bug in a tool must answer the call with an error, not leave the client hanging.
-        let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx))).await;
+        // A bug in a tool must answer the call with an error, not leave the client hanging; so
+        // must a connection that stalled (Telegram never answers).
+        let limit = self.app.config.telegram_call_timeout;
+        let call = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx)));
+        let Ok(outcome) = tokio::time::timeout(limit, call).await else {
+            tracing::warn!(tool, session = %session_id, "Telegram did not answer within {} s; reopening the connection", limit.as_secs());
+            self.app.sessions.stalled(&session_id);
+            let mut e = ToolError::invalid(format!(
+                "Telegram did not answer within {} s (the connection may have stalled); it is being reopened, retry the call",
+                limit.as_secs()
+            ));
+            e.action = Some("retry");
+            return e.into_result(tool);
+        };
         let Ok(outcome) = outcome else {
             tracing::error!(tool, "tool panicked");
             return ToolError::internal("internal error in the tool (a bug; see the server log)").into_result(tool);
         };
         match outcome {
-            Ok(out) => out.into_result(),
+            Ok(out) => {
+                self.app.sessions.note_ok(&session_id);
+                out.into_result()
+            }
             Err(e) => {
                 tracing::info!(tool, "tool error: {}", e.message);
+                if e.action == Some("retry") && e.telegram_code.is_none() {
+                    self.app.sessions.note_failure(&session_id, &e.message);
+                } else if e.telegram_code.is_some() {
+                    // Telegram answered (with an error): the link works.
+                    self.app.sessions.note_ok(&session_id);
+                }
                 if e.telegram_error.as_deref().is_some_and(|n| crate::telegram::PEER_REJECTED.contains(&n)) {
                     // A peer served from the cache may be stale: resolve it again next time.
                     self.app.sessions.forget_resolutions(&session_id);

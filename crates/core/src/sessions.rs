@@ -34,6 +34,26 @@ pub struct SessionActivity {
     pub connected: bool,
     /// Calls, login steps and streams using the client right now.
     pub in_flight: usize,
+    /// `connected`, `offline` (the last call found the link broken or stalled; the next call
+    /// reconnects) or `idle` (no connection open).
+    pub state: &'static str,
+    /// Last call Telegram answered, Unix seconds.
+    pub last_ok: Option<i64>,
+    /// The last connection failure, if it is newer than the last answer.
+    pub last_error: Option<String>,
+}
+
+/// What the pool knows about a session's link.
+#[derive(Debug, Clone, Default)]
+struct LinkHealth {
+    last_ok: Option<i64>,
+    last_error: Option<(i64, String)>,
+}
+
+impl LinkHealth {
+    fn failing(&self) -> bool {
+        self.last_error.as_ref().is_some_and(|(t, _)| self.last_ok.is_none_or(|ok| *t >= ok))
+    }
 }
 
 /// Pool limits (from the configuration).
@@ -87,6 +107,8 @@ struct State {
     waiting: usize,
     /// Last access of sessions that were evicted or closed (kept for /health).
     history: HashMap<String, i64>,
+    /// Link health by session (kept across reconnects).
+    health: HashMap<String, LinkHealth>,
     tick: u64,
 }
 
@@ -393,6 +415,36 @@ impl Sessions {
         }
     }
 
+    /// Records that Telegram answered a call of this session.
+    pub fn note_ok(&self, session_id: &str) {
+        self.pool.lock().health.entry(session_id.to_string()).or_default().last_ok = Some(crate::token_index::now());
+    }
+
+    /// Records a connection failure of this session (shown by /health until the next answer).
+    pub fn note_failure(&self, session_id: &str, error: &str) {
+        let mut st = self.pool.lock();
+        st.health.entry(session_id.to_string()).or_default().last_error =
+            Some((crate::token_index::now(), error.chars().take(200).collect()));
+    }
+
+    /// A call of this session got no answer in time: its client is closed (in the background,
+    /// without waiting for the dead link) so the next call opens a fresh connection.
+    pub fn stalled(&self, session_id: &str) {
+        self.note_failure(session_id, "Telegram stopped answering (stalled connection)");
+        let slot = {
+            let mut st = self.pool.lock();
+            let slot = st.slots.remove(session_id);
+            if let Some(s) = &slot {
+                st.history.insert(session_id.to_string(), s.last_access);
+            }
+            slot
+        };
+        if let Some(slot) = slot {
+            self.pool.freed.notify_waiters();
+            tokio::spawn(async move { slot.client.shutdown().await });
+        }
+    }
+
     /// Forgets a connected client's cached username/phone resolutions (Telegram rejected one).
     pub fn forget_resolutions(&self, session_id: &str) {
         if let Some(slot) = self.pool.lock().slots.get(session_id) {
@@ -427,18 +479,25 @@ impl Sessions {
         let mut out: Vec<SessionActivity> = st
             .slots
             .iter()
-            .map(|(id, s)| SessionActivity {
-                session_id: id.clone(),
-                last_access: s.last_access,
-                connected: s.client.is_connected(),
-                in_flight: s.in_flight,
+            .map(|(id, s)| (id, s.last_access, s.client.is_connected(), s.in_flight))
+            .chain(st.history.iter().filter(|(id, _)| !st.slots.contains_key(*id)).map(|(id, t)| (id, *t, false, 0)))
+            .map(|(id, last_access, connected, in_flight)| {
+                let health = st.health.get(id).cloned().unwrap_or_default();
+                let state = match (health.failing(), connected) {
+                    (true, _) => "offline",
+                    (false, true) => "connected",
+                    (false, false) => "idle",
+                };
+                SessionActivity {
+                    session_id: id.clone(),
+                    last_access,
+                    connected: connected && !health.failing(),
+                    in_flight,
+                    state,
+                    last_ok: health.last_ok,
+                    last_error: health.failing().then(|| health.last_error.map(|(_, e)| e)).flatten(),
+                }
             })
-            .chain(st.history.iter().filter(|(id, _)| !st.slots.contains_key(*id)).map(|(id, t)| SessionActivity {
-                session_id: id.clone(),
-                last_access: *t,
-                connected: false,
-                in_flight: 0,
-            }))
             .collect();
         out.sort_by(|a, b| b.last_access.cmp(&a.last_access).then(a.session_id.cmp(&b.session_id)));
         out

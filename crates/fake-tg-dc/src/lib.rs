@@ -175,6 +175,9 @@ impl State {
 pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub addr: SocketAddr,
+    /// While `true`, connections stop reading and answering (but stay open): a stalled link,
+    /// as a laptop waking from sleep or a dead NAT mapping looks to the client.
+    pub stalled: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -220,6 +223,7 @@ impl FakeDc {
                 next_conn: 0,
             }),
             addr,
+            stalled: tokio::sync::watch::Sender::new(false),
         });
         let accept = tokio::spawn(wire::accept_loop(Arc::clone(&shared), listener));
         Ok(FakeDc { shared, accept })
@@ -291,6 +295,11 @@ impl FakeDc {
             .lock()
             .injected
             .push((method.to_string(), code, message.to_string()));
+    }
+
+    /// Stalls every connection (stop reading and answering, keep the socket open) or resumes.
+    pub fn set_stalled(&self, stalled: bool) {
+        self.shared.stalled.send_replace(stalled);
     }
 
     /// Runs `f` with exclusive access to the world (inspect or mutate it).

@@ -4,6 +4,7 @@
 //! Commands on stdin, one per line, for tests in other processes:
 //! - `scan_qr <base64url token> <phone>` → `QR_SCANNED ok|fail` (the phone accepts a QR login);
 //! - `inject_error <tl.method> <code> <NAME>` → `INJECTED` (one-shot RPC error);
+//! - `stall` / `resume` → `STALLED` / `RESUMED` (connections stop reading and answering, then go on);
 //! - `register_key [phone]` → `KEY <512 hex digits>`: a fresh auth key the DC accepts, already
 //!   logged in to the account with that phone if one is given (`ERROR` if none has it). Lets
 //!   clients that cannot be seeded in-process (Telethon, through its session) skip the handshake.
@@ -85,6 +86,14 @@ fn command(dc: &FakeDc, line: &str) -> String {
             }
             Err(_) => "ERROR bad code".into(),
         },
+        ["stall"] => {
+            dc.set_stalled(true);
+            "STALLED".into()
+        }
+        ["resume"] => {
+            dc.set_stalled(false);
+            "RESUMED".into()
+        }
         ["register_key"] => key_line(&dc.register_key(None)),
         ["register_key", phone] => {
             if dc.with_world(|w| w.account_by_phone(phone)).is_none() {

@@ -233,7 +233,12 @@ async fn serve(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
     let mut wr = Some(wr);
     let mut recv_seq = 0i32;
     let mut conn: Option<(u64, [u8; 8], mpsc::UnboundedSender<Out>)> = None;
+    let mut stalled = shared.stalled.subscribe();
     while let Some(frame) = read_frame(&mut rd, &mut recv_seq).await {
+        // A stalled link: hold the frame unanswered (and read nothing more) until resumed.
+        if stalled.wait_for(|s| !*s).await.is_err() {
+            break;
+        }
         if frame.len() < 8 + 16 + 32 {
             break;
         }
