@@ -359,17 +359,17 @@ impl Sessions {
         closed.len()
     }
 
+    /// Removes a session's slot from the pool (remembering its last access for /health).
+    fn take_slot(&self, session_id: &str) -> Option<Slot> {
+        let mut st = self.pool.lock();
+        let slot = st.slots.remove(session_id)?;
+        st.history.insert(session_id.to_string(), slot.last_access);
+        Some(slot)
+    }
+
     /// Disconnects a session's client (the file stays). Leases still held see their calls fail.
     pub async fn close(&self, session_id: &str) {
-        let slot = {
-            let mut st = self.pool.lock();
-            let slot = st.slots.remove(session_id);
-            if let Some(s) = &slot {
-                st.history.insert(session_id.to_string(), s.last_access);
-            }
-            slot
-        };
-        if let Some(slot) = slot {
+        if let Some(slot) = self.take_slot(session_id) {
             slot.client.shutdown().await;
             self.pool.freed.notify_waiters();
         }
@@ -431,15 +431,7 @@ impl Sessions {
     /// without waiting for the dead link) so the next call opens a fresh connection.
     pub fn stalled(&self, session_id: &str) {
         self.note_failure(session_id, "Telegram stopped answering (stalled connection)");
-        let slot = {
-            let mut st = self.pool.lock();
-            let slot = st.slots.remove(session_id);
-            if let Some(s) = &slot {
-                st.history.insert(session_id.to_string(), s.last_access);
-            }
-            slot
-        };
-        if let Some(slot) = slot {
+        if let Some(slot) = self.take_slot(session_id) {
             self.pool.freed.notify_waiters();
             tokio::spawn(async move { slot.client.shutdown().await });
         }

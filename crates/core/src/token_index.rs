@@ -149,28 +149,20 @@ impl TokenIndex {
 
     /// Issues a new token for an existing session id (e.g. a second client on the same account).
     pub fn create_for_session(&self, label: &str, session_id: &str) -> Result<Issued, IndexError> {
-        let label = validate_label(label)?;
         let token = Token::generate();
-        let record = TokenRecord {
-            id: new_id("tok_"),
-            label,
-            digest: token.digest(),
-            session_id: session_id.to_string(),
-            created_at: now(),
-            last_used_at: None,
-            account: None,
-        };
-        self.mutate(|idx| {
-            idx.tokens.push(record.clone());
-            Ok(())
-        })?;
-        let stored_in_keyring = self.store_secret(&record.id, &token);
+        let (record, stored_in_keyring) = self.add(label, session_id, &token)?;
         Ok(Issued { record, token, stored_in_keyring })
     }
 
     /// Registers a token issued elsewhere (e.g. by the Python server, whose session files are
     /// named by their token) for `session_id`, so clients holding it keep working.
     pub fn register_existing(&self, label: &str, session_id: &str, token: &Token) -> Result<TokenRecord, IndexError> {
+        Ok(self.add(label, session_id, token)?.0)
+    }
+
+    /// Adds a record for `token` on `session_id` and keeps the secret in the keyring if there
+    /// is one; returns the record and whether the keyring has it.
+    fn add(&self, label: &str, session_id: &str, token: &Token) -> Result<(TokenRecord, bool), IndexError> {
         let label = validate_label(label)?;
         let record = TokenRecord {
             id: new_id("tok_"),
@@ -185,8 +177,8 @@ impl TokenIndex {
             idx.tokens.push(record.clone());
             Ok(())
         })?;
-        self.store_secret(&record.id, token);
-        Ok(record)
+        let stored = self.store_secret(&record.id, token);
+        Ok((record, stored))
     }
 
     /// Replaces a token's secret: the old token stops working at once, the session stays.
