@@ -164,21 +164,33 @@ async fn files_by_url_and_local_path_rules() {
 
 #[tokio::test]
 async fn ssrf_is_blocked_by_default() {
-    let h = TgHarness::start(&[]).await;
+    // http is allowed here so that the address check, not the scheme check, has to refuse.
+    let h = TgHarness::start(&[("ALLOW_HTTP_URLS", "true")]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    for url in [
-        "http://127.0.0.1:1/x",
-        "https://127.0.0.1/x",
-        "HTTPS://127.0.0.1/x",
-        "https://169.254.169.254/latest/meta-data",
-        "https://[::ffff:127.0.0.1]/x",
-        "https://2130706433/x",
-        "https://0x7f.1/x",
-        "https://localhost/x",
-    ] {
+    // A local listener every loopback URL points at: with blocking off each of them would connect.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases = [
+        (format!("http://127.0.0.1:{port}/x"), "resolves to blocked address 127.0.0.1 (loopback)"),
+        (format!("https://127.0.0.1:{port}/x"), "resolves to blocked address 127.0.0.1 (loopback)"),
+        (format!("HTTPS://127.0.0.1:{port}/x"), "resolves to blocked address 127.0.0.1 (loopback)"),
+        ("https://169.254.169.254/latest/meta-data".to_string(), "resolves to blocked address 169.254.169.254"),
+        (format!("https://[::ffff:127.0.0.1]:{port}/x"), "resolves to blocked address"),
+        (format!("http://2130706433:{port}/x"), "resolves to blocked address 127.0.0.1 (loopback)"),
+        (format!("http://0x7f.1:{port}/x"), "resolves to blocked address 127.0.0.1 (loopback)"),
+        (format!("http://localhost:{port}/x"), "host `localhost` is not allowed: loopback"),
+    ];
+    for (url, why) in &cases {
         let (err, v) = h.call(&tok, "send_message", json!({"chat_id": "me", "message": "x", "files": [url]})).await;
         assert!(err, "{url} {v}");
-        assert!(v["error"].as_str().unwrap().contains("cannot download"), "{url} {v}");
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains("cannot download") && msg.contains(why), "{url}: expected `{why}` in {v}");
+    }
+    // The calls have returned, so any connection attempt has completed its handshake by now.
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("a blocked URL reached the local listener: {other:?}"),
     }
     // Other URL schemes are refused by the one URL-or-path decision, not treated as paths.
     for url in ["file:///etc/passwd", "FILE:///etc/passwd", "ftp://127.0.0.1/x"] {
