@@ -56,6 +56,15 @@ async fn invalid_phone_and_unknown_flows_are_clear() {
     assert_eq!(app.logins.submit_password("nope", "x").await, Err(LoginError::UnknownLogin));
 }
 
+fn qr_token(url: &str) -> Vec<u8> {
+    let b64 = url.strip_prefix("tg://login?token=").unwrap_or_else(|| panic!("not a QR login URL: {url}"));
+    base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b64).unwrap()
+}
+
+fn exports(h: &TgHarness) -> usize {
+    h.dc.calls().iter().filter(|c| c.method == "auth.exportLoginToken").count()
+}
+
 #[tokio::test]
 async fn qr_login_then_2fa_after_scan() {
     let h = TgHarness::start(&[]).await;
@@ -63,24 +72,43 @@ async fn qr_login_then_2fa_after_scan() {
     let LoginStep::Qr { login_id, url, expires_at } = app.logins.start_qr(&app.sessions, "s_qr").await.unwrap() else {
         panic!()
     };
-    assert!(url.starts_with("tg://login?token="));
     assert!(expires_at > tgmcp_core::token_index::now());
-    // Not scanned yet: polling gives a (fresh) QR again; the phone scans the one on screen.
-    let LoginStep::Qr { url: shown, .. } = app.logins.poll_qr(&login_id).await.unwrap() else {
-        panic!("still waiting for a scan")
-    };
-    assert!(shown.starts_with("tg://login?token=") && url.starts_with("tg://login?token="));
-    let token = base64::Engine::decode(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        shown.trim_start_matches("tg://login?token="),
-    )
-    .unwrap();
-    assert!(h.dc.scan_qr(&token, demo::B_PHONE));
+    let exported = exports(&h);
+    // Not scanned yet: every poll shows the very same code (a phone may be scanning it), and no
+    // new token is asked of Telegram while it is valid.
+    for _ in 0..2 {
+        let LoginStep::Qr { url: shown, expires_at: e, .. } = app.logins.poll_qr(&login_id).await.unwrap() else {
+            panic!("still waiting for a scan")
+        };
+        assert_eq!((shown.as_str(), e), (url.as_str(), expires_at), "the code changed before it expired");
+    }
+    assert_eq!(exports(&h), exported, "no new login token while the shown one is valid");
+    assert!(h.dc.scan_qr(&qr_token(&url), demo::B_PHONE));
     let step = app.logins.poll_qr(&login_id).await.unwrap();
     let LoginStep::Password { hint, .. } = &step else { panic!("{step:?}") };
     assert_eq!(hint.as_deref(), Some(demo::B_HINT));
     let done = app.logins.submit_password(&login_id, demo::B_PASSWORD).await.unwrap();
     assert!(matches!(done, LoginStep::Done { ref account, .. } if account.user_id == demo::B_ID), "{done:?}");
+}
+
+#[tokio::test]
+async fn an_expired_qr_code_is_replaced_and_the_new_one_then_stays() {
+    let h = TgHarness::start(&[]).await;
+    let app = &h.srv.app;
+    // Tokens that expire at once: each poll must fetch a new one.
+    h.dc.set_qr_lifetime(0);
+    let LoginStep::Qr { login_id, url: first, .. } = app.logins.start_qr(&app.sessions, "s_qr3").await.unwrap() else {
+        panic!()
+    };
+    h.dc.set_qr_lifetime(30);
+    let LoginStep::Qr { url: second, .. } = app.logins.poll_qr(&login_id).await.unwrap() else { panic!() };
+    assert_ne!(first, second, "an expired code is replaced");
+    assert!(!h.dc.scan_qr(&qr_token(&first), demo::A_PHONE), "the old code is dead");
+    let LoginStep::Qr { url: third, .. } = app.logins.poll_qr(&login_id).await.unwrap() else { panic!() };
+    assert_eq!(second, third, "a valid code is kept");
+    assert!(h.dc.scan_qr(&qr_token(&third), demo::A_PHONE));
+    let done = app.logins.poll_qr(&login_id).await.unwrap();
+    assert!(matches!(done, LoginStep::Done { ref account, .. } if account.user_id == demo::A_ID), "{done:?}");
 }
 
 #[tokio::test]

@@ -2471,7 +2471,7 @@ fn export_login_token(ctx: &mut Ctx, import: Option<Vec<u8>>) -> Res {
         );
     }
     let token: Vec<u8> = (0..24).map(|_| rand::random::<u8>()).collect();
-    let expires = now + 30;
+    let expires = now + ctx.st.qr_lifetime;
     ctx.st
         .qr
         .retain(|_, t| !(t.key_id == key_id && t.accepted_by.is_none()));

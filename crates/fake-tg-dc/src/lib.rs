@@ -145,6 +145,8 @@ pub(crate) struct State {
     /// Open SRP challenges (`account.getPassword` answers) by `srp_id`, oldest first.
     pub srp: Vec<(i64, srp::Challenge)>,
     pub next_conn: u64,
+    /// Lifetime of a new QR login token in seconds (Telegram: 30).
+    pub qr_lifetime: i32,
 }
 
 impl State {
@@ -216,6 +218,7 @@ impl FakeDc {
                 code_hashes: HashMap::new(),
                 srp: Vec::new(),
                 next_conn: 0,
+                qr_lifetime: 30,
             }),
             addr,
         });
@@ -329,6 +332,12 @@ impl FakeDc {
         .to_bytes();
         st.push_to_key(&key_id, &body);
         true
+    }
+
+    /// Sets the lifetime of QR login tokens exported from now on (default 30 s, as Telegram's;
+    /// 0 makes every new token expire at once, so a test can see a client replace it).
+    pub fn set_qr_lifetime(&self, secs: i32) {
+        self.shared.lock().qr_lifetime = secs;
     }
 
     /// Number of currently open client connections.
