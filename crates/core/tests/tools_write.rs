@@ -46,6 +46,53 @@ async fn long_messages_are_split_and_nothing_is_lost() {
     assert!(msgs.iter().all(|m| m["text"].as_str().unwrap().encode_utf16().count() <= 4096));
 }
 
+/// The last `n` messages of `viewer`'s chat with `peer` as the DC stored them: text and
+/// (kind, offset, length) of each entity.
+fn stored_tail(h: &TgHarness, viewer: i64, peer: PeerKey, n: usize) -> Vec<(String, Vec<(String, i32, i32)>)> {
+    h.dc.with_world(|w| {
+        let all = w.history(viewer, peer);
+        all[all.len() - n..]
+            .iter()
+            .map(|m| {
+                let ents = m
+                    .entities
+                    .iter()
+                    .map(|e| {
+                        let kind = format!("{e:?}");
+                        (kind[..kind.find('(').unwrap_or(kind.len())].to_string(), e.offset(), e.length())
+                    })
+                    .collect();
+                (m.text.clone(), ents)
+            })
+            .collect()
+    })
+}
+
+#[tokio::test]
+async fn long_messages_split_on_paragraph_then_word_boundaries_and_keep_entities() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    // 2999 chars, a paragraph break, 4999 bold chars, a line break and a short tail.
+    let para = "alpha ".repeat(500).trim_end().to_string();
+    let bold = "beta ".repeat(1000).trim_end().to_string();
+    let tail = "gamma ".repeat(20).trim_end().to_string();
+    let text = format!("{para}\n\n**{bold}**\n{tail}");
+    let v = h.ok(&tok, "send_message", json!({"chat_id": "me", "message": text, "parse_mode": "markdown"})).await;
+    assert_eq!(v["messages"].as_array().unwrap().len(), 3, "{v}");
+    let got = stored_tail(&h, demo::A_ID, PeerKey::User(demo::A_ID), 3);
+    // 1: the first 4096 units hold the paragraph break, which wins over any later space.
+    assert_eq!(got[0].0, format!("{para}\n\n"), "first chunk ends at the paragraph break");
+    assert!(got[0].1.is_empty(), "{:?}", got[0].1);
+    // 2: no newline within the next 4096 units: the cut falls after the last whole word that fits.
+    let second = "beta ".repeat(819);
+    assert_eq!(got[1].0, second, "second chunk ends on a word boundary");
+    assert_eq!(got[1].1, vec![("Bold".to_string(), 0, second.len() as i32)], "bold is clipped into the chunk");
+    // 3: the rest of the bold run keeps its formatting, rebased to the chunk's start.
+    let rest = "beta ".repeat(180) + "beta";
+    assert_eq!(got[2].0, format!("{rest}\n{tail}"));
+    assert_eq!(got[2].1, vec![("Bold".to_string(), 0, rest.len() as i32)]);
+}
+
 #[tokio::test]
 async fn forum_topic_and_channel_comment() {
     let h = TgHarness::start(&[]).await;
