@@ -36,10 +36,25 @@ async fn browse_paginates_to_the_end_without_gaps() {
 async fn search_in_chat_multi_term_and_from_user_and_ids() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let ids = |v: &serde_json::Value| -> Vec<i64> {
+        v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
+    };
     let v =
         h.ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra", "include_total_count": true})).await;
     assert_eq!(v["messages"].as_array().unwrap().len(), 4);
     assert!(texts(&v).iter().all(|t| t.ends_with("zebra")));
+    assert_eq!(v["total_count"], 4, "{v}");
+    // Two terms: the union, newest first, each message once; "message 12" also finds 120 (a zebra).
+    let v = h
+        .ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra, message 7", "include_total_count": true}))
+        .await;
+    assert_eq!(ids(&v), vec![120, 90, 79, 78, 77, 76, 75, 74, 73, 72, 71, 70, 60, 30, 7], "{v}");
+    assert_eq!(v["total_count"], 15, "{v}");
+    let v = h
+        .ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "message 12,zebra", "include_total_count": true}))
+        .await;
+    assert_eq!(ids(&v), vec![120, 90, 60, 30, 12], "{v}");
+    assert_eq!(v["total_count"], 5, "a message found by both terms counts once: {v}");
     // from_user: only Carol's (odd) messages.
     let v = h.ok(&tok, "get_messages", json!({"chat_id": "carol", "from_user": "@carol", "limit": 10})).await;
     let ms = v["messages"].as_array().unwrap();
