@@ -58,6 +58,9 @@
 //! - **Flood waits**: never produced on its own. [`FakeDc::inject_error`] (stdin
 //!   `inject_error`) returns e.g. `420 FLOOD_WAIT_17` once; the shape follows "Error
 //!   handling", and Telethon turns it into `FloodWaitError(seconds=17)`. *Cross-checked.*
+//! - **Network faults**: [`FakeDc::inject_fault`] drops the connection when a given call
+//!   arrives ([`Fault::Drop`]) or never answers it ([`Fault::Stall`]); [`FakeDc::set_down`]
+//!   closes every connection and refuses new ones until brought back, state kept.
 //! - **Migrations**: one DC (id 2) and an empty `config.dc_options`. `303 PHONE_MIGRATE_X` and
 //!   friends exist only by injection ("Error handling", "Working with Different Data
 //!   Centers"); a client that follows one (grammers' `request_login_code`, Telethon's
@@ -147,6 +150,8 @@ pub(crate) struct State {
     pub next_conn: u64,
     /// Lifetime of a new QR login token in seconds (Telegram: 30).
     pub qr_lifetime: i32,
+    /// One-shot connection faults by TL method name.
+    pub faults: Vec<(String, Fault)>,
 }
 
 impl State {
@@ -175,6 +180,17 @@ impl State {
 pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub addr: SocketAddr,
+    /// `true` while the DC is "unreachable": open connections are closed, new ones dropped.
+    pub down: tokio::sync::watch::Sender<bool>,
+}
+
+/// A connection fault for [`FakeDc::inject_fault`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Close the connection when the call arrives, without answering it (a network drop mid-call).
+    Drop,
+    /// Never answer the call; the connection stays up (pings are still answered).
+    Stall,
 }
 
 impl Shared {
@@ -219,8 +235,10 @@ impl FakeDc {
                 srp: Vec::new(),
                 next_conn: 0,
                 qr_lifetime: 30,
+                faults: Vec::new(),
             }),
             addr,
+            down: tokio::sync::watch::channel(false).0,
         });
         let accept = tokio::spawn(wire::accept_loop(Arc::clone(&shared), listener));
         Ok(FakeDc { shared, accept })
@@ -292,6 +310,19 @@ impl FakeDc {
             .lock()
             .injected
             .push((method.to_string(), code, message.to_string()));
+    }
+
+    /// Makes the next call of TL method `method` hit a connection fault instead of an answer
+    /// (one-shot; the call is still recorded).
+    pub fn inject_fault(&self, method: &str, fault: Fault) {
+        self.shared.lock().faults.push((method.to_string(), fault));
+    }
+
+    /// Takes the DC down (`true`): every open connection is closed at once and new ones are
+    /// closed as soon as they are accepted, like an unreachable data centre; `false` brings it
+    /// back with its world, keys and logins intact.
+    pub fn set_down(&self, down: bool) {
+        self.shared.down.send_replace(down);
     }
 
     /// Runs `f` with exclusive access to the world (inspect or mutate it).
