@@ -149,13 +149,38 @@ async fn network_errors_never_delete_a_session() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    let kept = |why: &str| {
+        assert!(h.srv.app.sessions.exists(&rec.session_id), "the session file is kept after {why}");
+    };
     h.dc.inject_error("messages.getHistory", 500, "INTERNAL_SERVER_ERROR");
     let (err, _) = h.call(&tok, "get_messages", serde_json::json!({"chat_id": "carol"})).await;
     assert!(err);
+    kept("a Telegram 500");
     h.dc.inject_error("users.getUsers", 401, "AUTH_KEY_UNREGISTERED");
     let (err, v) = h.call(&tok, "get_chat_info", serde_json::json!({"chat_id": "me"})).await;
     assert!(err, "{v}");
-    assert!(h.srv.app.sessions.exists(&rec.session_id), "the session file is kept");
-    // And it still works afterwards.
+    kept("a 401");
+    // The connection drops while a call is in flight.
+    h.dc.inject_fault("messages.getHistory", fake_tg_dc::Fault::Drop);
+    let (err, v) = h.call(&tok, "get_messages", serde_json::json!({"chat_id": "carol", "limit": 1})).await;
+    assert!(err, "{v}");
+    assert_eq!(
+        (v["error"].as_str(), v["action"].as_str()),
+        (Some("could not reach Telegram: read 0 bytes"), Some("retry"))
+    );
+    assert!(h.dc.calls().iter().any(|c| c.request.contains("fault Drop")), "the call reached the DC before the drop");
+    kept("a connection dropped mid-call");
+    // The data centre is unreachable.
+    h.dc.set_down(true);
+    let (err, v) = h.call(&tok, "get_messages", serde_json::json!({"chat_id": "carol", "limit": 1})).await;
+    assert!(err, "{v}");
+    assert!(v["error"].as_str().unwrap().starts_with("could not reach Telegram"), "{v}");
+    assert_eq!(v["action"], "retry", "{v}");
+    let (err, v) = h.call(&tok, "get_chat_info", serde_json::json!({"chat_id": "carol"})).await;
+    assert!(err && v["action"] == "retry", "{v}");
+    kept("the DC going down");
+    h.dc.set_down(false);
+    // And it still works afterwards, with the same authorization.
     h.ok(&tok, "get_messages", serde_json::json!({"chat_id": "carol", "limit": 1})).await;
+    kept("recovery");
 }

@@ -201,3 +201,23 @@ async fn two_tokens_on_two_accounts_never_mix() {
     assert_eq!(ia["id"], demo::A_ID);
     assert_eq!(ib["id"], demo::B_ID);
 }
+
+#[tokio::test]
+async fn request_timeout_ends_a_call_telegram_never_answers() {
+    let h = TgHarness::start(&[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    h.dc.inject_fault("messages.getHistory", fake_tg_dc::Fault::Stall);
+    let body = json!({"jsonrpc":"2.0","id":7,"method":"tools/call",
+        "params":{"name":"get_messages","arguments":{"chat_id":"carol","limit":1}}});
+    // A hang guard, far above the 1 s setting and far below the 300 s default it must override.
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]),
+    )
+    .await
+    .expect("the 1 s REQUEST_TIMEOUT_SECONDS was not applied");
+    assert_eq!(r.status(), 408, "REQUEST_TIMEOUT_SECONDS ends the HTTP request");
+    assert!(h.dc.calls().iter().any(|c| c.request.contains("fault Stall")), "the call was waiting on Telegram");
+    // The session is not wedged by the abandoned call.
+    h.ok(&tok, "get_messages", json!({"chat_id": "carol", "limit": 1})).await;
+}
