@@ -129,20 +129,46 @@ async fn oversized_bodies_are_refused() {
 
 #[tokio::test]
 async fn health_reports_activity_without_secrets() {
-    let srv = TestServer::start(&[]).await;
-    let issued = srv.app.tokens.create("h").unwrap();
-    let tok = issued.token.expose().to_string();
-    let h: Value = reqwest::get(srv.url("/health")).await.unwrap().json().await.unwrap();
-    assert_eq!(h["status"], "ok");
-    assert_eq!(h["max_sessions"], 10);
-    assert!(h["uptime_seconds"].is_u64());
-    assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(h["tickets"], serde_json::json!({}), "live attachment tickets per session");
-    let text = h.to_string();
-    assert!(!text.contains(&tok));
-    assert!(!text.contains(&tok[..8]), "token prefix leaked");
-    let digest = serde_json::to_value(&issued.record.digest).unwrap();
-    assert!(!text.contains(digest.as_str().unwrap()));
+    // A logged-in session that was used through both token forms and minted an attachment link,
+    // so every field of /health has something to report (and something it could leak).
+    let h = TgHarness::start(&[("DOMAIN", "tg.example.test")]).await;
+    let tok = h.login(fake_tg_dc::demo::A_PHONE, fake_tg_dc::demo::A_CODE, None).await;
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    let v = h.ok(&tok, "get_messages", serde_json::json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
+    assert!(v.to_string().contains("attachment_download_url"), "{v}");
+    let body = serde_json::json!({"jsonrpc":"2.0","id":3,"method":"tools/call",
+        "params":{"name":"get_chat_info","arguments":{"chat_id":"me"}}});
+    let r = mcp_post(&h.srv.url(&format!("/v1/url_auth/{tok}/mcp")), &body, &[]).await;
+    assert_eq!(r.status(), 200);
+
+    let r = reqwest::get(h.srv.url("/health")).await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let health: Value = r.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["auth"], "bearer");
+    assert_eq!(health["max_sessions"], 10);
+    assert!(health["uptime_seconds"].is_u64());
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(health["active_sessions"], 1, "{health}");
+    let sessions = health["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{health}");
+    assert_eq!(sessions[0]["session_id"], rec.session_id.as_str());
+    assert_eq!(sessions[0]["connected"], true);
+    assert_eq!(health["tickets"], serde_json::json!({ rec.session_id.clone(): 1 }), "live attachment tickets");
+
+    let text = health.to_string();
+    let digest = serde_json::to_value(&rec.digest).unwrap();
+    for (what, secret) in [
+        ("token", tok.as_str()),
+        ("token prefix", &tok[..8]),
+        ("token digest", digest.as_str().unwrap()),
+        ("phone", fake_tg_dc::demo::A_PHONE.trim_start_matches('+')),
+        ("username", "alice_a"),
+        ("name", "Alice"),
+        ("session dir", &h.srv.dir.path().to_string_lossy()),
+    ] {
+        assert!(!text.contains(secret), "{what} leaked into /health: {text}");
+    }
 }
 
 #[tokio::test]
