@@ -366,3 +366,34 @@ async fn url_auth_paths_other_than_mcp_are_404_and_never_echo_the_token() {
     let r = mcp_post(&srv.url(&format!("/V1/URL_AUTH/{tok}/mcp")), &initialize_body(), &[]).await;
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn setup_page_and_assets_carry_the_security_headers() {
+    // Written out here, not taken from the code: loosening a directive must fail this test.
+    let expected_csp = [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'self'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ];
+    let srv = TestServer::start(&[]).await;
+    for path in ["/setup", "/setup/", "/setup/app.js", "/setup/style.css"] {
+        let r = reqwest::get(srv.url(path)).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        let mut got: Vec<&str> = csp.split(';').map(str::trim).filter(|d| !d.is_empty()).collect();
+        got.sort_unstable();
+        let mut want = expected_csp.to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want, "{path}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(h["cache-control"].to_str().unwrap().contains("no-store"), "{path}");
+    }
+}
