@@ -201,7 +201,26 @@ async fn files_by_url_and_local_path_rules() {
 
     // Album of two.
     let v = h.ok(&tok, "send_message", json!({"chat_id": "me", "message": "album", "files": [format!("http://{addr}/files/notes.bin"), format!("http://{addr}/files/notes.bin")]})).await;
-    assert_eq!(v["messages"].as_array().unwrap().len(), 2, "{v}");
+    let msgs = v["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 2, "{v}");
+    assert_eq!(
+        h.dc.calls().iter().filter(|c| c.method == "messages.sendMultiMedia").count(),
+        1,
+        "one album request, not two sends"
+    );
+    // Both messages of the album carry the same grouped_id, the caption on the first only.
+    let ids: Vec<i32> = msgs.iter().map(|m| m["id"].as_i64().unwrap() as i32).collect();
+    let stored = h.dc.with_world(|w| {
+        ids.iter()
+            .map(|id| {
+                let m = w.message(demo::A_ID, PeerKey::User(demo::A_ID), *id).unwrap();
+                (m.grouped_id, m.text.clone(), m.media.is_some())
+            })
+            .collect::<Vec<_>>()
+    });
+    let group = stored[0].0.expect("grouped into an album");
+    assert!(stored.iter().all(|(g, _, media)| *g == Some(group) && *media), "{stored:?}");
+    assert_eq!((stored[0].1.as_str(), stored[1].1.as_str()), ("album", ""));
 
     // Local paths are refused over HTTP, whatever they point at.
     let (err, v) =
