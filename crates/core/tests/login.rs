@@ -50,10 +50,22 @@ async fn two_factor_shows_hint_and_allows_retry() {
 async fn invalid_phone_and_unknown_flows_are_clear() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    assert_eq!(app.logins.start_code(&app.sessions, "s_x", "hello").await, Err(LoginError::InvalidPhone));
-    assert!(app.logins.start_code(&app.sessions, "s_x", "+19998887777").await.is_err());
-    assert_eq!(app.logins.submit_code("nope", "12345").await, Err(LoginError::UnknownLogin));
-    assert_eq!(app.logins.submit_password("nope", "x").await, Err(LoginError::UnknownLogin));
+    // Refused locally (not a phone number) and by Telegram (PHONE_NUMBER_INVALID): the same clear error.
+    for phone in ["hello", "+19998887777"] {
+        let e = app.logins.start_code(&app.sessions, "s_x", phone).await.unwrap_err();
+        assert_eq!(e, LoginError::InvalidPhone, "{phone}");
+        assert_eq!(e.code(), "invalid_phone");
+        assert_eq!(e.to_string(), "invalid phone number: use the international format, e.g. +15551234567");
+    }
+    assert!(h.dc.calls().iter().any(|c| c.method == "auth.sendCode"), "the second one was Telegram's answer");
+    for e in [
+        app.logins.submit_code("nope", "12345").await.unwrap_err(),
+        app.logins.submit_password("nope", "x").await.unwrap_err(),
+    ] {
+        assert_eq!(e, LoginError::UnknownLogin);
+        assert_eq!(e.code(), "unknown_login");
+        assert_eq!(e.to_string(), "this login has expired or does not exist; start again");
+    }
 }
 
 fn qr_token(url: &str) -> Vec<u8> {
@@ -142,6 +154,7 @@ async fn sign_out_revokes_on_the_server_and_deletes_the_file() {
     let (err, v) = h.call(&tok, "get_chat_info", serde_json::json!({"chat_id": "me"})).await;
     assert!(err);
     assert_eq!(v["action"], "login", "{v}");
+    assert!(v["error"].as_str().unwrap().starts_with("this session is not logged in to Telegram"), "{v}");
 }
 
 #[tokio::test]
@@ -153,12 +166,19 @@ async fn network_errors_never_delete_a_session() {
         assert!(h.srv.app.sessions.exists(&rec.session_id), "the session file is kept after {why}");
     };
     h.dc.inject_error("messages.getHistory", 500, "INTERNAL_SERVER_ERROR");
-    let (err, _) = h.call(&tok, "get_messages", serde_json::json!({"chat_id": "carol"})).await;
+    let (err, v) = h.call(&tok, "get_messages", serde_json::json!({"chat_id": "carol"})).await;
     assert!(err);
+    assert_eq!(
+        (&v["telegram_code"], &v["telegram_error"]),
+        (&serde_json::json!(500), &serde_json::json!("INTERNAL_SERVER_ERROR"))
+    );
+    assert_eq!(v["error"], "Telegram error 500 INTERNAL_SERVER_ERROR");
     kept("a Telegram 500");
     h.dc.inject_error("users.getUsers", 401, "AUTH_KEY_UNREGISTERED");
     let (err, v) = h.call(&tok, "get_chat_info", serde_json::json!({"chat_id": "me"})).await;
     assert!(err, "{v}");
+    assert_eq!((&v["telegram_code"], &v["action"]), (&serde_json::json!(401), &serde_json::json!("login")), "{v}");
+    assert!(v["error"].as_str().unwrap().starts_with("this session is not logged in to Telegram"), "{v}");
     kept("a 401");
     // The connection drops while a call is in flight.
     h.dc.inject_fault("messages.getHistory", fake_tg_dc::Fault::Drop);

@@ -28,7 +28,8 @@ async fn global_search_with_type_and_public_filters() {
     let v = h.ok(&tok, "find_chats", json!({"query": "zzzznotachat"})).await;
     assert_eq!(v["chats"], json!([]));
     let (err, v) = h.call(&tok, "find_chats", json!({})).await;
-    assert!(err && v["error"].as_str().unwrap().contains("query"));
+    assert!(err);
+    assert_eq!(v["error"], "give a query, a folder name (filter) or a date window (min_date/max_date)");
 }
 
 #[tokio::test]
@@ -49,8 +50,7 @@ async fn folders_apply_include_exclude_pinned_and_flags() {
     assert!(!got.contains(&demo::BOT_ID));
     let (err, v) = h.call(&tok, "find_chats", json!({"filter": "Nope"})).await;
     assert!(err);
-    let msg = v["error"].as_str().unwrap();
-    assert!(msg.contains("Work") && msg.contains("Personal"), "lists available folders: {msg}");
+    assert_eq!(v["error"], "no folder named \"Nope\"; your folders: Work, Personal, Bots", "lists available folders");
 }
 
 #[tokio::test]
@@ -90,6 +90,11 @@ async fn chat_info_for_users_groups_channels_and_forums() {
     assert_eq!(forum["is_forum"], true);
     assert_eq!(forum["topics"].as_array().unwrap().len(), 2);
     assert_eq!(forum["topics_has_more"], true);
-    let (err, _) = h.call(&tok, "get_chat_info", json!({"chat_id": "123456789"})).await;
+    let (err, v) = h.call(&tok, "get_chat_info", json!({"chat_id": "123456789"})).await;
     assert!(err, "unknown numeric ids are a clear error");
+    assert_eq!(
+        v["error"], "chat 123456789 is not known to this account; use @username or find it with find_chats first",
+        "{v}"
+    );
+    assert!(v.get("telegram_code").is_none(), "refused before asking Telegram: {v}");
 }

@@ -131,7 +131,8 @@ async fn edit_own_message_and_refuse_others() {
     let (err, v) =
         h.call(&tok, "edit_message", json!({"chat_id": "carol", "message_id": 1, "message": "hijack"})).await;
     assert!(err);
-    assert!(v["error"].as_str().unwrap().contains("own messages"), "{v}");
+    assert_eq!(v["error"], "you can only edit your own messages", "{v}");
+    assert_eq!(last_text(&h, demo::A_ID, PeerKey::User(demo::CAROL_ID)), "final version", "nothing was changed");
 }
 
 #[tokio::test]
@@ -163,6 +164,7 @@ async fn send_to_phone_existing_and_new_contact_with_cleanup() {
 
     let (err, v) = h.call(&tok, "send_message_to_phone", json!({"phone_number": "+19999999999", "message": "x"})).await;
     assert!(err, "{v}");
+    assert_eq!(v["error"], "+19•••••••99 is not on Telegram (or does not accept contacts)", "masked, and says why");
     let (err, v) = h.call(&tok, "send_message_to_phone", json!({"phone_number": "call me", "message": "x"})).await;
     assert!(err && v["error"].as_str().unwrap().contains("international"));
 }
