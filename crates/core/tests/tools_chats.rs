@@ -98,3 +98,54 @@ async fn chat_info_for_users_groups_channels_and_forums() {
     );
     assert!(v.get("telegram_code").is_none(), "refused before asking Telegram: {v}");
 }
+
+#[tokio::test]
+async fn date_windows_filter_chats_and_messages() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    // find_chats by last activity: Carol 02:05, Tech News 02:08, Tech News Chat 02:11, Erin 02:18, ...
+    let v = h
+        .ok(&tok, "find_chats", json!({"min_date": "2024-01-01T02:06:00Z", "max_date": "2024-01-01T02:12:00Z"}))
+        .await;
+    let mut got = ids(&v);
+    got.sort_unstable();
+    let mut want = vec![channel(demo::TECH_NEWS_ID), channel(demo::TECH_CHAT_ID)];
+    want.sort_unstable();
+    assert_eq!(got, want, "{v}");
+    // Global search: "zebra" is in Carol's messages 30 (00:35), 60 (01:05), 90 (01:35), 120 (02:05).
+    let v = h
+        .ok(
+            &tok,
+            "search_messages_globally",
+            json!({"query": "zebra", "min_date": "2024-01-01T01:00:00Z", "max_date": "2024-01-01T01:40:00Z"}),
+        )
+        .await;
+    let found: Vec<i64> = v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(found, vec![90, 60], "{v}");
+    // get_messages history (message n of Carol's chat is dated 00:05 + n minutes) and search.
+    let v = h
+        .ok(
+            &tok,
+            "get_messages",
+            json!({"chat_id": "carol", "min_date": "2024-01-01T01:00:00Z", "max_date": "2024-01-01T01:10:00Z"}),
+        )
+        .await;
+    let got: Vec<i64> = v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, (55..=65).rev().collect::<Vec<i64>>(), "{v}");
+    let v = h
+        .ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra", "max_date": "2024-01-01T01:00:00Z"}))
+        .await;
+    let got: Vec<i64> = v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, vec![30], "{v}");
+}
+
+#[tokio::test]
+async fn chat_info_shows_a_users_bio() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let carol = h.ok(&tok, "get_chat_info", json!({"chat_id": "@carol"})).await;
+    assert_eq!(carol["bio"], "Carol likes zebras", "{carol}");
+    h.dc.with_world(|w| w.users.get_mut(&demo::CAROL_ID).unwrap().about = None);
+    let carol = h.ok(&tok, "get_chat_info", json!({"chat_id": "@carol"})).await;
+    assert!(carol.get("bio").is_none(), "no bio, no field: {carol}");
+}
