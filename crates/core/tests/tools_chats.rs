@@ -104,9 +104,8 @@ async fn date_windows_filter_chats_and_messages() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     // find_chats by last activity: Carol 02:05, Tech News 02:08, Tech News Chat 02:11, Erin 02:18, ...
-    let v = h
-        .ok(&tok, "find_chats", json!({"min_date": "2024-01-01T02:06:00Z", "max_date": "2024-01-01T02:12:00Z"}))
-        .await;
+    let v =
+        h.ok(&tok, "find_chats", json!({"min_date": "2024-01-01T02:06:00Z", "max_date": "2024-01-01T02:12:00Z"})).await;
     let mut got = ids(&v);
     got.sort_unstable();
     let mut want = vec![channel(demo::TECH_NEWS_ID), channel(demo::TECH_CHAT_ID)];
