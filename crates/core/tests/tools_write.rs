@@ -268,3 +268,56 @@ async fn ssrf_is_blocked_by_default() {
     let sent = h.dc.calls().iter().filter(|c| c.method.starts_with("messages.send")).count();
     assert_eq!(sent, 0, "nothing was sent for refused files");
 }
+
+#[tokio::test]
+async fn max_file_size_applies_to_url_and_local_files() {
+    let h = TgHarness::start(&[("BLOCK_PRIVATE_IPS", "false"), ("ALLOW_HTTP_URLS", "true"), ("MAX_FILE_SIZE_MB", "1")])
+        .await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    const MB: usize = 1024 * 1024;
+    let app = axum::Router::new()
+        .route("/fits.bin", axum::routing::get(|| async { vec![1u8; MB] }))
+        .route("/big.bin", axum::routing::get(|| async { vec![2u8; MB + 1] }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let sends = |h: &TgHarness| h.dc.calls().iter().filter(|c| c.method.starts_with("messages.send")).count();
+
+    let (err, v) = h
+        .call(
+            &tok,
+            "send_message",
+            json!({"chat_id": "me", "message": "x", "files": [format!("http://{addr}/big.bin")]}),
+        )
+        .await;
+    assert!(err);
+    assert!(v["error"].as_str().unwrap().ends_with("response is larger than the 1048576-byte limit"), "{v}");
+    assert_eq!(sends(&h), 0);
+    h.ok(&tok, "send_message", json!({"chat_id": "me", "message": "x", "files": [format!("http://{addr}/fits.bin")]}))
+        .await;
+    assert_eq!(sends(&h), 1, "exactly the limit is allowed");
+
+    // Local files (stdio only) from an allowed folder.
+    let dir = tempfile::tempdir().unwrap();
+    let (fits, big) = (dir.path().join("fits.bin"), dir.path().join("big.bin"));
+    std::fs::write(&fits, vec![1u8; MB]).unwrap();
+    std::fs::write(&big, vec![2u8; MB + 1]).unwrap();
+    let mut s = h.srv.app.settings();
+    s.allowed_file_roots = vec![dir.path().to_string_lossy().into_owned()];
+    h.srv.app.update_settings(s).unwrap();
+    let (err, v) = h
+        .call_stdio(&tok, "send_message", json!({"chat_id": "me", "message": "x", "files": [big.to_str().unwrap()]}))
+        .await;
+    assert!(err, "{v}");
+    let msg = v["error"].as_str().unwrap();
+    assert!(
+        msg.contains("big.bin") && msg.ends_with("is 1048577 bytes, over the 1048576 byte limit (MAX_FILE_SIZE_MB)"),
+        "{v}"
+    );
+    assert_eq!(sends(&h), 1);
+    let (err, v) = h
+        .call_stdio(&tok, "send_message", json!({"chat_id": "me", "message": "x", "files": [fits.to_str().unwrap()]}))
+        .await;
+    assert!(!err, "{v}");
+    assert_eq!(sends(&h), 2);
+}
