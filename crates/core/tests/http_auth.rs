@@ -397,3 +397,50 @@ async fn setup_page_and_assets_carry_the_security_headers() {
         assert!(h["cache-control"].to_str().unwrap().contains("no-store"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn domain_is_an_allowed_origin_and_host() {
+    // Behind a reverse proxy: the browser's Origin and the Host are the public DOMAIN.
+    for (domain, origin, host) in [
+        ("https://tg.example.test", "https://tg.example.test", "tg.example.test"),
+        ("tg.example.test", "https://tg.example.test", "tg.example.test"),
+        ("https://tg.example.test:8443", "https://tg.example.test:8443", "tg.example.test:8443"),
+    ] {
+        let srv = TestServer::start(&[("DOMAIN", domain)]).await;
+        let tok = srv.app.tokens.create("o").unwrap().token.expose().to_string();
+        let auth = format!("Bearer {tok}");
+        let mcp = srv.url("/v1/mcp");
+        let with = |o: &str, hst: Option<&str>| {
+            let mut hs: Vec<(&str, String)> = vec![("authorization", auth.clone()), ("origin", o.to_string())];
+            if let Some(hst) = hst {
+                hs.push(("host", hst.to_string()));
+            }
+            hs
+        };
+        for (o, hst, want) in [
+            (origin, None, 200),
+            (origin, Some(host), 200),
+            ("http://tg.example.test", None, 403),
+            ("https://evil.tg.example.test", None, 403),
+            ("https://tg.example.test.evil", None, 403),
+        ] {
+            let hs = with(o, hst);
+            let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(
+                mcp_post(&mcp, &initialize_body(), &hs).await.status(),
+                want,
+                "DOMAIN={domain} origin={o} host={hst:?}"
+            );
+        }
+    }
+    // Without DOMAIN the same origin is foreign.
+    let srv = TestServer::start(&[]).await;
+    let tok = srv.app.tokens.create("o").unwrap().token.expose().to_string();
+    let r = mcp_post(
+        &srv.url("/v1/mcp"),
+        &initialize_body(),
+        &[("authorization", &format!("Bearer {tok}")), ("origin", "https://tg.example.test")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+}
