@@ -365,6 +365,21 @@ impl FakeDc {
         true
     }
 
+    /// Like [`FakeDc::scan_qr`] for the newest unscanned, unexpired QR token (for a client that
+    /// shows the code only as a picture, like the CLI's terminal QR).
+    pub fn scan_latest_qr(&self, phone: &str) -> bool {
+        let token = {
+            let st = self.shared.lock();
+            let now = world::now();
+            st.qr
+                .iter()
+                .filter(|(_, t)| t.accepted_by.is_none() && t.expires >= now)
+                .max_by_key(|(_, t)| t.expires)
+                .map(|(k, _)| k.clone())
+        };
+        token.is_some_and(|t| self.scan_qr(&t, phone))
+    }
+
     /// Sets the lifetime of QR login tokens exported from now on (default 30 s, as Telegram's;
     /// 0 makes every new token expire at once, so a test can see a client replace it).
     pub fn set_qr_lifetime(&self, secs: i32) {
