@@ -48,7 +48,10 @@ async fn long_messages_are_split_and_nothing_is_lost() {
 
 /// The last `n` messages of `viewer`'s chat with `peer` as the DC stored them: text and
 /// (kind, offset, length) of each entity.
-fn stored_tail(h: &TgHarness, viewer: i64, peer: PeerKey, n: usize) -> Vec<(String, Vec<(String, i32, i32)>)> {
+/// A stored message: its text and (kind, offset, length) of each entity.
+type Stored = (String, Vec<(String, i32, i32)>);
+
+fn stored_tail(h: &TgHarness, viewer: i64, peer: PeerKey, n: usize) -> Vec<Stored> {
     h.dc.with_world(|w| {
         let all = w.history(viewer, peer);
         all[all.len() - n..]
