@@ -3,6 +3,7 @@
 Processes under test are the real binaries from the shared cargo target dir:
 our `fast-mcp-telegram` and, for Telegram calls, the test-only `fake-tg-dc`.
 """
+import fcntl
 import os
 import re
 import subprocess
@@ -76,6 +77,22 @@ def stop_agent(config_dir):
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
     env["SESSION_DIR"] = str(config_dir)
     subprocess.run([binary("fast-mcp-telegram"), "agent", "stop"], env=env, capture_output=True, timeout=30)
+    # `agent stop` returns once the owner stopped serving; it may still be flushing files into the
+    # dir. Its OS lock on agent.lock goes away only when the process has exited: wait for that.
+    lock = Path(config_dir) / "agent.lock"
+    if not lock.exists():
+        return
+    deadline = time.monotonic() + 30
+    with open(lock, "rb") as f:
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(f, fcntl.LOCK_UN)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("the background agent did not exit after `agent stop`")
+                time.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)
