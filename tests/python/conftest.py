@@ -3,12 +3,14 @@
 Processes under test are the real binaries from the shared cargo target dir:
 our `fast-mcp-telegram` and, for Telegram calls, the test-only `fake-tg-dc`.
 """
+import fcntl
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,9 +29,9 @@ def binary(name: str) -> str:
 class Proc:
     """A child process whose stderr/stdout line we wait for (no sleeps)."""
 
-    def __init__(self, args, env, ready_pattern, stream="stderr"):
+    def __init__(self, args, env, ready_pattern, stream="stderr", cwd=None):
         self.p = subprocess.Popen(
-            args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
         )
         src = self.p.stderr if stream == "stderr" else self.p.stdout
         self.lines = []
@@ -44,6 +46,18 @@ class Proc:
         # Keep draining the stream so a chatty child never blocks on a full pipe.
         self._drain = threading.Thread(target=lambda: self.lines.extend(src), daemon=True)
         self._drain.start()
+
+    def wait_for_line(self, pattern, timeout=30):
+        """The first line after the ready line matching `pattern` (polled; the timeout is a safety net)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in list(self.lines):
+                m = re.search(pattern, line)
+                if m:
+                    return m
+            if time.monotonic() > deadline or self.p.poll() is not None and not self._drain.is_alive():
+                raise AssertionError(f"no line matching {pattern!r}: {''.join(self.lines)}")
+            time.sleep(0.02)
 
     def output(self):
         """Everything the watched stream printed so far (complete after stop())."""
@@ -63,6 +77,29 @@ def stop_agent(config_dir):
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
     env["SESSION_DIR"] = str(config_dir)
     subprocess.run([binary("fast-mcp-telegram"), "agent", "stop"], env=env, capture_output=True, timeout=30)
+    # `agent stop` returns once the owner stopped serving; it may still be flushing files into the
+    # dir. Its OS lock on agent.lock goes away only when the process has exited: wait for that.
+    lock = Path(config_dir) / "agent.lock"
+    if not lock.exists():
+        return
+    deadline = time.monotonic() + 30
+    with open(lock, "rb") as f:
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(f, fcntl.LOCK_UN)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("the background agent did not exit after `agent stop`")
+                time.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_env_file(tmp_path, monkeypatch):
+    """Every child process starts in an empty temp dir: the binary loads `.env` from its working
+    directory (and dotenvy from the parents), so a developer's `.env` in the repo must not leak in."""
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture
@@ -95,10 +132,10 @@ def http_server(base_env):
     """Starts `fast-mcp-telegram serve --transport http --port 0`; yields (base_url, env)."""
     procs = []
 
-    def start(extra_env=None):
+    def start(extra_env=None, cwd=None):
         """Starts one server; `start.last` is its Proc."""
         env = dict(base_env, **(extra_env or {}))
-        p = Proc([binary("fast-mcp-telegram"), "serve", "--transport", "http", "--port", "0"], env, r"LISTENING (http://\S+)")
+        p = Proc([binary("fast-mcp-telegram"), "serve", "--transport", "http", "--port", "0"], env, r"LISTENING (http://\S+)", cwd=cwd)
         procs.append(p)
         start.last = p
         return p.match.group(1), env

@@ -258,8 +258,9 @@ def test_local_file_tricks_are_refused_in_stdio_mode(tg_env, config_dir, tmp_pat
     }
     if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
         cases["/sys/kernel/mm/transparent_hugepage/enabled"] = "system pseudo-file (/sys)"
-    for session in sorted((config_dir / "sessions").glob("*.session"))[:1]:
-        cases[str(session)] = "config dir"
+    sessions = sorted((config_dir / "sessions").glob("*.session"))
+    assert sessions, "the logged-in session file exists (so its refusal is tested)"
+    cases[str(sessions[0])] = "config dir"
 
     async def main():
         env = dict(tg_env, FAST_MCP_TELEGRAM_TOKEN=token, ALLOWED_FILE_ROOTS=str(allowed))

@@ -1,12 +1,15 @@
 """The official MCP Python SDK talks to our server over stdio and streamable HTTP."""
+import json
+
 import anyio
 import httpx2
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+from mcp.shared.exceptions import MCPError
 
-from conftest import binary, new_token
+from conftest import binary, cli_login, new_token
 
 EXPECTED_TOOLS = {
     "search_messages_globally", "get_messages", "send_message", "edit_message",
@@ -33,9 +36,13 @@ def test_stdio_initialize_and_list_tools(base_env):
     anyio.run(main)
 
 
-def _http_list(url, headers):
+def _http_list(url, headers, statuses=None):
     async def main():
         client = create_mcp_http_client(headers=headers)
+        if statuses is not None:
+            async def seen(response):
+                statuses.append(response.status_code)
+            client.event_hooks["response"].append(seen)
         async with client, streamable_http_client(url, http_client=client) as (r, w), ClientSession(r, w) as s:
             return await _list_tools(s)
     return anyio.run(main)
@@ -48,12 +55,22 @@ def test_http_with_bearer_header_and_url_auth(http_server, base_env):
     assert set(_http_list(f"{base}/v1/url_auth/{token}/mcp", {})) == EXPECTED_TOOLS
 
 
+def _leaves(group):
+    if isinstance(group, BaseExceptionGroup):
+        return [leaf for e in group.exceptions for leaf in _leaves(e)]
+    return [group]
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer telegram"}, {"Authorization": "Bearer " + "A" * 43}])
 def test_http_refuses_missing_reserved_and_unknown_tokens(http_server, headers):
     base, _ = http_server()
-    # The SDK cannot even initialize...
-    with pytest.raises(BaseException):
-        _http_list(f"{base}/v1/mcp", headers)
+    # The SDK cannot even initialize: its one request is answered 401, and it reports an MCP error.
+    statuses = []
+    with pytest.raises(BaseExceptionGroup) as raised:
+        _http_list(f"{base}/v1/mcp", headers, statuses)
+    leaves = _leaves(raised.value)
+    assert leaves and all(isinstance(e, MCPError) for e in leaves), leaves
+    assert statuses == [401]
     # The raw endpoint says why, with a Bearer challenge.
     r = httpx2.post(f"{base}/v1/mcp", headers=headers, json={})
     assert r.status_code == 401
@@ -73,10 +90,16 @@ def test_url_auth_token_never_reaches_the_logs(http_server, base_env):
     assert "reserved session name" in logs
 
 
-def test_cli_token_lifecycle(base_env, http_server):
+def test_cli_token_lifecycle(tg_env, http_server, config_dir):
     import subprocess
-    token, token_id = new_token(base_env, label="lifecycle")
-    base, _ = http_server()
+    base_env = tg_env
+    # A logged-in token, so that `revoke --delete-session` has a session file to delete.
+    token = cli_login(tg_env, "+15550001", "12345", label="lifecycle")
+    listed = subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=base_env, capture_output=True, text=True, check=True)
+    token_id = next(t["id"] for t in json.loads(listed.stdout) if t["label"] == "lifecycle")
+    session_file = config_dir / "sessions" / (next(t["session_id"] for t in json.loads(listed.stdout) if t["id"] == token_id) + ".session")
+    assert session_file.exists()
+    base, _ = http_server(tg_env)
     auth = lambda t: {"Authorization": f"Bearer {t}", "Accept": "application/json, text/event-stream"}
     init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
@@ -89,6 +112,7 @@ def test_cli_token_lifecycle(base_env, http_server):
     assert httpx2.post(f"{base}/v1/mcp", headers=auth(rotated), json=init).status_code == 200
     subprocess.run([binary("fast-mcp-telegram"), "token", "revoke", token_id, "--delete-session"], env=base_env, check=True, capture_output=True)
     assert httpx2.post(f"{base}/v1/mcp", headers=auth(rotated), json=init).status_code == 401
+    assert not session_file.exists(), "--delete-session deleted the session file"
     bad = subprocess.run([binary("fast-mcp-telegram"), "token", "rotate", "tok_nope"], env=base_env, capture_output=True, text=True)
     assert bad.returncode != 0 and "no token with id" in bad.stderr
     bad_env = subprocess.run([binary("fast-mcp-telegram"), "token", "list"], env=dict(base_env, PORT="99999"), capture_output=True, text=True)

@@ -79,7 +79,9 @@ def test_stdio_local_files_allowed_but_never_from_the_config_dir(tg_env, config_
             sent = structured(await s.call_tool("send_message", {"chat_id": "me", "message": "with file", "files": [str(note)]}))
             assert sent["messages"][0]["media"]["file_name"] == "note.txt"
             assert sent["messages"][0]["media"]["size_bytes"] == 1600
-            for secret in [config_dir / "tokens.json", *sorted((config_dir / "sessions").glob("*.session"))[:1]]:
+            sessions = sorted((config_dir / "sessions").glob("*.session"))
+            assert sessions, "the logged-in session file exists (so its refusal below is tested)"
+            for secret in [config_dir / "tokens.json", sessions[0]]:
                 bad = await s.call_tool("send_message", {"chat_id": "me", "message": "x", "files": [str(secret)]})
                 assert bad.is_error and "config dir" in bad.content[0].text, bad
             rel = await s.call_tool("send_message", {"chat_id": "me", "message": "x", "files": ["note.txt"]})

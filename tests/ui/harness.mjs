@@ -117,17 +117,6 @@ export async function startFakeDc(sessionsDir) {
   return { proc, addr: m[1] };
 }
 
-/** Whether the fake DC binary can simulate a phone scanning a QR code from outside the process. */
-export function fakeDcCanScanQr() {
-  return new Promise((resolve) => {
-    const p = spawn(bin('fake-tg-dc'), ['--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    p.on('exit', () => resolve(/scan_qr/i.test(out)));
-  });
-}
-
 /** Asks a fake DC started by startFakeDc to accept a QR login token (base64url) for `phone`. */
 export async function fakeDcScanQr(dc, tokenB64, phone) {
   const seen = dc.proc.lines.length;

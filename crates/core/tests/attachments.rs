@@ -64,11 +64,52 @@ async fn unknown_expired_and_malformed_tickets_are_404() {
 
 #[tokio::test]
 async fn links_need_a_domain_and_http() {
+    // No DOMAIN: no links.
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let v = h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10})).await;
     assert!(!v.to_string().contains("attachment_download_url"));
     assert_eq!(h.srv.app.tickets.len(), 0);
+    // A DOMAIN, but a stdio client: no links either (it gets no use of a URL)...
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST)]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let (err, v) = h.call_stdio(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10})).await;
+    assert!(!err, "{v}");
+    assert!(v["messages"].as_array().unwrap().iter().any(|m| m["id"] == 123), "the document is read: {v}");
+    assert!(!v.to_string().contains("attachment_download_url"), "{v}");
+    assert_eq!(h.srv.app.tickets.len(), 0);
+    // ...while the same call over HTTP gets one.
+    let v = h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "limit": 10})).await;
+    assert!(v.to_string().contains("attachment_download_url"), "{v}");
+}
+
+#[tokio::test]
+async fn links_live_for_the_configured_ttl() {
+    for ttl in [120u64, 7200] {
+        let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST), ("ATTACHMENT_TICKET_TTL_SECONDS", &ttl.to_string())]).await;
+        let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+        let before = std::time::Instant::now();
+        let path = link(&h, &tok).await;
+        let after = std::time::Instant::now();
+        let id: uuid::Uuid = path.trim_start_matches("/v1/attachments/").parse().unwrap();
+        let t = h.srv.app.tickets.get(&id).expect("live ticket");
+        let ttl = std::time::Duration::from_secs(ttl);
+        assert!(t.expires >= before + ttl && t.expires <= after + ttl, "ticket lifetime is the configured {ttl:?}");
+    }
+}
+
+#[tokio::test]
+async fn links_die_on_restart() {
+    let h = TgHarness::start(&[("DOMAIN", DOMAIN_HOST)]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let path = link(&h, &tok).await;
+    assert_eq!(get(&h, &path).await.status(), 200);
+    let h = h.restart(&[("DOMAIN", DOMAIN_HOST)]).await;
+    // The token and its session survive the restart; the link does not.
+    h.ok(&tok, "get_messages", json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
+    assert_eq!(get(&h, &path).await.status(), 404);
+    let fresh = link(&h, &tok).await;
+    assert_eq!(get(&h, &fresh).await.status(), 200);
 }
 
 #[tokio::test]

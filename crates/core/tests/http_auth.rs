@@ -129,20 +129,46 @@ async fn oversized_bodies_are_refused() {
 
 #[tokio::test]
 async fn health_reports_activity_without_secrets() {
-    let srv = TestServer::start(&[]).await;
-    let issued = srv.app.tokens.create("h").unwrap();
-    let tok = issued.token.expose().to_string();
-    let h: Value = reqwest::get(srv.url("/health")).await.unwrap().json().await.unwrap();
-    assert_eq!(h["status"], "ok");
-    assert_eq!(h["max_sessions"], 10);
-    assert!(h["uptime_seconds"].is_u64());
-    assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(h["tickets"], serde_json::json!({}), "live attachment tickets per session");
-    let text = h.to_string();
-    assert!(!text.contains(&tok));
-    assert!(!text.contains(&tok[..8]), "token prefix leaked");
-    let digest = serde_json::to_value(&issued.record.digest).unwrap();
-    assert!(!text.contains(digest.as_str().unwrap()));
+    // A logged-in session that was used through both token forms and minted an attachment link,
+    // so every field of /health has something to report (and something it could leak).
+    let h = TgHarness::start(&[("DOMAIN", "tg.example.test")]).await;
+    let tok = h.login(fake_tg_dc::demo::A_PHONE, fake_tg_dc::demo::A_CODE, None).await;
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap();
+    let v = h.ok(&tok, "get_messages", serde_json::json!({"chat_id": "@erin_e", "message_ids": [123]})).await;
+    assert!(v.to_string().contains("attachment_download_url"), "{v}");
+    let body = serde_json::json!({"jsonrpc":"2.0","id":3,"method":"tools/call",
+        "params":{"name":"get_chat_info","arguments":{"chat_id":"me"}}});
+    let r = mcp_post(&h.srv.url(&format!("/v1/url_auth/{tok}/mcp")), &body, &[]).await;
+    assert_eq!(r.status(), 200);
+
+    let r = reqwest::get(h.srv.url("/health")).await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let health: Value = r.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["auth"], "bearer");
+    assert_eq!(health["max_sessions"], 10);
+    assert!(health["uptime_seconds"].is_u64());
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(health["active_sessions"], 1, "{health}");
+    let sessions = health["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{health}");
+    assert_eq!(sessions[0]["session_id"], rec.session_id.as_str());
+    assert_eq!(sessions[0]["connected"], true);
+    assert_eq!(health["tickets"], serde_json::json!({ rec.session_id.clone(): 1 }), "live attachment tickets");
+
+    let text = health.to_string();
+    let digest = serde_json::to_value(&rec.digest).unwrap();
+    for (what, secret) in [
+        ("token", tok.as_str()),
+        ("token prefix", &tok[..8]),
+        ("token digest", digest.as_str().unwrap()),
+        ("phone", fake_tg_dc::demo::A_PHONE.trim_start_matches('+')),
+        ("username", "alice_a"),
+        ("name", "Alice"),
+        ("session dir", &h.srv.dir.path().to_string_lossy()),
+    ] {
+        assert!(!text.contains(secret), "{what} leaked into /health: {text}");
+    }
 }
 
 #[tokio::test]
@@ -339,4 +365,82 @@ async fn url_auth_paths_other_than_mcp_are_404_and_never_echo_the_token() {
     // Case and slashes do not get around the rewrite.
     let r = mcp_post(&srv.url(&format!("/V1/URL_AUTH/{tok}/mcp")), &initialize_body(), &[]).await;
     assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn setup_page_and_assets_carry_the_security_headers() {
+    // Written out here, not taken from the code: loosening a directive must fail this test.
+    let expected_csp = [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "base-uri 'self'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ];
+    let srv = TestServer::start(&[]).await;
+    for path in ["/setup", "/setup/", "/setup/app.js", "/setup/style.css"] {
+        let r = reqwest::get(srv.url(path)).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        let mut got: Vec<&str> = csp.split(';').map(str::trim).filter(|d| !d.is_empty()).collect();
+        got.sort_unstable();
+        let mut want = expected_csp.to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want, "{path}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(h["cache-control"].to_str().unwrap().contains("no-store"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn domain_is_an_allowed_origin_and_host() {
+    // Behind a reverse proxy: the browser's Origin and the Host are the public DOMAIN.
+    for (domain, origin, host) in [
+        ("https://tg.example.test", "https://tg.example.test", "tg.example.test"),
+        ("tg.example.test", "https://tg.example.test", "tg.example.test"),
+        ("https://tg.example.test:8443", "https://tg.example.test:8443", "tg.example.test:8443"),
+    ] {
+        let srv = TestServer::start(&[("DOMAIN", domain)]).await;
+        let tok = srv.app.tokens.create("o").unwrap().token.expose().to_string();
+        let auth = format!("Bearer {tok}");
+        let mcp = srv.url("/v1/mcp");
+        let with = |o: &str, hst: Option<&str>| {
+            let mut hs: Vec<(&str, String)> = vec![("authorization", auth.clone()), ("origin", o.to_string())];
+            if let Some(hst) = hst {
+                hs.push(("host", hst.to_string()));
+            }
+            hs
+        };
+        for (o, hst, want) in [
+            (origin, None, 200),
+            (origin, Some(host), 200),
+            ("http://tg.example.test", None, 403),
+            ("https://evil.tg.example.test", None, 403),
+            ("https://tg.example.test.evil", None, 403),
+        ] {
+            let hs = with(o, hst);
+            let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(
+                mcp_post(&mcp, &initialize_body(), &hs).await.status(),
+                want,
+                "DOMAIN={domain} origin={o} host={hst:?}"
+            );
+        }
+    }
+    // Without DOMAIN the same origin is foreign.
+    let srv = TestServer::start(&[]).await;
+    let tok = srv.app.tokens.create("o").unwrap().token.expose().to_string();
+    let r = mcp_post(
+        &srv.url("/v1/mcp"),
+        &initialize_body(),
+        &[("authorization", &format!("Bearer {tok}")), ("origin", "https://tg.example.test")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
 }

@@ -28,7 +28,8 @@ async fn global_search_with_type_and_public_filters() {
     let v = h.ok(&tok, "find_chats", json!({"query": "zzzznotachat"})).await;
     assert_eq!(v["chats"], json!([]));
     let (err, v) = h.call(&tok, "find_chats", json!({})).await;
-    assert!(err && v["error"].as_str().unwrap().contains("query"));
+    assert!(err);
+    assert_eq!(v["error"], "give a query, a folder name (filter) or a date window (min_date/max_date)");
 }
 
 #[tokio::test]
@@ -49,8 +50,7 @@ async fn folders_apply_include_exclude_pinned_and_flags() {
     assert!(!got.contains(&demo::BOT_ID));
     let (err, v) = h.call(&tok, "find_chats", json!({"filter": "Nope"})).await;
     assert!(err);
-    let msg = v["error"].as_str().unwrap();
-    assert!(msg.contains("Work") && msg.contains("Personal"), "lists available folders: {msg}");
+    assert_eq!(v["error"], "no folder named \"Nope\"; your folders: Work, Personal, Bots", "lists available folders");
 }
 
 #[tokio::test]
@@ -90,6 +90,61 @@ async fn chat_info_for_users_groups_channels_and_forums() {
     assert_eq!(forum["is_forum"], true);
     assert_eq!(forum["topics"].as_array().unwrap().len(), 2);
     assert_eq!(forum["topics_has_more"], true);
-    let (err, _) = h.call(&tok, "get_chat_info", json!({"chat_id": "123456789"})).await;
+    let (err, v) = h.call(&tok, "get_chat_info", json!({"chat_id": "123456789"})).await;
     assert!(err, "unknown numeric ids are a clear error");
+    assert_eq!(
+        v["error"], "chat 123456789 is not known to this account; use @username or find it with find_chats first",
+        "{v}"
+    );
+    assert!(v.get("telegram_code").is_none(), "refused before asking Telegram: {v}");
+}
+
+#[tokio::test]
+async fn date_windows_filter_chats_and_messages() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    // find_chats by last activity: Carol 02:05, Tech News 02:08, Tech News Chat 02:11, Erin 02:18, ...
+    let v =
+        h.ok(&tok, "find_chats", json!({"min_date": "2024-01-01T02:06:00Z", "max_date": "2024-01-01T02:12:00Z"})).await;
+    let mut got = ids(&v);
+    got.sort_unstable();
+    let mut want = vec![channel(demo::TECH_NEWS_ID), channel(demo::TECH_CHAT_ID)];
+    want.sort_unstable();
+    assert_eq!(got, want, "{v}");
+    // Global search: "zebra" is in Carol's messages 30 (00:35), 60 (01:05), 90 (01:35), 120 (02:05).
+    let v = h
+        .ok(
+            &tok,
+            "search_messages_globally",
+            json!({"query": "zebra", "min_date": "2024-01-01T01:00:00Z", "max_date": "2024-01-01T01:40:00Z"}),
+        )
+        .await;
+    let found: Vec<i64> = v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(found, vec![90, 60], "{v}");
+    // get_messages history (message n of Carol's chat is dated 00:05 + n minutes) and search.
+    let v = h
+        .ok(
+            &tok,
+            "get_messages",
+            json!({"chat_id": "carol", "min_date": "2024-01-01T01:00:00Z", "max_date": "2024-01-01T01:10:00Z"}),
+        )
+        .await;
+    let got: Vec<i64> = v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, (55..=65).rev().collect::<Vec<i64>>(), "{v}");
+    let v = h
+        .ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra", "max_date": "2024-01-01T01:00:00Z"}))
+        .await;
+    let got: Vec<i64> = v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, vec![30], "{v}");
+}
+
+#[tokio::test]
+async fn chat_info_shows_a_users_bio() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let carol = h.ok(&tok, "get_chat_info", json!({"chat_id": "@carol"})).await;
+    assert_eq!(carol["bio"], "Carol likes zebras", "{carol}");
+    h.dc.with_world(|w| w.users.get_mut(&demo::CAROL_ID).unwrap().about = None);
+    let carol = h.ok(&tok, "get_chat_info", json!({"chat_id": "@carol"})).await;
+    assert!(carol.get("bio").is_none(), "no bio, no field: {carol}");
 }

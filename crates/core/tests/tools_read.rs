@@ -36,10 +36,25 @@ async fn browse_paginates_to_the_end_without_gaps() {
 async fn search_in_chat_multi_term_and_from_user_and_ids() {
     let h = TgHarness::start(&[]).await;
     let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let ids = |v: &serde_json::Value| -> Vec<i64> {
+        v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect()
+    };
     let v =
         h.ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra", "include_total_count": true})).await;
     assert_eq!(v["messages"].as_array().unwrap().len(), 4);
     assert!(texts(&v).iter().all(|t| t.ends_with("zebra")));
+    assert_eq!(v["total_count"], 4, "{v}");
+    // Two terms: the union, newest first, each message once; "message 12" also finds 120 (a zebra).
+    let v = h
+        .ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "zebra, message 7", "include_total_count": true}))
+        .await;
+    assert_eq!(ids(&v), vec![120, 90, 79, 78, 77, 76, 75, 74, 73, 72, 71, 70, 60, 30, 7], "{v}");
+    assert_eq!(v["total_count"], 15, "{v}");
+    let v = h
+        .ok(&tok, "get_messages", json!({"chat_id": "carol", "query": "message 12,zebra", "include_total_count": true}))
+        .await;
+    assert_eq!(ids(&v), vec![120, 90, 60, 30, 12], "{v}");
+    assert_eq!(v["total_count"], 5, "a message found by both terms counts once: {v}");
     // from_user: only Carol's (odd) messages.
     let v = h.ok(&tok, "get_messages", json!({"chat_id": "carol", "from_user": "@carol", "limit": 10})).await;
     let ms = v["messages"].as_array().unwrap();
@@ -185,4 +200,24 @@ async fn two_tokens_on_two_accounts_never_mix() {
     let ib = h.ok(&b, "get_chat_info", json!({"chat_id": "me"})).await;
     assert_eq!(ia["id"], demo::A_ID);
     assert_eq!(ib["id"], demo::B_ID);
+}
+
+#[tokio::test]
+async fn request_timeout_ends_a_call_telegram_never_answers() {
+    let h = TgHarness::start(&[("REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    h.dc.inject_fault("messages.getHistory", fake_tg_dc::Fault::Stall);
+    let body = json!({"jsonrpc":"2.0","id":7,"method":"tools/call",
+        "params":{"name":"get_messages","arguments":{"chat_id":"carol","limit":1}}});
+    // A hang guard, far above the 1 s setting and far below the 300 s default it must override.
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]),
+    )
+    .await
+    .expect("the 1 s REQUEST_TIMEOUT_SECONDS was not applied");
+    assert_eq!(r.status(), 408, "REQUEST_TIMEOUT_SECONDS ends the HTTP request");
+    assert!(h.dc.calls().iter().any(|c| c.request.contains("fault Stall")), "the call was waiting on Telegram");
+    // The session is not wedged by the abandoned call.
+    h.ok(&tok, "get_messages", json!({"chat_id": "carol", "limit": 1})).await;
 }

@@ -31,6 +31,11 @@ fn bad(message: &str) -> RpcErr {
 
 pub(crate) type Res = Result<Vec<u8>, RpcErr>;
 
+/// `RpcErr::code` of an injected [`crate::Fault::Drop`]: close the connection, answer nothing.
+pub(crate) const FAULT_DROP: i32 = i32::MIN;
+/// `RpcErr::code` of an injected [`crate::Fault::Stall`]: answer nothing.
+pub(crate) const FAULT_STALL: i32 = i32::MIN + 1;
+
 fn ctor(body: &[u8]) -> u32 {
     body.get(..4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -96,6 +101,21 @@ pub(crate) async fn call(shared: &Arc<Shared>, key_id: [u8; 8], raw: &[u8]) -> R
         }
     }
     let mut guard = shared.lock();
+    let name = tl::name_for_id(id);
+    if let Some(pos) = guard.faults.iter().position(|(m, _)| m == name) {
+        let (_, fault) = guard.faults.remove(pos);
+        let user_id = guard.keys.get(&key_id).and_then(|k| k.user);
+        guard.calls.push(Call {
+            method: name.to_string(),
+            user_id,
+            request: format!("<{} bytes, fault {fault:?}>", body.len()),
+        });
+        let code = match fault {
+            crate::Fault::Drop => FAULT_DROP,
+            crate::Fault::Stall => FAULT_STALL,
+        };
+        return Err(err(code, "FAULT"));
+    }
     let mut ctx = Ctx {
         st: &mut guard,
         key_id,
@@ -2471,7 +2491,7 @@ fn export_login_token(ctx: &mut Ctx, import: Option<Vec<u8>>) -> Res {
         );
     }
     let token: Vec<u8> = (0..24).map(|_| rand::random::<u8>()).collect();
-    let expires = now + 30;
+    let expires = now + ctx.st.qr_lifetime;
     ctx.st
         .qr
         .retain(|_, t| !(t.key_id == key_id && t.accepted_by.is_none()));

@@ -60,6 +60,9 @@
 //! - **Flood waits**: never produced on its own. [`FakeDc::inject_error`] (stdin
 //!   `inject_error`) returns e.g. `420 FLOOD_WAIT_17` once; the shape follows "Error
 //!   handling", and Telethon turns it into `FloodWaitError(seconds=17)`. *Cross-checked.*
+//! - **Network faults**: [`FakeDc::inject_fault`] drops the connection when a given call
+//!   arrives ([`Fault::Drop`]) or never answers it ([`Fault::Stall`]); [`FakeDc::set_down`]
+//!   closes every connection and refuses new ones until brought back, state kept.
 //! - **Migrations**: one DC (id 2) and an empty `config.dc_options`. `303 PHONE_MIGRATE_X` and
 //!   friends exist only by injection ("Error handling", "Working with Different Data
 //!   Centers"); a client that follows one (grammers' `request_login_code`, Telethon's
@@ -147,6 +150,10 @@ pub(crate) struct State {
     /// Open SRP challenges (`account.getPassword` answers) by `srp_id`, oldest first.
     pub srp: Vec<(i64, srp::Challenge)>,
     pub next_conn: u64,
+    /// Lifetime of a new QR login token in seconds (Telegram: 30).
+    pub qr_lifetime: i32,
+    /// One-shot connection faults by TL method name.
+    pub faults: Vec<(String, Fault)>,
 }
 
 impl State {
@@ -178,6 +185,17 @@ pub(crate) struct Shared {
     /// While `true`, connections stop reading and answering (but stay open): a stalled link,
     /// as a laptop waking from sleep or a dead NAT mapping looks to the client.
     pub stalled: tokio::sync::watch::Sender<bool>,
+    /// `true` while the DC is "unreachable": open connections are closed, new ones dropped.
+    pub down: tokio::sync::watch::Sender<bool>,
+}
+
+/// A connection fault for [`FakeDc::inject_fault`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Close the connection when the call arrives, without answering it (a network drop mid-call).
+    Drop,
+    /// Never answer the call; the connection stays up (pings are still answered).
+    Stall,
 }
 
 impl Shared {
@@ -221,9 +239,12 @@ impl FakeDc {
                 code_hashes: HashMap::new(),
                 srp: Vec::new(),
                 next_conn: 0,
+                qr_lifetime: 30,
+                faults: Vec::new(),
             }),
             addr,
             stalled: tokio::sync::watch::Sender::new(false),
+            down: tokio::sync::watch::channel(false).0,
         });
         let accept = tokio::spawn(wire::accept_loop(Arc::clone(&shared), listener));
         Ok(FakeDc { shared, accept })
@@ -302,6 +323,19 @@ impl FakeDc {
         self.shared.stalled.send_replace(stalled);
     }
 
+    /// Makes the next call of TL method `method` hit a connection fault instead of an answer
+    /// (one-shot; the call is still recorded).
+    pub fn inject_fault(&self, method: &str, fault: Fault) {
+        self.shared.lock().faults.push((method.to_string(), fault));
+    }
+
+    /// Takes the DC down (`true`): every open connection is closed at once and new ones are
+    /// closed as soon as they are accepted, like an unreachable data centre; `false` brings it
+    /// back with its world, keys and logins intact.
+    pub fn set_down(&self, down: bool) {
+        self.shared.down.send_replace(down);
+    }
+
     /// Runs `f` with exclusive access to the world (inspect or mutate it).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         f(&mut self.shared.lock().world)
@@ -340,6 +374,27 @@ impl FakeDc {
         .to_bytes();
         st.push_to_key(&key_id, &body);
         true
+    }
+
+    /// Like [`FakeDc::scan_qr`] for the newest unscanned, unexpired QR token (for a client that
+    /// shows the code only as a picture, like the CLI's terminal QR).
+    pub fn scan_latest_qr(&self, phone: &str) -> bool {
+        let token = {
+            let st = self.shared.lock();
+            let now = world::now();
+            st.qr
+                .iter()
+                .filter(|(_, t)| t.accepted_by.is_none() && t.expires >= now)
+                .max_by_key(|(_, t)| t.expires)
+                .map(|(k, _)| k.clone())
+        };
+        token.is_some_and(|t| self.scan_qr(&t, phone))
+    }
+
+    /// Sets the lifetime of QR login tokens exported from now on (default 30 s, as Telegram's;
+    /// 0 makes every new token expire at once, so a test can see a client replace it).
+    pub fn set_qr_lifetime(&self, secs: i32) {
+        self.shared.lock().qr_lifetime = secs;
     }
 
     /// Number of currently open client connections.

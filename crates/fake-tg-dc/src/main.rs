@@ -3,6 +3,7 @@
 //!
 //! Commands on stdin, one per line, for tests in other processes:
 //! - `scan_qr <base64url token> <phone>` → `QR_SCANNED ok|fail` (the phone accepts a QR login);
+//! - `scan_latest_qr <phone>` → `QR_SCANNED ok|fail` (the same for the newest QR code shown);
 //! - `inject_error <tl.method> <code> <NAME>` → `INJECTED` (one-shot RPC error);
 //! - `stall` / `resume` → `STALLED` / `RESUMED` (connections stop reading and answering, then go on);
 //! - `register_key [phone]` → `KEY <512 hex digits>`: a fresh auth key the DC accepts, already
@@ -18,7 +19,7 @@ use tokio::io::AsyncBufReadExt;
 fn usage() -> ! {
     eprintln!("usage: fake-tg-dc [--port N] [--watch-dir DIR]...");
     eprintln!(
-        "stdin commands: scan_qr <base64url-token> <phone> | inject_error <method> <code> <NAME> | register_key [phone]"
+        "stdin commands: scan_qr <base64url-token> <phone> | scan_latest_qr <phone> | inject_error <method> <code> <NAME> | register_key [phone]"
     );
     std::process::exit(2)
 }
@@ -78,6 +79,16 @@ fn command(dc: &FakeDc, line: &str) -> String {
                 .decode(token.trim_end_matches('='))
                 .is_ok_and(|t| dc.scan_qr(&t, phone));
             format!("QR_SCANNED {}", if ok { "ok" } else { "fail" })
+        }
+        ["scan_latest_qr", phone] => {
+            format!(
+                "QR_SCANNED {}",
+                if dc.scan_latest_qr(phone) {
+                    "ok"
+                } else {
+                    "fail"
+                }
+            )
         }
         ["inject_error", method, code, name] => match code.parse() {
             Ok(code) => {

@@ -32,6 +32,10 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
+                if *shared.down.borrow() {
+                    drop(stream);
+                    continue;
+                }
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(serve(Arc::clone(&shared), stream));
             }
@@ -233,9 +237,15 @@ async fn serve(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
     let mut wr = Some(wr);
     let mut recv_seq = 0i32;
     let mut conn: Option<(u64, [u8; 8], mpsc::UnboundedSender<Out>)> = None;
-    let mut stalled = shared.stalled.subscribe();
-    while let Some(frame) = read_frame(&mut rd, &mut recv_seq).await {
+    let mut down = shared.down.subscribe();
+    'frames: loop {
+        let frame = tokio::select! {
+            f = read_frame(&mut rd, &mut recv_seq) => f,
+            _ = down.wait_for(|d| *d) => None,
+        };
+        let Some(frame) = frame else { break };
         // A stalled link: hold the frame unanswered (and read nothing more) until resumed.
+        let mut stalled = shared.stalled.subscribe();
         if stalled.wait_for(|s| !*s).await.is_err() {
             break;
         }
@@ -319,6 +329,8 @@ async fn serve(shared: Arc<Shared>, stream: tokio::net::TcpStream) {
                 Item::Rpc { msg_id, body } => {
                     let result = match dispatch::call(&shared, key_id, &body).await {
                         Ok(bytes) => bytes,
+                        Err(e) if e.code == dispatch::FAULT_DROP => break 'frames,
+                        Err(e) if e.code == dispatch::FAULT_STALL => continue,
                         Err(e) => rpc_error_body(e.code, &e.message),
                     };
                     let mut out = RPC_RESULT.to_le_bytes().to_vec();

@@ -58,7 +58,8 @@ pub struct GetMessagesParams {
     pub max_date: Option<String>,
     /// Cursor from a previous call's `next_cursor`, to get older messages.
     pub cursor: Option<String>,
-    /// Include `total_count` of matching messages in the chat.
+    /// Include `total_count` of matching messages in the chat (with several terms and more
+    /// results than one page, the sum of the terms' counts, which may count a message twice).
     pub include_total_count: Option<bool>,
     /// Attach media of the returned messages as MCP content (images/audio/files within the size limit).
     pub download_media: Option<bool>,

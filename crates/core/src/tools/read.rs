@@ -70,8 +70,9 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
         None => vec![String::new()],
     };
     let searching = p.query.is_some() || from.is_some();
-    // First total count and chat entity seen while paging.
-    let seen: std::sync::Mutex<(Option<i32>, Option<Value>)> = std::sync::Mutex::new((None, None));
+    // Each term's first total count, and the chat entity seen while paging.
+    let seen: std::sync::Mutex<(Vec<Option<i32>>, Option<Value>)> =
+        std::sync::Mutex::new((vec![None; terms.len()], None));
     let seen_ref = &seen;
     let merged = pager::merge(terms.len(), 0i32, p.cursor.as_deref(), limit, 3, |i, offset_id: i32| {
         let client = client.clone();
@@ -138,8 +139,8 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
             let (msgs, peers, count, page) = fut.await?;
             {
                 let mut s = seen_ref.lock().unwrap_or_else(|e| e.into_inner());
-                if s.0.is_none() {
-                    s.0 = count;
+                if s.0[i].is_none() {
+                    s.0[i] = count;
                 }
             }
             let mut hits = Vec::new();
@@ -173,7 +174,14 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
         }
     })
     .await?;
-    let (total, chat_entity) = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (counts, chat_entity) = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+    // One term: the server's count. Several: exact when every match is in this answer (a message
+    // found by two terms counts once), else the sum of the terms' counts (an upper bound).
+    let total = if counts.len() > 1 && p.cursor.is_none() && merged.next_cursor.is_none() {
+        Some(merged.items.len() as i32)
+    } else {
+        counts.iter().flatten().copied().reduce(|a, b| a + b)
+    };
     if let Some(c) = chat_entity {
         out.insert("chat".into(), c);
     }

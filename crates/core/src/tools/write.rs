@@ -31,9 +31,30 @@ pub fn parse_text(text: &str, mode: ParseMode) -> (String, Entities) {
     };
     match mode {
         ParseMode::Html => grammers_client::parsers::parse_html_message(text),
-        ParseMode::Markdown => grammers_client::parsers::parse_markdown_message(text),
+        ParseMode::Markdown => grammers_client::parsers::parse_markdown_message(&hard_line_breaks(text)),
         _ => (text.to_string(), Vec::new()),
     }
+}
+
+/// Turns every single line break outside fenced code blocks into a Markdown hard break (two
+/// spaces before it): grammers' Markdown parser drops CommonMark soft breaks, which would glue
+/// the lines of a chat message together ("a\nb" became "ab").
+fn hard_line_breaks(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out = String::with_capacity(text.len() + lines.len() * 2);
+    let mut in_fence = false;
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+        }
+        let Some(next) = lines.get(i + 1) else { break };
+        if !in_fence && !line.trim().is_empty() && !next.trim().is_empty() && !next.trim_start().starts_with("```") {
+            out.push_str("  ");
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// `auto`: HTML when the text has HTML tags Telegram understands, Markdown when it has Markdown marks, else plain.
@@ -471,6 +492,17 @@ mod tests {
         assert_eq!(detect_mode("**bold** text"), ParseMode::Markdown);
         assert_eq!(detect_mode("1 < 2 and 3 > 2"), ParseMode::Plain);
         assert_eq!(detect_mode("plain words"), ParseMode::Plain);
+    }
+
+    #[test]
+    fn markdown_keeps_single_line_breaks() {
+        let md = |t: &str| parse_text(t, ParseMode::Markdown);
+        assert_eq!(md("a\nb").0, "a\nb");
+        assert_eq!(md("**a**\nb\nc").0, "a\nb\nc");
+        assert_eq!(md("**a**\nb").1.len(), 1);
+        assert_eq!(md("a\n\nb").0, "a\n\nb");
+        let (code, _) = md("x\n```\nl1\nl2\n```\ny");
+        assert!(code.contains("l1\nl2\n") && !code.contains(' '), "code blocks are left alone: {code:?}");
     }
 
     #[test]

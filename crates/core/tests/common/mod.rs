@@ -112,6 +112,19 @@ impl TgHarness {
         TgHarness { dc, srv }
     }
 
+    /// Stops the server and starts a new one (a fresh `App`) on the same config dir and DC.
+    pub async fn restart(mut self, extra: &[(&str, &str)]) -> TgHarness {
+        let dir = std::mem::replace(&mut self.srv.dir, tempfile::tempdir().unwrap());
+        let TgHarness { dc, srv } = self;
+        srv.app.shutdown().await;
+        drop(srv);
+        let addr = dc.addr().to_string();
+        let mut vars: Vec<(&str, &str)> = vec![("API_ID", API_ID), ("API_HASH", API_HASH), ("TELEGRAM_DC_ADDR", &addr)];
+        vars.extend_from_slice(extra);
+        let srv = TestServer::start_in(dir, &vars).await;
+        TgHarness { dc, srv }
+    }
+
     /// Creates a token and logs its session in with phone + code (+ password); returns the token.
     pub async fn login(&self, phone: &str, code: &str, password: Option<&str>) -> String {
         use tgmcp_core::login::LoginStep;
@@ -147,6 +160,45 @@ impl TgHarness {
         let v: serde_json::Value = r.json().await.unwrap();
         let result = v.get("result").unwrap_or_else(|| panic!("no result: {v}"));
         (result["isError"].as_bool().unwrap_or(false), result["structuredContent"].clone(), result["content"].clone())
+    }
+
+    /// Calls a tool as a stdio client of `token`'s session would (identity with the stdio
+    /// transport, MCP over an in-memory pipe); returns (is_error, structured content).
+    pub async fn call_stdio(&self, token: &str, tool: &str, args: serde_json::Value) -> (bool, serde_json::Value) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let rec = self.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(token).unwrap()).unwrap();
+        let identity = tgmcp_core::app::Identity {
+            session_id: rec.session_id,
+            token_id: Some(rec.id),
+            transport: tgmcp_core::config::Transport::Stdio,
+        };
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let handler = tgmcp_core::mcp::TelegramMcp::new(self.srv.app.clone(), Some(identity));
+        let (sr, sw) = tokio::io::split(server);
+        tokio::spawn(async move {
+            if let Ok(s) = rmcp::serve_server(handler, (sr, sw)).await {
+                let _ = s.waiting().await;
+            }
+        });
+        let (cr, mut cw) = tokio::io::split(client);
+        let mut lines = tokio::io::BufReader::new(cr).lines();
+        let mut send = async |v: serde_json::Value| {
+            cw.write_all(format!("{v}\n").as_bytes()).await.unwrap();
+        };
+        send(initialize_body()).await;
+        let init = lines.next_line().await.unwrap().expect("initialize answered");
+        assert!(init.contains("\"result\""), "{init}");
+        send(serde_json::json!({"jsonrpc":"2.0","method":"notifications/initialized"})).await;
+        send(serde_json::json!({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":tool,"arguments":args}}))
+            .await;
+        loop {
+            let line = lines.next_line().await.unwrap().expect("tools/call answered");
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if v["id"] == 2 {
+                let result = &v["result"];
+                return (result["isError"].as_bool().unwrap_or(false), result["structuredContent"].clone());
+            }
+        }
     }
 
     /// Calls a tool and asserts success.

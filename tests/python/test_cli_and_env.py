@@ -1,0 +1,77 @@
+"""README claims checked through the real binary: `.env` loading, the DISABLE_AUTH warning,
+`login --qr` in a terminal, and `token show` without a keyring."""
+import json
+import subprocess
+
+import httpx2
+
+from conftest import binary
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+HEADERS = {"Accept": "application/json, text/event-stream"}
+WARNING = "DISABLE_AUTH=true: the MCP endpoint accepts requests WITHOUT a token"
+
+
+def test_env_file_in_the_working_directory_is_loaded_and_the_environment_wins(http_server, tmp_path):
+    workdir = tmp_path / "project"
+    workdir.mkdir()
+    (workdir / ".env").write_text("# a developer's settings\nDISABLE_AUTH=true\n")
+    base, _ = http_server(cwd=workdir)
+    assert httpx2.post(f"{base}/v1/mcp", headers=HEADERS, json=INIT).status_code == 200, ".env switched auth off"
+    proc = http_server.last
+    proc.stop()
+    assert WARNING in proc.output(), "development mode is announced loudly"
+    # A variable set in the environment is not overridden by .env.
+    base, _ = http_server(dict(DISABLE_AUTH="false"), cwd=workdir)
+    assert httpx2.post(f"{base}/v1/mcp", headers=HEADERS, json=INIT).status_code == 401
+    proc = http_server.last
+    proc.stop()
+    assert WARNING not in proc.output()
+    # And without a .env (the tests' own working directory), auth is on.
+    base, _ = http_server()
+    assert httpx2.post(f"{base}/v1/mcp", headers=HEADERS, json=INIT).status_code == 401
+
+
+def test_cli_login_qr_through_the_binary(tg_env, fake_dc_proc):
+    login = subprocess.Popen(
+        [binary("fast-mcp-telegram"), "login", "--qr", "--label", "qr-cli"],
+        env=tg_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        seen = []
+        for line in login.stderr:
+            seen.append(line)
+            if "Scan with Telegram" in line:
+                break
+        else:
+            raise AssertionError("no QR code shown: " + "".join(seen))
+        # The terminal QR is a picture; the phone "scans" the newest code the DC handed out.
+        fake_dc_proc.p.stdin.write("scan_latest_qr +15550001\n")
+        fake_dc_proc.p.stdin.flush()
+        assert fake_dc_proc.wait_for_line(r"QR_SCANNED (\w+)").group(1) == "ok"
+        out, err = login.communicate(timeout=60)
+    finally:
+        if login.poll() is None:
+            login.kill()
+    assert login.returncode == 0, "".join(seen) + err
+    assert "Logged in as Alice" in err
+    token = out.strip().splitlines()[-1]
+    assert len(token) == 43
+    listed = json.loads(subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env,
+                                       capture_output=True, text=True, check=True).stdout)
+    rec = next(t for t in listed if t["label"] == "qr-cli")
+    assert "Alice" in (rec["account"] or ""), rec
+
+
+def test_token_show_without_a_keyring_says_why(base_env):
+    base_env = dict(base_env, DBUS_SESSION_BUS_ADDRESS="disabled:")  # no keyring, even on a desktop
+    new = subprocess.run([binary("fast-mcp-telegram"), "token", "new", "--label", "shown-once"], env=base_env,
+                         capture_output=True, text=True, check=True)
+    assert "only time the token is shown" in new.stderr
+    token_id = new.stderr.split("token id: ")[1].split()[0]
+    show = subprocess.run([binary("fast-mcp-telegram"), "token", "show", token_id], env=base_env,
+                          capture_output=True, text=True)
+    assert show.returncode != 0
+    assert show.stdout == "", "nothing that looks like a token is printed"
+    assert "no OS keyring is available: tokens are shown once only; rotate the token to get a new one" in show.stderr
