@@ -48,11 +48,14 @@ pub struct SessionActivity {
 struct LinkHealth {
     last_ok: Option<i64>,
     last_error: Option<(i64, String)>,
+    /// Order of the last answer and the last failure (wall-clock seconds cannot tell them apart).
+    ok_seq: u64,
+    error_seq: u64,
 }
 
 impl LinkHealth {
     fn failing(&self) -> bool {
-        self.last_error.as_ref().is_some_and(|(t, _)| self.last_ok.is_none_or(|ok| *t >= ok))
+        self.error_seq > self.ok_seq
     }
 }
 
@@ -417,14 +420,22 @@ impl Sessions {
 
     /// Records that Telegram answered a call of this session.
     pub fn note_ok(&self, session_id: &str) {
-        self.pool.lock().health.entry(session_id.to_string()).or_default().last_ok = Some(crate::token_index::now());
+        let mut st = self.pool.lock();
+        st.tick += 1;
+        let seq = st.tick;
+        let h = st.health.entry(session_id.to_string()).or_default();
+        h.last_ok = Some(crate::token_index::now());
+        h.ok_seq = seq;
     }
 
     /// Records a connection failure of this session (shown by /health until the next answer).
     pub fn note_failure(&self, session_id: &str, error: &str) {
         let mut st = self.pool.lock();
-        st.health.entry(session_id.to_string()).or_default().last_error =
-            Some((crate::token_index::now(), error.chars().take(200).collect()));
+        st.tick += 1;
+        let seq = st.tick;
+        let h = st.health.entry(session_id.to_string()).or_default();
+        h.last_error = Some((crate::token_index::now(), error.chars().take(200).collect()));
+        h.error_seq = seq;
     }
 
     /// A call of this session got no answer in time: its client is closed (in the background,
