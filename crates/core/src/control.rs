@@ -1087,8 +1087,10 @@ impl Control {
         let (token_id, token) = match (a.token, a.token_id) {
             (Some(raw), _) => {
                 let t = Token::parse(raw.trim()).map_err(|e| ControlError::InvalidInput(format!("token: {e}")))?;
-                let digest = t.digest();
-                let rec = app.tokens.list()?.into_iter().find(|r| r.digest.ct_eq(&digest));
+                let rec = app
+                    .tokens
+                    .lookup(&t)
+                    .map_err(|_| ControlError::Internal("the token index is unreadable".into()))?;
                 let rec = rec.ok_or_else(|| {
                     ControlError::NotFound("this token was not issued by this server (or was revoked)".into())
                 })?;

@@ -97,7 +97,7 @@ pub async fn import_telethon(app: &App, path: &Path, label: &str) -> Result<Impo
     let auth = read_telethon(path).await?;
     let named_by = path.file_stem().and_then(|s| s.to_str()).and_then(|s| Token::parse(s).ok());
     if let Some(t) = &named_by
-        && let Ok(existing) = app.tokens.authenticate(t)
+        && let Ok(Some(existing)) = app.tokens.lookup(t)
     {
         return Err(ImportError::AlreadyImported(existing.id));
     }
@@ -134,7 +134,7 @@ pub fn importable(app: &App) -> Vec<PathBuf> {
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "session"))
         .filter(|p| {
             let token = p.file_stem().and_then(|s| s.to_str()).and_then(|s| Token::parse(s).ok());
-            token.is_none_or(|t| app.tokens.authenticate(&t).is_err())
+            token.is_none_or(|t| app.tokens.lookup(&t).ok().flatten().is_none())
         })
         .collect();
     found.sort();

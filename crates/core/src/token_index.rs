@@ -305,24 +305,23 @@ impl TokenIndex {
     /// Finds the record of a presented token by digest (constant-time compare) and notes its
     /// use in memory (written later by [`TokenIndex::flush_last_used`], off the request path).
     pub fn authenticate(&self, token: &Token) -> Result<TokenRecord, TokenError> {
-        let digest = token.digest();
-        let found = self
-            .with_fresh(|idx| {
-                let mut hit = None;
-                for r in idx.tokens.iter() {
-                    if r.digest.ct_eq(&digest) {
-                        hit = Some(r.clone());
-                    }
-                }
-                Ok(hit)
-            })
-            .map_err(|e| {
-                tracing::error!("token index unreadable: {e}");
-                TokenError::Unknown
-            })?;
-        let record = found.ok_or(TokenError::Unknown)?;
+        let record = self.lookup(token)?.ok_or(TokenError::Unknown)?;
         self.note_use(&record.id);
         Ok(record)
+    }
+
+    /// The record of a token, by digest (constant-time compare over every entry, no early exit),
+    /// without counting it as a use
+    /// (for checks such as "is this token already registered here").
+    pub fn lookup(&self, token: &Token) -> Result<Option<TokenRecord>, TokenError> {
+        let digest = token.digest();
+        self.with_fresh(|idx| {
+            Ok(idx.tokens.iter().fold(None, |hit, r| if r.digest.ct_eq(&digest) { Some(r) } else { hit }).cloned())
+        })
+        .map_err(|e| {
+            tracing::error!("token index unreadable: {e}");
+            TokenError::Unknown
+        })
     }
 
     /// Remembers that a token was used now (persisted at most every [`LAST_USED_PERSIST_SECS`]).
