@@ -2,6 +2,7 @@
 //! filters and opaque pagination cursors.
 
 use super::ToolError;
+use super::chat_ref::{ChatKind, ChatTypeFilter};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Serialize, de::DeserializeOwned};
@@ -68,30 +69,29 @@ pub fn date_window(min: Option<i32>, max: Option<i32>) -> Result<(), ToolError> 
     }
 }
 
-/// A chat-type filter: `private, bot, group, channel` (comma list, any case).
+/// A validated chat-type filter (see [`ChatTypeFilter`] for what callers may pass).
 #[derive(Debug, Clone, Default)]
-pub struct ChatTypes(Option<Vec<String>>);
+pub struct ChatTypes(Option<Vec<ChatKind>>);
 
 impl ChatTypes {
-    /// Parses the filter; unknown names are an error that lists the valid ones.
-    pub fn parse(v: Option<&str>) -> Result<Self, ToolError> {
-        let Some(v) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+    /// Checks the filter's names; an unknown one is an error that lists the valid ones.
+    pub fn parse(v: Option<&ChatTypeFilter>) -> Result<Self, ToolError> {
+        let names: Vec<&str> =
+            v.map(|f| f.0.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        if names.is_empty() {
             return Ok(ChatTypes(None));
-        };
+        }
         let mut out = Vec::new();
-        for t in v.split(',').map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()) {
-            let t = match t.as_str() {
-                "user" | "users" | "private" => "private".to_string(),
-                "bot" | "bots" => "bot".to_string(),
-                "group" | "groups" | "supergroup" | "megagroup" => "group".to_string(),
-                "channel" | "channels" | "broadcast" => "channel".to_string(),
-                other => {
-                    return Err(ToolError::invalid(format!(
-                        "chat_type {other:?} is unknown; use private, bot, group or channel"
-                    )));
-                }
-            };
-            out.push(t);
+        for name in names {
+            let kind = ChatKind::parse(name).ok_or_else(|| {
+                ToolError::invalid(format!(
+                    "chat_type {:?} is unknown; use private, bot, group or channel",
+                    name.to_ascii_lowercase()
+                ))
+            })?;
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
         }
         Ok(ChatTypes(Some(out)))
     }
@@ -100,7 +100,7 @@ impl ChatTypes {
     pub fn accepts(&self, entity: &Value, public: Option<bool>) -> bool {
         let kind = entity["type"].as_str().unwrap_or("");
         if let Some(list) = &self.0
-            && !list.iter().any(|t| t == kind)
+            && !list.iter().any(|t| t.as_str() == kind)
         {
             return false;
         }
@@ -152,12 +152,18 @@ mod tests {
     fn chat_types_and_public_filter() {
         let g = serde_json::json!({"type": "group", "username": "pub"});
         let u = serde_json::json!({"type": "private"});
-        let t = ChatTypes::parse(Some("group, Channel")).unwrap();
+        let filter = |v: serde_json::Value| serde_json::from_value::<ChatTypeFilter>(v).unwrap();
+        let t = ChatTypes::parse(Some(&filter(serde_json::json!("group, Channel")))).unwrap();
         assert!(t.accepts(&g, None));
         assert!(!t.accepts(&u, None));
         assert!(!t.accepts(&g, Some(false)));
         assert!(ChatTypes::default().accepts(&u, Some(true)), "public never filters users");
-        assert!(ChatTypes::parse(Some("martian")).unwrap_err().message.contains("private, bot, group or channel"));
+        assert!(
+            ChatTypes::parse(Some(&filter(serde_json::json!(["group", "martian"]))))
+                .unwrap_err()
+                .message
+                .contains("private, bot, group or channel")
+        );
     }
 
     #[test]
@@ -167,6 +173,7 @@ mod tests {
         assert_eq!(decode_cursor::<Vec<i32>>(&c).unwrap(), vec![1, 2]);
         assert!(decode_cursor::<Vec<i32>>("!!!").is_err());
         assert!(limit(Some(0), 5, 10).is_err());
+        assert_eq!(limit(None, 5, 10).unwrap(), 5);
         assert_eq!(limit(Some(500), 5, 100).unwrap(), 100);
     }
 }

@@ -27,7 +27,7 @@ struct DialogInfo {
 /// Finds chats.
 pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, ToolError> {
     let limit = args::limit(p.limit, 20, 100)?;
-    let types = ChatTypes::parse(p.chat_type.as_deref())?;
+    let types = ChatTypes::parse(p.chat_type.as_ref())?;
     let min_date = args::date("min_date", p.min_date.as_deref(), DayEdge::Start)?;
     let max_date = args::date("max_date", p.max_date.as_deref(), DayEdge::End)?;
     args::date_window(min_date, max_date)?;
@@ -328,7 +328,7 @@ fn input_peer_id(p: &tl::enums::InputPeer) -> Option<i64> {
 pub async fn get_chat_info(ctx: ToolCtx, p: GetChatInfoParams) -> Result<ToolOutput, ToolError> {
     let topics_limit = args::limit(p.topics_limit, 20, 100)?;
     let client = ctx.client().await?;
-    let peer = client.resolve(&p.chat_id).await?;
+    let peer = client.resolve(p.chat_id.as_str()).await?;
     let info = match peer.id.kind() {
         PeerKind::User => {
             let tl::enums::users::UserFull::Full(full) =

@@ -3,6 +3,7 @@
 //! sees as MCP tool errors (`isError: true`) with a structured body.
 
 pub mod args;
+pub mod chat_ref;
 pub mod chats;
 pub mod files;
 pub mod format;

@@ -1,5 +1,6 @@
 //! Parameters of the MCP tools (JSON Schema via schemars).
 
+pub use super::chat_ref::{ChatKind, ChatRef, ChatTypeFilter};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -24,13 +25,14 @@ pub struct SearchGloballyParams {
     /// Search terms; separate several with commas (each is searched, results merged without duplicates).
     pub query: String,
     /// Maximum messages to return (1-100, default 50).
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     /// Only messages on or after this date (ISO 8601 date or date-time).
     pub min_date: Option<String>,
     /// Only messages on or before this date (ISO 8601 date or date-time; a date means the end of that day).
     pub max_date: Option<String>,
-    /// Comma list of chat types to keep: private, bot, group, channel.
-    pub chat_type: Option<String>,
+    /// Kinds of chat to keep: one of private, bot, group, channel, or a list of them.
+    pub chat_type: Option<ChatTypeFilter>,
     /// true = only public chats (with a username), false = only non-public ones.
     pub public: Option<bool>,
     /// Cursor from a previous call's `next_cursor`, to get the next page.
@@ -41,7 +43,7 @@ pub struct SearchGloballyParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetMessagesParams {
     /// Chat: `me`, a @username, a numeric id (users positive, groups negative, channels -100…), or a t.me link.
-    pub chat_id: String,
+    pub chat_id: ChatRef,
     /// Search terms within the chat (or thread); separate several with commas.
     pub query: Option<String>,
     /// Exact message ids to fetch (cannot be combined with query or reply_to_id).
@@ -49,8 +51,9 @@ pub struct GetMessagesParams {
     /// Thread root: a channel post (its comments), a forum topic id, or any message (its replies).
     pub reply_to_id: Option<i32>,
     /// Only messages sent by this user (`me`, @username or id).
-    pub from_user: Option<String>,
+    pub from_user: Option<ChatRef>,
     /// Maximum messages to return (1-100, default 50).
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
     /// Only messages on or after this date (ISO 8601).
     pub min_date: Option<String>,
@@ -69,7 +72,7 @@ pub struct GetMessagesParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SendMessageParams {
     /// Target chat (`me`, @username, numeric id).
-    pub chat_id: String,
+    pub chat_id: ChatRef,
     /// Text to send (caption when files are attached). Longer than 4096 characters is split into several messages.
     pub message: String,
     /// Reply to this message id; a forum topic id posts into the topic; a channel post id comments in its discussion group.
@@ -84,7 +87,7 @@ pub struct SendMessageParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct EditMessageParams {
     /// Chat containing the message.
-    pub chat_id: String,
+    pub chat_id: ChatRef,
     /// Id of your message to edit.
     pub message_id: i32,
     /// New text.
@@ -99,9 +102,10 @@ pub struct FindChatsParams {
     /// Name, @username or phone to look for; separate several with commas. Optional with a folder or date window.
     pub query: Option<String>,
     /// Maximum chats to return (1-100, default 20).
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
-    /// Comma list of chat types to keep: private, bot, group, channel.
-    pub chat_type: Option<String>,
+    /// Kinds of chat to keep: one of private, bot, group, channel, or a list of them.
+    pub chat_type: Option<ChatTypeFilter>,
     /// true = only public chats (with a username), false = only non-public ones.
     pub public: Option<bool>,
     /// Only chats with activity on or after this date (searches your dialog list).
@@ -116,8 +120,9 @@ pub struct FindChatsParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetChatInfoParams {
     /// Chat or user (`me`, @username, numeric id).
-    pub chat_id: String,
+    pub chat_id: ChatRef,
     /// Forum topics to list for forum groups (1-100, default 20).
+    #[schemars(range(min = 1, max = 100))]
     pub topics_limit: Option<u32>,
 }
 

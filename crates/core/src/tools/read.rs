@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 /// Reads messages of one chat.
 pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
-    let peer = client.resolve(&p.chat_id).await?;
+    let peer = client.resolve(p.chat_id.as_str()).await?;
     if let Some(ids) = &p.message_ids {
         if p.query.is_some() || p.reply_to_id.is_some() || p.cursor.is_some() || p.from_user.is_some() {
             return Err(ToolError::invalid(
@@ -36,7 +36,7 @@ pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutp
     let max_date = args::date("max_date", p.max_date.as_deref(), DayEdge::End)?;
     args::date_window(min_date, max_date)?;
     let from = match &p.from_user {
-        Some(u) => Some(tl::enums::InputPeer::from(&client.resolve(u).await?)),
+        Some(u) => Some(tl::enums::InputPeer::from(&client.resolve(u.as_str()).await?)),
         None => None,
     };
 

@@ -22,7 +22,7 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
     let min_date = args::date("min_date", p.min_date.as_deref(), DayEdge::Start)?;
     let max_date = args::date("max_date", p.max_date.as_deref(), DayEdge::End)?;
     args::date_window(min_date, max_date)?;
-    let types = ChatTypes::parse(p.chat_type.as_deref())?;
+    let types = ChatTypes::parse(p.chat_type.as_ref())?;
     let client = ctx.client().await?;
     let page_size = limit.clamp(20, 100) as i32;
     let single = types.single().map(str::to_string);

@@ -376,7 +376,7 @@ async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
 /// Sends a message.
 pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
-    let chat = client.resolve(&p.chat_id).await?;
+    let chat = client.resolve(p.chat_id.as_str()).await?;
     let out = deliver(
         &ctx,
         &client,
@@ -393,7 +393,7 @@ pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutp
 /// Edits a message.
 pub async fn edit_message(ctx: ToolCtx, p: EditMessageParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
-    let chat = client.resolve(&p.chat_id).await?;
+    let chat = client.resolve(p.chat_id.as_str()).await?;
     let (text, entities) = parse_text(&p.message, p.parse_mode.unwrap_or_default());
     if text.trim().is_empty() {
         return Err(ToolError::invalid("message is empty"));
