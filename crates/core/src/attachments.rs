@@ -202,7 +202,7 @@ pub async fn download(State(app): State<Arc<App>>, Path(params): Path<HashMap<St
             _ => None,
         }),
         Err(e) => {
-            return crate::transport::http::error_response(StatusCode::BAD_GATEWAY, &e.message);
+            return crate::transport::http::error_response(StatusCode::BAD_GATEWAY, &e.to_string());
         }
     };
     let Some(file) = file else {
@@ -241,8 +241,8 @@ fn stream_response(client: crate::sessions::Lease, file: FileRef, max: u64) -> R
                 let _ = tx.send(Err(std::io::Error::other(format!("size mismatch: {n} of {} bytes", f.size)))).await;
             }
             Err(e) => {
-                tracing::warn!("attachment stream failed: {}", e.message);
-                let _ = tx.send(Err(std::io::Error::other(e.message))).await;
+                tracing::warn!("attachment stream failed: {e}");
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
             }
             Ok(_) => {}
         }

@@ -92,9 +92,14 @@ pub enum ControlError {
     /// The session is not logged in.
     #[error("this session is not logged in to Telegram")]
     NotAuthorized,
-    /// Telegram refused the request.
-    #[error("{0}")]
-    Telegram(String),
+    /// Telegram refused the request with an RPC error.
+    #[error("Telegram error {code} {name}")]
+    Telegram {
+        /// Telegram's error code (400, 403, …).
+        code: i32,
+        /// Telegram's error name, e.g. `PHONE_NUMBER_BANNED`.
+        name: String,
+    },
     /// Telegram could not be reached.
     #[error("{0}")]
     Network(String),
@@ -125,7 +130,7 @@ impl ControlError {
             ControlError::FloodWait { .. } => "flood_wait",
             ControlError::ApiCredentialsMissing(_) => "api_credentials_missing",
             ControlError::NotAuthorized => "not_authorized",
-            ControlError::Telegram(_) => "telegram_error",
+            ControlError::Telegram { .. } => "telegram_error",
             ControlError::Network(_) => "network_error",
             ControlError::NotFound(_) => "not_found",
             ControlError::KeyringUnavailable => "keyring_unavailable",
@@ -157,11 +162,15 @@ impl ControlError {
         }
     }
 
-    /// `{"error":{"message","code","retry_after"?}}`.
+    /// `{"error":{"message","code","retry_after"?,"telegram_code"?,"telegram_error"?}}`.
     pub fn to_json(&self) -> Value {
         let mut e = json!({ "message": self.to_string(), "code": self.code() });
         if let Some(s) = self.retry_after() {
             e["retry_after"] = json!(s);
+        }
+        if let ControlError::Telegram { code, name } = self {
+            e["telegram_code"] = json!(code);
+            e["telegram_error"] = json!(name);
         }
         json!({ "error": e })
     }
@@ -184,7 +193,7 @@ impl From<TgError> for ControlError {
             TgError::Invalid(m) => ControlError::InvalidInput(m),
             TgError::NotFound(m) => ControlError::NotFound(m),
             TgError::Session(m) => ControlError::Internal(format!("session storage error: {m}")),
-            e @ TgError::Rpc { .. } => ControlError::Telegram(e.to_string()),
+            TgError::Rpc { code, name } => ControlError::Telegram { code, name },
         }
     }
 }
@@ -1328,6 +1337,15 @@ mod tests {
             Some(7)
         );
         assert_eq!(ControlError::from(TgError::Config("x".into())).code(), "api_credentials_missing");
+        let banned = ControlError::from(TgError::Rpc { code: 400, name: "PHONE_NUMBER_BANNED".into() });
+        assert_eq!(banned, ControlError::Telegram { code: 400, name: "PHONE_NUMBER_BANNED".into() });
+        let v = banned.to_json();
+        assert_eq!(
+            (v["error"]["code"].as_str(), v["error"]["telegram_code"].as_i64()),
+            (Some("telegram_error"), Some(400))
+        );
+        assert_eq!(v["error"]["telegram_error"], "PHONE_NUMBER_BANNED");
+        assert_eq!(v["error"]["message"], "Telegram error 400 PHONE_NUMBER_BANNED");
     }
 
     #[tokio::test]

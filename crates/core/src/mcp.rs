@@ -89,9 +89,7 @@ impl TelegramMcp {
         if let Some(r) = &self.revalidate
             && let Err(why) = r.check_call(&self.app)
         {
-            let mut e = ToolError::invalid(why);
-            e.action = Some("reconfigure_client");
-            return e.into_result(tool);
+            return ToolError::forbidden(why, crate::tools::ACTION_RECONFIGURE_CLIENT).into_result(tool);
         }
         let session_id = identity.session_id.clone();
         let tctx = ToolCtx { app: self.app.clone(), identity, peer: Some(ctx.peer.clone()) };
@@ -102,12 +100,11 @@ impl TelegramMcp {
         let Ok(outcome) = tokio::time::timeout(limit, call).await else {
             tracing::warn!(tool, session = %session_id, "Telegram did not answer within {} s; reopening the connection", limit.as_secs());
             self.app.sessions.stalled(&session_id);
-            let mut e = ToolError::invalid(format!(
+            return ToolError::Unavailable(format!(
                 "Telegram did not answer within {} s (the connection may have stalled); it is being reopened, retry the call",
                 limit.as_secs()
-            ));
-            e.action = Some("retry");
-            return e.into_result(tool);
+            ))
+            .into_result(tool);
         };
         let Ok(outcome) = outcome else {
             tracing::error!(tool, "tool panicked");
@@ -119,14 +116,14 @@ impl TelegramMcp {
                 out.into_result()
             }
             Err(e) => {
-                tracing::info!(tool, "tool error: {}", e.message);
-                if e.action == Some("retry") && e.telegram_code.is_none() {
-                    self.app.sessions.note_failure(&session_id, &e.message);
-                } else if e.telegram_code.is_some() {
+                tracing::info!(tool, "tool error: {e}");
+                match &e {
+                    ToolError::Unavailable(m) => self.app.sessions.note_failure(&session_id, m),
                     // Telegram answered (with an error): the link works.
-                    self.app.sessions.note_ok(&session_id);
+                    ToolError::Telegram { .. } => self.app.sessions.note_ok(&session_id),
+                    _ => {}
                 }
-                if e.telegram_error.as_deref().is_some_and(|n| crate::telegram::PEER_REJECTED.contains(&n)) {
+                if e.telegram_name().is_some_and(|n| crate::telegram::PEER_REJECTED.contains(&n)) {
                     // A peer served from the cache may be stale: resolve it again next time.
                     self.app.sessions.forget_resolutions(&session_id);
                 }

@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(date("d", Some("2026-01-31T02:00:00+02:00"), DayEdge::Start).unwrap(), Some(1_769_817_600));
         assert_eq!(date("d", Some("2026-01-31T00:00:00"), DayEdge::Start).unwrap(), Some(1_769_817_600));
         let e = date("min_date", Some("yesterday"), DayEdge::Start).unwrap_err();
-        assert!(e.message.contains("min_date"));
+        assert!(e.to_string().contains("min_date"));
         assert_eq!(date("d", None, DayEdge::Start).unwrap(), None);
     }
 
@@ -161,7 +161,7 @@ mod tests {
         assert!(
             ChatTypes::parse(Some(&filter(serde_json::json!(["group", "martian"]))))
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("private, bot, group or channel")
         );
     }

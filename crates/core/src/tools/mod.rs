@@ -5,6 +5,7 @@
 pub mod args;
 pub mod chat_ref;
 pub mod chats;
+mod error;
 pub mod files;
 pub mod format;
 pub mod media;
@@ -15,11 +16,12 @@ pub mod read;
 pub mod search;
 pub mod write;
 
+pub use error::{ACTION_LOGIN, ACTION_RECONFIGURE_CLIENT, ACTION_RETRY, ACTION_RETRY_LATER, ToolError};
+
 use crate::app::{App, Identity};
 use crate::sessions::Lease;
-use crate::telegram::TgError;
 use rmcp::model::{CallToolResult, ContentBlock};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// What a tool call runs with: the app and the caller's identity.
@@ -58,78 +60,5 @@ impl ToolOutput {
         let mut r = CallToolResult::structured(self.json);
         r.content.extend(self.extra);
         r
-    }
-}
-
-/// A tool failure the model can act on.
-#[derive(Debug, Clone)]
-pub struct ToolError {
-    /// Human-readable message.
-    pub message: String,
-    /// Telegram RPC error code (400, 401, 420...), if from Telegram.
-    pub telegram_code: Option<i32>,
-    /// Telegram error name, if from Telegram.
-    pub telegram_error: Option<String>,
-    /// Seconds to wait before retrying (FLOOD_WAIT).
-    pub retry_after: Option<u32>,
-    /// What the user or model should do next.
-    pub action: Option<&'static str>,
-}
-
-impl ToolError {
-    /// Bad input from the model.
-    pub fn invalid(msg: impl Into<String>) -> Self {
-        ToolError { message: msg.into(), telegram_code: None, telegram_error: None, retry_after: None, action: None }
-    }
-
-    /// An unexpected internal failure.
-    pub fn internal(msg: impl Into<String>) -> Self {
-        ToolError::invalid(msg)
-    }
-
-    /// The MCP result of this error for `tool`.
-    pub fn into_result(self, tool: &str) -> CallToolResult {
-        let mut body = json!({ "ok": false, "error": self.message, "tool": tool });
-        if let Some(c) = self.telegram_code {
-            body["telegram_code"] = json!(c);
-        }
-        if let Some(n) = &self.telegram_error {
-            body["telegram_error"] = json!(n);
-        }
-        if let Some(r) = self.retry_after {
-            body["retry_after"] = json!(r);
-        }
-        if let Some(a) = self.action {
-            body["action"] = json!(a);
-        }
-        CallToolResult::structured_error(body)
-    }
-}
-
-impl From<TgError> for ToolError {
-    fn from(e: TgError) -> Self {
-        let mut t = ToolError::invalid(e.to_string());
-        t.telegram_code = e.telegram_code();
-        match &e {
-            TgError::FloodWait { retry_after } => {
-                t.retry_after = Some(*retry_after);
-                t.telegram_error = Some("FLOOD_WAIT".into());
-                t.action = Some("retry_later");
-            }
-            TgError::Rpc { name, .. } => t.telegram_error = Some(name.clone()),
-            TgError::NotAuthorized => {
-                t.telegram_error = Some("AUTH_KEY_UNREGISTERED".into());
-                t.action = Some("login");
-            }
-            TgError::Network(_) | TgError::Busy(_) => t.action = Some("retry"),
-            _ => {}
-        }
-        t
-    }
-}
-
-impl From<grammers_client::InvocationError> for ToolError {
-    fn from(e: grammers_client::InvocationError) -> Self {
-        TgError::from(e).into()
     }
 }

@@ -191,6 +191,6 @@ mod tests {
             .await
             .err()
             .unwrap();
-        assert!(err.message.contains("different query"));
+        assert!(err.to_string().contains("different query"));
     }
 }

@@ -1,5 +1,5 @@
-//! `invoke_mtproto`: call any Telegram API method by name with JSON parameters, and the
-//! HTTP-MTProto bridge (`POST /mtproto-api/{method}`, see [`bridge_routes`]) that runs the
+//! `invoke_mtproto`: call any Telegram API method by name with JSON parameters; the
+//! HTTP-MTProto bridge (`POST /mtproto-api/{method}`, in `transport::http::bridge`) runs the
 //! very same code path.
 //!
 //! Pipeline: find the method in the runtime layer-230 schema (any common spelling, with
@@ -17,13 +17,11 @@
 //! Stars-spending parameter) cannot be unlocked by any tool or request parameter, and
 //! wrappers such as `invokeWithoutUpdates` cannot smuggle a blocked method past the check.
 
-mod bridge;
 mod classification;
 mod decode;
 mod encode;
 mod schema;
 
-pub use bridge::bridge_routes;
 pub use classification::{MethodClass, classify};
 
 use super::{ToolCtx, ToolError, ToolOutput, params::InvokeMtprotoParams};
@@ -33,11 +31,16 @@ use grammers_tl_types as tl;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// `ToolError::action` of a refusal of a dangerous method (the bridge maps it to 403).
+/// `action` of a refusal of a dangerous method (the bridge maps it to 403).
 pub const ACTION_UNLOCK_DANGEROUS: &str = "ask_user_to_allow_dangerous_mtproto";
 
-/// `ToolError::action` of a refusal of a method no rule classifies (the bridge maps it to 403).
+/// `action` of a refusal of a method no rule classifies (the bridge maps it to 403).
 pub const ACTION_UNCLASSIFIED: &str = "method_not_classified";
+
+/// Whether `method` (any spelling) is known and has a parameter called `field`.
+pub(crate) fn method_has_param(method: &str, field: &str) -> bool {
+    schema::schema().method(method).is_ok_and(|d| d.param(field).is_some())
+}
 
 /// Connection-level wrappers that grammers manages itself; calling them would change the
 /// layer or client identity of the live connection and break decoding of later answers.
@@ -57,13 +60,12 @@ fn check_allowed(method: &str, allow_dangerous: bool) -> Result<(), ToolError> {
         )));
     }
     match classify(method) {
-        None => {
-            let mut e = ToolError::invalid(format!(
+        None => Err(ToolError::forbidden(
+            format!(
                 "{method} is refused: it is not classified as read, write or dangerous, and unreviewed methods never run"
-            ));
-            e.action = Some(ACTION_UNCLASSIFIED);
-            Err(e)
-        }
+            ),
+            ACTION_UNCLASSIFIED,
+        )),
         Some(MethodClass::Dangerous) if !allow_dangerous => Err(dangerous_refusal(&format!(
             "{method} is blocked: it can spend money or Stars, irreversibly destroy data, end sessions, hand over control, \
              or weaken the security of the account."
@@ -96,13 +98,14 @@ fn check_params(method: &str, params: &Map<String, Value>, allow_dangerous: bool
 }
 
 fn dangerous_refusal(what: &str) -> ToolError {
-    let mut e = ToolError::invalid(format!(
-        "{what} Only the user can allow such calls: set ALLOW_DANGEROUS_MTPROTO=true (environment or settings.json) \
-         or switch on dangerous MTProto methods in the app's settings, then retry. \
-         No parameter of this tool or request can lift the block."
-    ));
-    e.action = Some(ACTION_UNLOCK_DANGEROUS);
-    e
+    ToolError::forbidden(
+        format!(
+            "{what} Only the user can allow such calls: set ALLOW_DANGEROUS_MTPROTO=true (environment or settings.json) \
+             or switch on dangerous MTProto methods in the app's settings, then retry. \
+             No parameter of this tool or request can lift the block."
+        ),
+        ACTION_UNLOCK_DANGEROUS,
+    )
 }
 
 /// Pre-encoded request bytes sent as is.
@@ -152,11 +155,10 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     let client = ctx.client().await?;
     let mut peers = HashMap::new();
     for (spec, path) in collect.specs {
-        let peer = client.resolve(&spec).await.map_err(|e| {
-            let mut t = ToolError::from(e);
-            t.message = format!("{}: cannot resolve `{path}` = {spec:?}: {}", def.name, t.message);
-            t
-        })?;
+        let peer = client
+            .resolve(&spec)
+            .await
+            .map_err(|e| ToolError::from(e).context(&format!("{}: cannot resolve `{path}` = {spec:?}: ", def.name)))?;
         peers.insert(spec, tl::enums::InputPeer::from(&peer));
     }
     let call = encode_call(schema, def, &p.params, &mut Resolved(peers)).map_err(bad)?;
@@ -191,15 +193,15 @@ mod tests {
     #[test]
     fn refusals_and_unlock() {
         let e = check_allowed("account.deleteAccount", false).unwrap_err();
-        assert_eq!(e.action, Some(ACTION_UNLOCK_DANGEROUS));
-        assert!(e.message.contains("ALLOW_DANGEROUS_MTPROTO=true"), "{}", e.message);
+        assert_eq!(e.action(), Some(ACTION_UNLOCK_DANGEROUS));
+        assert!(e.to_string().contains("ALLOW_DANGEROUS_MTPROTO=true"), "{e}");
         assert!(check_allowed("account.deleteAccount", true).is_ok());
         assert!(check_allowed("messages.getHistory", false).is_ok());
         // Connection wrappers stay refused even when unlocked.
         assert!(check_allowed("invokeWithLayer", true).is_err());
         // Whatever no rule covers is refused, unlocked or not.
         let e = check_allowed("messages.frobnicate", true).unwrap_err();
-        assert_eq!(e.action, Some(ACTION_UNCLASSIFIED));
+        assert_eq!(e.action(), Some(ACTION_UNCLASSIFIED));
     }
 
     #[test]
@@ -211,8 +213,8 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(e.action, Some(ACTION_UNLOCK_DANGEROUS));
-        assert!(e.message.contains("allow_paid_stars"), "{}", e.message);
+        assert_eq!(e.action(), Some(ACTION_UNLOCK_DANGEROUS));
+        assert!(e.to_string().contains("allow_paid_stars"), "{e}");
         // Nested inside a wrapper's query, too.
         let nested = p(json!({"query": {"_": "channels.searchPosts", "allow_paid_stars": "5"}}));
         assert!(check_params("invokeWithoutUpdates", &nested, false).is_err());

@@ -6,6 +6,11 @@
 //! any path under `/v1/url_auth/` is taken out before routing and logging; bodies
 //! over the limit are a JSON 413 on every route; requests time out.
 
+mod bridge;
+mod responses;
+
+pub use responses::{error_response, no_store};
+
 use crate::app::{App, Identity};
 use crate::config::Transport;
 use crate::mcp::TelegramMcp;
@@ -55,7 +60,7 @@ pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
     );
     let mcp_routes = Router::new()
         .nest_service("/v1/mcp", mcp)
-        .merge(crate::tools::mtproto::bridge_routes())
+        .merge(bridge::bridge_routes())
         .layer(middleware::from_fn_with_state(app.clone(), require_token));
     Router::new()
         .route("/health", get(health))
@@ -271,17 +276,6 @@ fn unauthorized(e: TokenError) -> Response {
     let challenge = format!("Bearer realm=\"fast-mcp-telegram\", error=\"{code}\"");
     resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_str(&challenge).expect("ascii"));
     resp
-}
-
-/// A JSON error body `{ "error": msg }` with `status`.
-pub fn error_response(status: StatusCode, msg: &str) -> Response {
-    no_store((status, axum::Json(json!({ "error": msg }))).into_response())
-}
-
-/// Marks a response `Cache-Control: no-store` (everything here is per-user and live).
-pub fn no_store(mut r: Response) -> Response {
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }
 
 async fn health(State(app): State<Arc<App>>) -> Response {

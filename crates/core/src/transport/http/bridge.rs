@@ -4,23 +4,24 @@
 //! exactly [`invoke`](super::invoke), so the schema checks, peer resolution and method
 //! classification are the tool's.
 //!
-//! Responses: `200 {"ok": true, "method", "result"}`; errors carry the tool's structured
-//! error body (`{"ok": false, "error", "telegram_code"?, "telegram_error"?, "retry_after"?,
-//! "action"?}`) with 400 (invalid input), 403 (blocked dangerous or unclassified method),
-//! 401 (session not logged in to Telegram), 429 (flood wait, with `Retry-After`) or 502
-//! (other Telegram or network failures).
+//! Responses: `200 {"ok": true, "method", "result"}`; errors are the tool's [`ToolError`] with
+//! its one body and status (`impl IntoResponse` in [`super::responses`]): 400 invalid input,
+//! 404 unknown peer, 403 blocked dangerous or unclassified method, 401 session not logged in to
+//! Telegram, 429 flood wait (with `Retry-After`), 502 other Telegram or network failures,
+//! 503 no free session slot, 500 a bug.
 //!
 //! For compatibility with the reference bridge, a body of the form `{"params": {…}}` or
 //! `{"params_json": "…"}` (optionally with `resolve`/`allow_dangerous`, which are ignored:
 //! peers are always resolved by type and only the user's setting unlocks dangerous calls) is
 //! unwrapped, unless the method itself has a field called `params`.
 
-use super::{ACTION_UNCLASSIFIED, ACTION_UNLOCK_DANGEROUS, invoke, schema};
+use super::responses::no_store;
 use crate::app::{App, Identity};
+use crate::tools::mtproto::{invoke, method_has_param};
 use crate::tools::params::InvokeMtprotoParams;
 use crate::tools::{ToolCtx, ToolError};
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -44,14 +45,14 @@ async fn handle(
 ) -> Response {
     let params = match body_params(&method, &body) {
         Ok(p) => p,
-        Err(e) => return error(e),
+        Err(e) => return e.into_response(),
     };
     match invoke(ToolCtx { app, identity, peer: None }, InvokeMtprotoParams { method, params }).await {
         Ok(mut out) => {
             let body = json!({ "ok": true, "method": out.json["method"].take(), "result": out.json["result"].take() });
-            crate::transport::http::no_store((StatusCode::OK, Json(body)).into_response())
+            no_store((StatusCode::OK, Json(body)).into_response())
         }
-        Err(e) => error(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -65,7 +66,7 @@ fn body_params(method: &str, body: &[u8]) -> Result<Map<String, Value>, ToolErro
     let Value::Object(mut obj) = v else {
         return Err(ToolError::invalid("the request body must be a JSON object of method parameters"));
     };
-    let method_has_params_field = schema::schema().method(method).is_ok_and(|d| d.param("params").is_some());
+    let method_has_params_field = method_has_param(method, "params");
     let wrapped = (obj.contains_key("params") || obj.contains_key("params_json"))
         && obj.keys().all(|k| WRAPPER_KEYS.contains(&k.as_str()));
     if method_has_params_field || !wrapped {
@@ -83,32 +84,6 @@ fn body_params(method: &str, body: &[u8]) -> Result<Map<String, Value>, ToolErro
         Value::Null => Ok(Map::new()),
         _ => Err(ToolError::invalid("params must be a JSON object")),
     }
-}
-
-/// The HTTP status of a tool error.
-fn status_of(e: &ToolError) -> StatusCode {
-    if e.action == Some(ACTION_UNLOCK_DANGEROUS) || e.action == Some(ACTION_UNCLASSIFIED) {
-        StatusCode::FORBIDDEN
-    } else if e.retry_after.is_some() || e.telegram_code == Some(420) {
-        StatusCode::TOO_MANY_REQUESTS
-    } else if e.telegram_code == Some(401) {
-        StatusCode::UNAUTHORIZED
-    } else if e.telegram_code.is_some() || e.action == Some("retry") {
-        StatusCode::BAD_GATEWAY
-    } else {
-        StatusCode::BAD_REQUEST
-    }
-}
-
-fn error(e: ToolError) -> Response {
-    let status = status_of(&e);
-    let retry_after = e.retry_after;
-    let body = e.into_result("invoke_mtproto").structured_content.unwrap_or_else(|| json!({ "ok": false }));
-    let mut resp = crate::transport::http::no_store((status, Json(body)).into_response());
-    if let Some(secs) = retry_after {
-        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    resp
 }
 
 #[cfg(test)]
@@ -130,25 +105,5 @@ mod tests {
         assert!(p.contains_key("params"));
         assert!(body_params("x", b"[1]").is_err());
         assert!(body_params("x", b"{").is_err());
-    }
-
-    #[test]
-    fn statuses() {
-        let mut e = ToolError::invalid("x");
-        assert_eq!(status_of(&e), StatusCode::BAD_REQUEST);
-        e.action = Some(ACTION_UNLOCK_DANGEROUS);
-        assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
-        e.action = Some(ACTION_UNCLASSIFIED);
-        assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
-        let e: ToolError = crate::telegram::TgError::FloodWait { retry_after: 7 }.into();
-        assert_eq!(status_of(&e), StatusCode::TOO_MANY_REQUESTS);
-        let e: ToolError = crate::telegram::TgError::NotAuthorized.into();
-        assert_eq!(status_of(&e), StatusCode::UNAUTHORIZED);
-        let e: ToolError = crate::telegram::TgError::Rpc { code: 400, name: "PEER_ID_INVALID".into() }.into();
-        assert_eq!(status_of(&e), StatusCode::BAD_GATEWAY);
-        let e: ToolError = crate::telegram::TgError::Network("down".into()).into();
-        assert_eq!(status_of(&e), StatusCode::BAD_GATEWAY);
-        let resp = error(crate::telegram::TgError::FloodWait { retry_after: 7 }.into());
-        assert_eq!(resp.headers()[header::RETRY_AFTER], "7");
     }
 }
