@@ -19,7 +19,7 @@ use tauri::{AppHandle, Manager, State, WindowEvent};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tgmcp_core::app::App;
 use tgmcp_core::config::{Config, Transport};
-use tgmcp_core::control::{COMMANDS, Control, HostKind, Reloader, ServerState};
+use tgmcp_core::control::{Control, HostKind, Reloader, ServerState};
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::owner::server::{OwnerServer, bind};
 use tgmcp_core::owner::{OwnerKind, OwnerLock};
@@ -98,9 +98,10 @@ impl Tray {
     }
 }
 
-/// One IPC command per control command; each forwards its `args` object to [`Control::call`].
-macro_rules! control_commands {
-    ($($name:ident),* $(,)?) => {
+/// One IPC command per control command of the core's table, each forwarding its `args` object to
+/// [`Control::call`], and the app's handler registering them all (plus `clipboard_write`).
+macro_rules! ipc_commands {
+    ($($name:ident($($args:ty)?)),* $(,)?) => {
         $(
             #[doc = concat!("IPC command `", stringify!($name), "`, run by the shared control layer.")]
             #[tauri::command]
@@ -108,33 +109,15 @@ macro_rules! control_commands {
                 tray.call(stringify!($name), args).await
             }
         )*
-        /// The names registered above (checked against the core's list at start).
-        const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+
+        /// The invoke handler: every control command, and `clipboard_write`.
+        fn invoke_handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name,)* clipboard_write]
+        }
     };
 }
 
-control_commands!(
-    status,
-    login_start_code,
-    login_submit_code,
-    login_submit_password,
-    login_start_qr,
-    login_poll_qr,
-    login_cancel,
-    tokens_list,
-    token_create,
-    token_reveal,
-    token_rotate,
-    token_revoke,
-    session_sign_out,
-    settings_get,
-    settings_set,
-    server_restart,
-    client_configs,
-    session_import,
-    backup_create,
-    backup_restore,
-);
+tgmcp_core::control_commands!(ipc_commands);
 
 /// Copies text to the system clipboard (the webview's clipboard API is unreliable in WebKitGTK).
 #[tauri::command]
@@ -167,6 +150,7 @@ fn status_line(s: &tgmcp_core::control::Status) -> String {
 async fn copy_client_config(app: AppHandle, control: Arc<Control>) {
     let newest = control
         .tokens_list()
+        .await
         .ok()
         .and_then(|list| list.into_iter().filter(|t| t.account.is_some()).max_by_key(|t| t.created_at));
     let args = json!({ "token_id": newest.map(|t| t.id) });
@@ -209,7 +193,6 @@ fn main() {
         tracing_subscriber::EnvFilter::new(format!("{},grammers=warn,rmcp=warn,hyper=warn", config.log_level))
     });
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    debug_assert_eq!(REGISTERED, COMMANDS, "every control command has an IPC command");
 
     // The tray app owns the config dir: a background agent hands over to it; any other owner
     // (another tray app, an HTTP server) is named and we stop.
@@ -294,9 +277,11 @@ fn main() {
             let c = setup_control.clone();
             tauri::async_runtime::spawn(async move {
                 loop {
-                    let line = status_line(&c.status().await);
-                    if status.text().ok().as_deref() != Some(line.as_str()) {
-                        let _ = status.set_text(line);
+                    if let Ok(s) = c.status().await {
+                        let line = status_line(&s);
+                        if status.text().ok().as_deref() != Some(line.as_str()) {
+                            let _ = status.set_text(line);
+                        }
                     }
                     tokio::time::sleep(Duration::from_secs(3)).await;
                 }
@@ -313,29 +298,7 @@ fn main() {
                 api.prevent_close();
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            status,
-            login_start_code,
-            login_submit_code,
-            login_submit_password,
-            login_start_qr,
-            login_poll_qr,
-            login_cancel,
-            tokens_list,
-            token_create,
-            token_reveal,
-            token_rotate,
-            token_revoke,
-            session_sign_out,
-            settings_get,
-            settings_set,
-            server_restart,
-            client_configs,
-            session_import,
-            backup_create,
-            backup_restore,
-            clipboard_write,
-        ])
+        .invoke_handler(invoke_handler())
         .build(tauri::generate_context!());
     let tauri_app = match built {
         Ok(a) => a,

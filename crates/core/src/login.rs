@@ -10,6 +10,7 @@ use grammers_client::client::{LoginToken, PasswordToken};
 use grammers_client::{SignInError, tl};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -73,7 +74,19 @@ pub enum LoginStep {
         session_id: String,
         /// Who.
         account: Account,
+        /// What the flow was started for (kept in this process, never sent).
+        #[serde(skip)]
+        purpose: LoginPurpose,
     },
+}
+
+/// What a login flow is for: the label of the token it issues, or the token whose session it logs in again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginPurpose {
+    /// Label of the token issued when the flow is done (for a new session).
+    pub label: String,
+    /// The token whose session the flow logs in again, if any (then no token is issued).
+    pub token_id: Option<String>,
 }
 
 /// Login failures; the flow survives `InvalidCode`/`InvalidPassword` for a retry.
@@ -133,18 +146,23 @@ enum Stage {
         /// `updateLoginToken` count when it was shown.
         scans: u64,
     },
-    /// A step is running (the token moved out); concurrent steps are refused.
-    Busy,
+    /// A QR login that has no code yet (or must fetch a new one).
+    QrNew,
+    /// The stage was taken by the step holding the flow's turn.
+    Taken,
 }
 
+/// One flow: its stage, what it is for, and its turn (steps and cancel run one at a time).
 struct Pending {
     session_id: String,
     client: Lease,
     stage: Stage,
+    purpose: LoginPurpose,
+    turn: Arc<tokio::sync::Mutex<()>>,
     started: Instant,
 }
 
-/// All pending logins of this process.
+/// All pending logins of this process: the one owner of login flow state.
 pub struct Logins {
     api_id: Option<i32>,
     api_hash: Option<String>,
@@ -173,6 +191,7 @@ impl Logins {
         sessions: &Sessions,
         session_id: &str,
         phone: &str,
+        purpose: LoginPurpose,
     ) -> Result<LoginStep, LoginError> {
         let phone = normalize_phone(phone).ok_or(LoginError::InvalidPhone)?;
         let (_, hash) = self.credentials()?;
@@ -182,7 +201,7 @@ impl Logins {
             other => LoginError::Telegram(other),
         })?;
         tracing::info!(session = %session_id, phone = %mask_phone(&phone), "login code requested");
-        Ok(LoginStep::Code { login_id: self.insert(session_id, client, Stage::Code(token)).await })
+        Ok(LoginStep::Code { login_id: self.insert(session_id, client, Stage::Code(token), purpose).await })
     }
 
     /// Submits the code of a phone login.
@@ -191,6 +210,7 @@ impl Logins {
         if code.is_empty() || !code.chars().all(|c| c.is_ascii_digit()) {
             return Err(LoginError::InvalidCode);
         }
+        let _turn = self.turn(login_id).await?;
         let (session_id, client, stage) = self.take(login_id).await?;
         let Stage::Code(token) = stage else {
             self.put_back(login_id, stage).await;
@@ -224,6 +244,7 @@ impl Logins {
 
     /// Submits the 2FA password.
     pub async fn submit_password(&self, login_id: &str, password: &str) -> Result<LoginStep, LoginError> {
+        let _turn = self.turn(login_id).await?;
         let (session_id, client, stage) = self.take(login_id).await?;
         let Stage::Password(pw) = stage else {
             self.put_back(login_id, stage).await;
@@ -254,10 +275,15 @@ impl Logins {
     }
 
     /// Starts a QR login for `session_id`.
-    pub async fn start_qr(&self, sessions: &Sessions, session_id: &str) -> Result<LoginStep, LoginError> {
+    pub async fn start_qr(
+        &self,
+        sessions: &Sessions,
+        session_id: &str,
+        purpose: LoginPurpose,
+    ) -> Result<LoginStep, LoginError> {
         self.credentials()?;
         let client = sessions.client(session_id).await?;
-        let login_id = self.insert(session_id, client, Stage::Busy).await;
+        let login_id = self.insert(session_id, client, Stage::QrNew, purpose).await;
         self.poll_qr(&login_id).await
     }
 
@@ -266,6 +292,7 @@ impl Logins {
     /// 2FA account, or done. The code is never replaced while it is valid, so a phone can scan it.
     pub async fn poll_qr(&self, login_id: &str) -> Result<LoginStep, LoginError> {
         let (api_id, api_hash) = self.credentials()?;
+        let _turn = self.turn(login_id).await?;
         let (session_id, client, stage) = self.take(login_id).await?;
         match stage {
             // Same code until it expires or Telegram tells us it was scanned: a phone may be
@@ -279,7 +306,7 @@ impl Logins {
                     return Ok(shown);
                 }
             }
-            Stage::Qr { .. } | Stage::Busy => {}
+            Stage::Qr { .. } | Stage::QrNew => {}
             other => {
                 self.put_back(login_id, other).await;
                 return Err(LoginError::WrongStep("this login is not a QR login"));
@@ -313,7 +340,7 @@ impl Logins {
                 }
             },
             Ok(tl::enums::auth::LoginToken::MigrateTo(_)) => {
-                self.put_back(login_id, Stage::Busy).await;
+                self.put_back(login_id, Stage::QrNew).await;
                 Err(TgError::Network("QR login needs another data centre; try again".into()).into())
             }
             Err(e) if e.is("SESSION_PASSWORD_NEEDED") => {
@@ -323,15 +350,17 @@ impl Logins {
                 Ok(LoginStep::Password { login_id: login_id.to_string(), hint })
             }
             Err(e) => {
-                self.put_back(login_id, Stage::Busy).await;
+                self.put_back(login_id, Stage::QrNew).await;
                 Err(e.into())
             }
         }
     }
 
-    /// Abandons a pending login.
-    pub async fn cancel(&self, login_id: &str) -> bool {
-        self.pending.lock().await.remove(login_id).is_some()
+    /// Abandons a pending login once the step it may be running has finished; the session of
+    /// the flow, if it was still pending.
+    pub async fn cancel(&self, login_id: &str) -> Option<String> {
+        let _turn = self.turn(login_id).await.ok()?;
+        self.pending.lock().await.remove(login_id).map(|p| p.session_id)
     }
 
     /// The session a pending login belongs to.
@@ -339,12 +368,26 @@ impl Logins {
         self.pending.lock().await.get(login_id).map(|p| p.session_id.clone())
     }
 
-    async fn insert(&self, session_id: &str, client: Lease, stage: Stage) -> String {
+    async fn insert(&self, session_id: &str, client: Lease, stage: Stage, purpose: LoginPurpose) -> String {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut map = self.pending.lock().await;
         map.retain(|_, p| p.started.elapsed() < LOGIN_TTL);
-        map.insert(id.clone(), Pending { session_id: session_id.to_string(), client, stage, started: Instant::now() });
+        let pending = Pending {
+            session_id: session_id.to_string(),
+            client,
+            stage,
+            purpose,
+            turn: Arc::default(),
+            started: Instant::now(),
+        };
+        map.insert(id.clone(), pending);
         id
+    }
+
+    /// Waits for the flow's turn: a step or cancel still running on it finishes first.
+    async fn turn(&self, login_id: &str) -> Result<tokio::sync::OwnedMutexGuard<()>, LoginError> {
+        let turn = self.pending.lock().await.get(login_id).map(|p| p.turn.clone()).ok_or(LoginError::UnknownLogin)?;
+        Ok(turn.lock_owned().await)
     }
 
     async fn take(&self, login_id: &str) -> Result<(String, Lease, Stage), LoginError> {
@@ -354,7 +397,7 @@ impl Logins {
             map.remove(login_id);
             return Err(LoginError::UnknownLogin);
         }
-        let stage = std::mem::replace(&mut p.stage, Stage::Busy);
+        let stage = std::mem::replace(&mut p.stage, Stage::Taken);
         Ok((p.session_id.clone(), p.client.clone(), stage))
     }
 
@@ -370,10 +413,10 @@ impl Logins {
         session_id: &str,
         user: &grammers_client::peer::User,
     ) -> Result<LoginStep, LoginError> {
-        self.pending.lock().await.remove(login_id);
+        let purpose = self.pending.lock().await.remove(login_id).map(|p| p.purpose).unwrap_or_default();
         let account = account_of(user);
         tracing::info!(session = %session_id, user_id = account.user_id, "logged in");
-        Ok(LoginStep::Done { session_id: session_id.to_string(), account })
+        Ok(LoginStep::Done { session_id: session_id.to_string(), account, purpose })
     }
 }
 

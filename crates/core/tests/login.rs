@@ -10,14 +10,15 @@ use tgmcp_core::login::{LoginError, LoginStep};
 async fn code_login_with_a_wrong_code_first() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_codetest", "+1 555 0001").await.unwrap()
+    let LoginStep::Code { login_id } =
+        app.logins.start_code(&app.sessions, "s_codetest", "+1 555 0001", Default::default()).await.unwrap()
     else {
         panic!()
     };
     assert_eq!(app.logins.submit_code(&login_id, "99999").await, Err(LoginError::InvalidCode));
     assert_eq!(app.logins.submit_code(&login_id, "not digits").await, Err(LoginError::InvalidCode));
     match app.logins.submit_code(&login_id, demo::A_CODE).await.unwrap() {
-        LoginStep::Done { session_id, account } => {
+        LoginStep::Done { session_id, account, .. } => {
             assert_eq!(session_id, "s_codetest");
             assert_eq!(account.user_id, demo::A_ID);
             assert_eq!(account.username.as_deref(), Some("alice_a"));
@@ -35,7 +36,8 @@ async fn code_login_with_a_wrong_code_first() {
 async fn two_factor_shows_hint_and_allows_retry() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Code { login_id } = app.logins.start_code(&app.sessions, "s_twofa", demo::B_PHONE).await.unwrap()
+    let LoginStep::Code { login_id } =
+        app.logins.start_code(&app.sessions, "s_twofa", demo::B_PHONE, Default::default()).await.unwrap()
     else {
         panic!()
     };
@@ -52,7 +54,7 @@ async fn invalid_phone_and_unknown_flows_are_clear() {
     let app = &h.srv.app;
     // Refused locally (not a phone number) and by Telegram (PHONE_NUMBER_INVALID): the same clear error.
     for phone in ["hello", "+19998887777"] {
-        let e = app.logins.start_code(&app.sessions, "s_x", phone).await.unwrap_err();
+        let e = app.logins.start_code(&app.sessions, "s_x", phone, Default::default()).await.unwrap_err();
         assert_eq!(e, LoginError::InvalidPhone, "{phone}");
         assert_eq!(e.code(), "invalid_phone");
         assert_eq!(e.to_string(), "invalid phone number: use the international format, e.g. +15551234567");
@@ -81,7 +83,9 @@ fn exports(h: &TgHarness) -> usize {
 async fn qr_login_then_2fa_after_scan() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Qr { login_id, url, expires_at } = app.logins.start_qr(&app.sessions, "s_qr").await.unwrap() else {
+    let LoginStep::Qr { login_id, url, expires_at } =
+        app.logins.start_qr(&app.sessions, "s_qr", Default::default()).await.unwrap()
+    else {
         panic!()
     };
     assert!(expires_at > tgmcp_core::token_index::now());
@@ -109,7 +113,7 @@ async fn an_expired_qr_code_is_replaced_and_the_new_one_then_stays() {
     let app = &h.srv.app;
     // Tokens that expire at once: each poll must fetch a new one.
     h.dc.set_qr_lifetime(0);
-    let LoginStep::Qr { login_id, url: first, .. } = app.logins.start_qr(&app.sessions, "s_qr3").await.unwrap() else {
+    let LoginStep::Qr { login_id, url: first, .. } = app.logins.start_qr(&app.sessions, "s_qr3", Default::default()).await.unwrap() else {
         panic!()
     };
     h.dc.set_qr_lifetime(30);
@@ -127,7 +131,9 @@ async fn an_expired_qr_code_is_replaced_and_the_new_one_then_stays() {
 async fn qr_login_without_2fa() {
     let h = TgHarness::start(&[]).await;
     let app = &h.srv.app;
-    let LoginStep::Qr { login_id, url, .. } = app.logins.start_qr(&app.sessions, "s_qr2").await.unwrap() else {
+    let LoginStep::Qr { login_id, url, .. } =
+        app.logins.start_qr(&app.sessions, "s_qr2", Default::default()).await.unwrap()
+    else {
         panic!()
     };
     let token = base64::Engine::decode(

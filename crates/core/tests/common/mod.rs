@@ -130,7 +130,8 @@ impl TgHarness {
         use tgmcp_core::login::LoginStep;
         let issued = self.srv.app.tokens.create("test").unwrap();
         let app = &self.srv.app;
-        let step = app.logins.start_code(&app.sessions, &issued.record.session_id, phone).await.unwrap();
+        let step =
+            app.logins.start_code(&app.sessions, &issued.record.session_id, phone, Default::default()).await.unwrap();
         let LoginStep::Code { login_id } = step else { panic!("expected code step, got {step:?}") };
         let mut step = app.logins.submit_code(&login_id, code).await.unwrap();
         if let LoginStep::Password { login_id, .. } = &step {
