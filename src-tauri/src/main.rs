@@ -68,7 +68,7 @@ impl ServerSlot {
         };
         // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
         eprintln!("LISTENING http://{local}");
-        if let Some(url) = tgmcp_core::transport::setup::setup_url(local) {
+        if let Some(url) = tgmcp_core::transport::http::setup::setup_url(local) {
             eprintln!("SETUP {url}");
         }
         let (stop, stopped) = oneshot::channel::<()>();

@@ -43,7 +43,7 @@ pub async fn serve_http(config: &Config) -> anyhow::Result<()> {
     lock.publish(|i| i.http = Some(local.to_string()))?;
     // Machine-readable line for scripts and tests that start us on port 0.
     eprintln!("LISTENING http://{local}");
-    if let Some(url) = tgmcp_core::transport::setup::setup_url(local) {
+    if let Some(url) = tgmcp_core::transport::http::setup::setup_url(local) {
         eprintln!("SETUP {url}");
     }
     let control = Arc::new(Control::new(app.clone(), HostKind::Http, ServerState::running(local)));

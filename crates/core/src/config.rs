@@ -1,8 +1,9 @@
 //! Configuration from the environment and `.env`, with names compatible with the
 //! reference server. Every invalid value is reported with the variable's name.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Application name used for the config dir and keyring service.
@@ -99,7 +100,7 @@ impl Config {
     /// `env` first, then `settings.json` in the resulting config dir (written by the tray app / setup page).
     pub fn layered(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let first = Self::from_lookup(&env)?;
-        let file = crate::settings::read_settings_file(&first.session_dir)?;
+        let file = read_settings_file(&first.session_dir)?;
         if file.is_empty() {
             return Ok(first);
         }
@@ -315,6 +316,22 @@ fn expand_home(p: &str) -> PathBuf {
     match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
         (Some(rest), Some(b)) => b.home_dir().join(rest),
         _ => PathBuf::from(p),
+    }
+}
+
+/// Path of the settings file in a config dir.
+pub fn settings_path(dir: &Path) -> PathBuf {
+    dir.join("settings.json")
+}
+
+/// Reads settings.json as variables; a missing file is empty, a corrupt one is an error naming the file.
+pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let path = settings_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(ConfigError { var: "SESSION_DIR", reason: format!("cannot read {}: {e}", path.display()) }),
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod attachments;
 pub mod backup;
+mod clock;
 pub mod config;
 pub mod control;
 pub mod fsutil;

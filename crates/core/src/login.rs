@@ -297,9 +297,9 @@ impl Logins {
         match stage {
             // Same code until it expires or Telegram tells us it was scanned: a phone may be
             // scanning the one on screen right now.
-            Stage::Qr { shown, expires_at, scans } if crate::token_index::now() < expires_at - 1 => {
+            Stage::Qr { shown, expires_at, scans } if crate::clock::now() < expires_at - 1 => {
                 // Long-poll: wait (briefly) for Telegram to tell us the code was scanned.
-                let left = (expires_at - 1 - crate::token_index::now()).max(0) as u64;
+                let left = (expires_at - 1 - crate::clock::now()).max(0) as u64;
                 let wait = std::time::Duration::from_secs(left.min(QR_LONG_POLL_SECS));
                 if !client.wait_login_token_update(scans, wait).await {
                     self.put_back(login_id, Stage::Qr { shown: shown.clone(), expires_at, scans }).await;

@@ -261,7 +261,7 @@ impl Sessions {
         let tick = st.tick;
         let slot = Slot {
             client: client.clone(),
-            last_access: crate::token_index::now(),
+            last_access: crate::clock::now(),
             last_used: Instant::now(),
             tick,
             in_flight: 1,
@@ -286,7 +286,7 @@ impl Sessions {
             return None;
         }
         slot.tick = tick;
-        slot.last_access = crate::token_index::now();
+        slot.last_access = crate::clock::now();
         slot.in_flight += 1;
         Some(Lease { client: slot.client.clone(), session_id: session_id.to_string(), pool: self.pool.clone() })
     }
@@ -424,7 +424,7 @@ impl Sessions {
         st.tick += 1;
         let seq = st.tick;
         let h = st.health.entry(session_id.to_string()).or_default();
-        h.last_ok = Some(crate::token_index::now());
+        h.last_ok = Some(crate::clock::now());
         h.ok_seq = seq;
     }
 
@@ -434,7 +434,7 @@ impl Sessions {
         st.tick += 1;
         let seq = st.tick;
         let h = st.health.entry(session_id.to_string()).or_default();
-        h.last_error = Some((crate::token_index::now(), error.chars().take(200).collect()));
+        h.last_error = Some((crate::clock::now(), error.chars().take(200).collect()));
         h.error_seq = seq;
     }
 

@@ -10,7 +10,7 @@
 //! [`Config::layered`](crate::config::Config::layered) at start, and so apply
 //! after a restart (the tray app restarts its embedded server by itself).
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, read_settings_file, settings_path};
 use crate::fsutil::write_private_atomic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -97,22 +97,6 @@ fn join_roots(roots: &[String]) -> String {
     std::env::join_paths(&kept)
         .map(|j| j.to_string_lossy().into_owned())
         .unwrap_or_else(|_| kept.join(if cfg!(windows) { ";" } else { ":" }))
-}
-
-/// Path of the settings file in a config dir.
-pub fn settings_path(dir: &Path) -> PathBuf {
-    dir.join("settings.json")
-}
-
-/// Reads settings.json as variables; a missing file is empty, a corrupt one is an error naming the file.
-pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let path = settings_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(ConfigError { var: "SESSION_DIR", reason: format!("cannot read {}: {e}", path.display()) }),
-    }
 }
 
 /// Variables that settings.json may hold besides [`Settings`]; writing settings keeps them.

@@ -169,7 +169,7 @@ impl TokenIndex {
             label,
             digest: token.digest(),
             session_id: session_id.to_string(),
-            created_at: now(),
+            created_at: crate::clock::now(),
             last_used_at: None,
             account: None,
         };
@@ -326,7 +326,7 @@ impl TokenIndex {
 
     /// Remembers that a token was used now (persisted at most every [`LAST_USED_PERSIST_SECS`]).
     pub fn note_use(&self, id: &str) {
-        let now = now();
+        let now = crate::clock::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let previous = seen.times.insert(id.to_string(), now);
         if previous.is_none_or(|p| now - p >= LAST_USED_PERSIST_SECS) {
@@ -455,11 +455,6 @@ pub fn is_token_id(id: &str) -> bool {
 /// A random non-secret id with a prefix (`s_`, `tok_`).
 pub fn new_id(prefix: &str) -> String {
     format!("{prefix}{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
-}
-
-/// Current Unix time in seconds.
-pub fn now() -> i64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

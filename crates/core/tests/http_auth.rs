@@ -223,7 +223,7 @@ async fn raw_request(
     let head = format!(
         "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {tok}\r\ncontent-type: application/json\r\n\
          accept: application/json, text/event-stream\r\nx-setup-key: {}\r\nconnection: close\r\n{framing}\r\n\r\n",
-        tgmcp_core::transport::setup::setup_key()
+        tgmcp_core::transport::http::setup::setup_key()
     );
     s.write_all(head.as_bytes()).await.unwrap();
     let mut sent = 0;

@@ -61,7 +61,7 @@ impl OwnerInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             http: None,
             socket: None,
-            started_at: crate::token_index::now(),
+            started_at: crate::clock::now(),
         }
     }
 

@@ -192,7 +192,7 @@ async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec
                     continue;
                 }
                 let tl::enums::PeerNotifySettings::Settings(ns) = &d.notify_settings;
-                let now = crate::token_index::now() as i32;
+                let now = crate::clock::now() as i32;
                 out.push(DialogInfo {
                     entity: peers.entity(&d.peer),
                     top_date,

@@ -2,5 +2,3 @@
 //! clients reach the owner process through [`crate::owner`] (its socket and the stdio relay).
 
 pub mod http;
-mod origin;
-pub mod setup;
