@@ -3,7 +3,9 @@
 use crate::app::{App, Identity};
 use crate::tokens::TokenDigest;
 use crate::tools::params::*;
+use crate::tools::results::*;
 use crate::tools::{ToolCtx, ToolError};
+use rmcp::handler::server::common::schema_for_output as output_schema;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
@@ -137,6 +139,7 @@ impl TelegramMcp {
 impl TelegramMcp {
     /// Full-text search across all your chats.
     #[tool(
+        output_schema = output_schema::<SearchResult>(),
         description = "Search messages across all your Telegram chats. Comma-separate several terms. Supports date, chat type and public filters; follow `next_cursor` for more.",
         annotations(
             title = "Search messages globally",
@@ -155,6 +158,7 @@ impl TelegramMcp {
 
     /// Read one chat: latest, search, by ids, replies/comments, forum topics.
     #[tool(
+        output_schema = output_schema::<MessagesResult>(),
         description = "Read messages in one chat: the latest (default), a search (`query`), exact `message_ids`, or a thread (`reply_to_id`: channel post comments, forum topic, replies). Filter by `from_user` and dates; follow `next_cursor` for older messages.",
         annotations(
             title = "Get messages in chat",
@@ -173,6 +177,7 @@ impl TelegramMcp {
 
     /// Send a message (with optional files) as the user.
     #[tool(
+        output_schema = output_schema::<SentResult>(),
         description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split.",
         annotations(
             title = "Send message",
@@ -192,6 +197,7 @@ impl TelegramMcp {
 
     /// Edit the text of one of your messages.
     #[tool(
+        output_schema = output_schema::<EditedResult>(),
         description = "Replace the text of one of your own messages.",
         annotations(
             title = "Edit message",
@@ -211,6 +217,7 @@ impl TelegramMcp {
 
     /// Find users, groups and channels.
     #[tool(
+        output_schema = output_schema::<ChatsResult>(),
         description = "Find chats: global search by name/@username/phone (`query`), your dialogs active within a date window (`min_date`/`max_date`), or the chats of a folder (`filter`). Filter by chat_type and public.",
         annotations(title = "Find chats", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
@@ -224,6 +231,7 @@ impl TelegramMcp {
 
     /// Profile of a user, group or channel.
     #[tool(
+        output_schema = output_schema::<ChatInfo>(),
         description = "Details of a user, group or channel: type, names, bio/about, member or subscriber counts, and forum topics.",
         annotations(title = "Get chat info", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
@@ -237,6 +245,7 @@ impl TelegramMcp {
 
     /// Message someone by phone number.
     #[tool(
+        output_schema = output_schema::<SentResult>(),
         description = "Send a message to a phone number: adds the number as a contact if needed, sends, and optionally removes a contact it created.",
         annotations(
             title = "Send message to phone",
@@ -256,6 +265,7 @@ impl TelegramMcp {
 
     /// Raw Telegram API call.
     #[tool(
+        output_schema = output_schema::<MtprotoResult>(),
         description = "Call any Telegram API (MTProto TL) method by name with JSON parameters, e.g. method `users.getFullUser`. Peers accept `me`, @username or ids. Dangerous calls (spending Stars or money, deleting, account security, sessions) are refused unless the user unlocked them in settings.",
         annotations(
             title = "Invoke MTProto",

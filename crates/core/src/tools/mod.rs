@@ -13,6 +13,7 @@ pub mod mtproto;
 pub mod pager;
 pub mod params;
 pub mod read;
+pub mod results;
 pub mod search;
 pub mod write;
 

@@ -1,0 +1,59 @@
+//! Tool results through HTTP MCP → fake DC read back into the typed result structs their outputSchema comes from.
+
+mod common;
+use common::*;
+use fake_tg_dc::demo;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tgmcp_core::tools::results::*;
+
+fn typed<T: DeserializeOwned>(tool: &str, v: &Value) -> T {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{tool} result does not fit its schema type: {e}\n{v}"))
+}
+
+#[tokio::test]
+async fn every_tool_result_reads_back_into_its_declared_type() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let info: ChatInfo = typed("get_chat_info", &h.ok(&tok, "get_chat_info", json!({"chat_id": "me"})).await);
+    assert_eq!(info.entity.id, demo::A_ID);
+    let found = h.ok(&tok, "find_chats", json!({"query": "tech"})).await;
+    let chats: ChatsResult = typed("find_chats", &found);
+    assert!(chats.chats.len() >= 2, "{found}");
+    for c in &chats.chats {
+        let _: ChatInfo = typed("get_chat_info", &h.ok(&tok, "get_chat_info", json!({"chat_id": c.id})).await);
+    }
+    for args in [
+        json!({"chat_id": "@erin_e", "limit": 30}),
+        json!({"chat_id": "@carol", "query": "zebra", "include_total_count": true}),
+        json!({"chat_id": "@carol", "message_ids": [3, 999999]}),
+        json!({"chat_id": "@technews", "limit": 10}),
+    ] {
+        let r: MessagesResult = typed("get_messages", &h.ok(&tok, "get_messages", args).await);
+        assert!(!r.messages.is_empty());
+    }
+    let _: SearchResult =
+        typed("search_messages_globally", &h.ok(&tok, "search_messages_globally", json!({"query": "zebra"})).await);
+    let sent: SentResult =
+        typed("send_message", &h.ok(&tok, "send_message", json!({"chat_id": "me", "message": "typed"})).await);
+    let edit = json!({"chat_id": "me", "message_id": sent.messages[0].id, "message": "typed again"});
+    let _: EditedResult = typed("edit_message", &h.ok(&tok, "edit_message", edit).await);
+    let phone = json!({"phone_number": demo::CAROL_PHONE, "message": "by phone"});
+    let _: SentResult = typed("send_message_to_phone", &h.ok(&tok, "send_message_to_phone", phone).await);
+    let call = json!({"method": "users.getFullUser", "params": {"id": "me"}});
+    let _: MtprotoResult = typed("invoke_mtproto", &h.ok(&tok, "invoke_mtproto", call).await);
+}
+
+#[tokio::test]
+async fn every_tool_declares_an_output_schema() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let body = json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{}});
+    let r = mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]).await;
+    let v: Value = r.json().await.unwrap();
+    let tools = v["result"]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 8);
+    for t in tools {
+        assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
+    }
+}
