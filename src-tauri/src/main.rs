@@ -23,7 +23,7 @@ use tgmcp_core::control::{Control, HostKind, Reloader, ServerState};
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::owner::server::{OwnerServer, bind};
 use tgmcp_core::owner::{OwnerKind, OwnerLock};
-use tokio::sync::oneshot;
+use tgmcp_core::server;
 
 /// How long a stopping server may take to finish its requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -40,47 +40,27 @@ struct Tray {
 /// The embedded MCP server: at most one at a time.
 #[derive(Default)]
 struct ServerSlot {
-    running: tokio::sync::Mutex<Option<(oneshot::Sender<()>, tauri::async_runtime::JoinHandle<()>)>>,
+    running: tokio::sync::Mutex<Option<server::Running>>,
 }
 
 impl ServerSlot {
     /// Stops the current server (if any) and starts one for `app` on its configured address.
     async fn restart(&self, app: Arc<App>) -> ServerState {
         let mut running = self.running.lock().await;
-        if let Some((stop, handle)) = running.take() {
-            let _ = stop.send(());
-            let abort = handle.inner().abort_handle();
-            if tokio::time::timeout(SHUTDOWN_GRACE, handle).await.is_err() {
-                abort.abort();
-            }
+        if let Some(old) = running.take() {
+            old.stop(SHUTDOWN_GRACE).await;
         }
-        let addr = SocketAddr::new(app.config.host, app.config.port);
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
+        let bound = match server::bind(SocketAddr::new(app.config.host, app.config.port)).await {
+            Ok(b) => b,
             Err(e) => {
-                tracing::error!(%addr, "cannot start the MCP server: {e}");
-                return ServerState::failed(format!("cannot listen on {addr}: {e} (change the port in Settings)"));
+                tracing::error!("cannot start the MCP server: {e}");
+                return ServerState::failed(format!("{e} (change the port in Settings)"));
             }
-        };
-        let local = match listener.local_addr() {
-            Ok(a) => a,
-            Err(e) => return ServerState::failed(e.to_string()),
         };
         // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
-        eprintln!("LISTENING http://{local}");
-        if let Some(url) = tgmcp_core::transport::http::setup::setup_url(local) {
-            eprintln!("SETUP {url}");
-        }
-        let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tauri::async_runtime::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.await;
-            };
-            if let Err(e) = tgmcp_core::transport::http::serve(app, listener, shutdown).await {
-                tracing::error!("MCP server stopped: {e}");
-            }
-        });
-        *running = Some((stop, handle));
+        bound.announce();
+        let local = bound.addr();
+        *running = Some(bound.spawn(app));
         ServerState::running(local)
     }
 }

@@ -36,16 +36,10 @@ pub async fn serve_http(config: &Config) -> anyhow::Result<()> {
     let lock = Arc::new(OwnerLock::acquire(&config.session_dir, OwnerKind::Http, ACQUIRE_WAIT).await?);
     let app = App::new(config.clone(), KeyStore::system())?;
     app.start_background();
-    let addr = SocketAddr::new(config.host, config.port);
-    let listener =
-        tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr()?;
+    let bound = tgmcp_core::server::bind(SocketAddr::new(config.host, config.port)).await?;
+    let local = bound.addr();
     lock.publish(|i| i.http = Some(local.to_string()))?;
-    // Machine-readable line for scripts and tests that start us on port 0.
-    eprintln!("LISTENING http://{local}");
-    if let Some(url) = tgmcp_core::transport::http::setup::setup_url(local) {
-        eprintln!("SETUP {url}");
-    }
+    bound.announce();
     let control = Arc::new(Control::new(app.clone(), HostKind::Http, ServerState::running(local)));
     let server = OwnerServer::new(control, lock.clone());
     let socket = tokio::spawn(server.clone().run(bind(&lock)?, None));
@@ -56,7 +50,7 @@ pub async fn serve_http(config: &Config) -> anyhow::Result<()> {
             _ = stopped => {}
         }
     };
-    tgmcp_core::transport::http::serve(app.clone(), listener, shutdown).await?;
+    bound.run(app.clone(), shutdown).await?;
     server.stop();
     let _ = socket.await;
     app.shutdown().await;

@@ -20,6 +20,7 @@ pub mod login;
 pub mod mcp;
 #[cfg(unix)]
 pub mod owner;
+pub mod server;
 pub mod session_store;
 pub mod sessions;
 pub mod settings;

@@ -178,12 +178,12 @@ async fn the_bound_loopback_ip_is_an_allowed_host() {
     let d = dir.path().to_string_lossy().into_owned();
     let config = tgmcp_core::config::Config::from_lookup(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
     let app = tgmcp_core::app::App::new(config, tgmcp_core::keystore::KeyStore::none()).unwrap();
-    let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.2:0").await else {
+    let Ok(bound) = tgmcp_core::server::bind("127.0.0.2:0".parse().unwrap()).await else {
         eprintln!("skipped: this system cannot bind 127.0.0.2");
         return;
     };
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(tgmcp_core::transport::http::serve(app, listener, std::future::pending()));
+    let addr = bound.addr();
+    let _running = bound.spawn(app);
     let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
     assert_eq!(r.status(), 200);
     let r =

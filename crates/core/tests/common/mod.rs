@@ -13,7 +13,8 @@ pub struct TestServer {
     pub app: Arc<App>,
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Stops the server when the test ends.
+    _running: tgmcp_core::server::Running,
 }
 
 impl TestServer {
@@ -38,30 +39,14 @@ impl TestServer {
         }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
         let app = App::new(config, keystore).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let a = app.clone();
-        tokio::spawn(async move {
-            tgmcp_core::transport::http::serve(a, listener, async move {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        TestServer { app, addr, dir, shutdown: Some(tx) }
+        let bound = tgmcp_core::server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = bound.addr();
+        let running = bound.spawn(app.clone());
+        TestServer { app, addr, dir, _running: running }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

@@ -78,7 +78,7 @@ pub fn router(app: Arc<App>, local_addr: SocketAddr) -> Router {
 }
 
 /// Binds `addr` and serves until `shutdown` resolves.
-pub async fn serve(
+pub(crate) async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,

@@ -1,0 +1,93 @@
+//! The MCP HTTP server's lifecycle, written once for the CLI, the tray app and the tests: bind, announce, run, stop.
+
+use crate::app::App;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A listening socket for the MCP HTTP server, not serving yet.
+pub struct Bound {
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+/// Binds `addr` (port 0 picks a free port); the error names the address.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<Bound> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+    let addr = listener.local_addr()?;
+    Ok(Bound { listener, addr })
+}
+
+impl Bound {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Prints the machine-readable lines scripts and tests read on stderr: `LISTENING http://…`
+    /// and, when the setup page is enabled, `SETUP http://…/setup#key=…`.
+    pub fn announce(&self) {
+        eprintln!("LISTENING http://{}", self.addr);
+        if let Some(url) = crate::transport::http::setup::setup_url(self.addr) {
+            eprintln!("SETUP {url}");
+        }
+    }
+
+    /// Serves `app` until `shutdown` resolves, then lets requests in flight finish.
+    pub async fn run(self, app: Arc<App>, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        crate::transport::http::serve(app, self.listener, shutdown).await
+    }
+
+    /// Serves `app` in a task until [`Running::stop`] (or until the handle is dropped).
+    pub fn spawn(self, app: Arc<App>) -> Running {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let addr = self.addr;
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            if let Err(e) = self.run(app, shutdown).await {
+                tracing::error!("MCP server stopped: {e}");
+            }
+        });
+        Running { addr, stop: Some(stop), task }
+    }
+}
+
+/// A server serving in a task.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, gives requests in flight up to `grace` to finish, then aborts them.
+    pub async fn stop(mut self, grace: Duration) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(grace, &mut self.task).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
