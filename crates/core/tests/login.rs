@@ -114,7 +114,9 @@ async fn an_expired_qr_code_is_replaced_and_the_new_one_then_stays() {
     let app = &h.srv.app;
     // Tokens that expire at once: each poll must fetch a new one.
     h.dc.set_qr_lifetime(0);
-    let LoginStep::Qr { login_id, url: first, .. } = app.logins.start_qr(&app.sessions, "s_qr3", Default::default()).await.unwrap() else {
+    let LoginStep::Qr { login_id, url: first, .. } =
+        app.logins.start_qr(&app.sessions, "s_qr3", Default::default()).await.unwrap()
+    else {
         panic!()
     };
     h.dc.set_qr_lifetime(30);

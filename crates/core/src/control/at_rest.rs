@@ -1,7 +1,9 @@
 //! `session_import`, `backup_create`, `backup_restore`: bringing logins in and keeping copies of them.
 
 use super::logins::account_label;
-use super::{BackupCreateArgs, BackupRestoreArgs, Control, ControlError, ImportedSession, SessionImportArgs, TokenInfo};
+use super::{
+    BackupCreateArgs, BackupRestoreArgs, Control, ControlError, ImportedSession, SessionImportArgs, TokenInfo,
+};
 use crate::telegram::TgError;
 use std::path::Path;
 

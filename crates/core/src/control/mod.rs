@@ -8,11 +8,11 @@
 //! answer that issues them (login done, create, rotate) and in `token_reveal` / `client_configs`,
 //! which read them from the OS keyring. Nothing here logs a token or a phone number.
 
+mod at_rest;
 mod client_configs;
 mod commands;
 mod error;
 mod logins;
-mod at_rest;
 mod settings;
 mod status;
 mod tokens;

@@ -190,11 +190,21 @@ pub struct ControlClient {
 
 impl ControlClient {
     /// Connects to the running owner of `dir`, or `None` when no owner runs.
+    /// An owner that holds the lock but is still starting (its socket not bound yet) is waited
+    /// for, up to [`STARTING_OWNER_WAIT`], so a command run right after `agent --background`
+    /// finds it.
     pub async fn connect(dir: &Path) -> Result<Option<ControlClient>, ConnectError> {
-        match connect(dir, Purpose::Control).await {
-            Ok(conn) => Ok(Some(ControlClient { conn })),
-            Err(ConnectError::NoOwner) => Ok(None),
-            Err(e) => Err(e),
+        let deadline = tokio::time::Instant::now() + STARTING_OWNER_WAIT;
+        loop {
+            match connect(dir, Purpose::Control).await {
+                Ok(conn) => return Ok(Some(ControlClient { conn })),
+                Err(ConnectError::NoOwner) if owner_starting(dir) && tokio::time::Instant::now() < deadline => {
+                    // Bounded polling: the socket appears once the owner has opened its state.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(ConnectError::NoOwner) => return Ok(None),
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -221,6 +231,23 @@ impl ControlClient {
             Err(e) => Err(WireError::new("internal", format!("bad reply from the owner: {e}"))),
         }
     }
+}
+
+/// How long a control command waits for an owner that is starting.
+pub const STARTING_OWNER_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether a live process published itself as the owner of `dir` (agent, HTTP server or tray)
+/// but has no socket yet: it is starting.
+fn owner_starting(dir: &Path) -> bool {
+    let Some(info) = super::lock::read_info(dir) else { return false };
+    info.socket.is_none() && info.kind != super::lock::OwnerKind::Cli && process_alive(info.pid)
+}
+
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    // SAFETY: signal 0 checks for existence and permission only; nothing is delivered.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 /// Asks the owner of `dir` to stop (only a background agent agrees) and waits until it closed.
