@@ -84,7 +84,7 @@ def test_a_telethon_session_with_another_name_gets_a_new_token(tg_env, fake_dc_p
 def setup_status(http_server):
     """`status` through the /setup API of the last started server (key from its SETUP line)."""
     import httpx2
-    m = re.search(r"SETUP (http://[^/]+)/setup#key=(\S+)", http_server.last.output())
+    m = http_server.last.wait_for_line(r"SETUP (http://[^/]+)/setup#key=(\S+)")
     r = httpx2.post(f"{m.group(1)}/api/status", headers={"x-setup-key": m.group(2), "content-type": "application/json"},
                     content="{}")
     assert r.status_code == 200, r.text
