@@ -770,11 +770,13 @@
       return;
     }
     loadedSettings = g.settings;
+    const fixed = new Set((g.env_fixed || []).map((v) => v.toLowerCase()));
     for (const [k, sel] of Object.entries(settingFields)) {
       const input = $(sel);
       if (input.type === 'checkbox') input.checked = !!g.settings[k];
       else if (input.tagName === 'TEXTAREA') input.value = (g.settings[k] || []).join('\n');
       else input.value = g.settings[k];
+      markFixed(input, fixed.has(k) ? k.toUpperCase() : null);
     }
     showRestart(g.restart_required, g.can_restart);
     const a = g.api;
@@ -782,6 +784,23 @@
       ? `Configured (api_id ${a.api_id}). ${a.stored_in_settings ? 'Stored in the settings file.' : 'From the environment or .env.'}`
       : a.stored_in_settings ? 'Saved; they apply after a restart.' : 'Not configured yet.';
     if (a.api_id) $('#api-id-2').value = a.api_id;
+  }
+
+  /** A setting the environment fixes is read-only here: a change would be undone at the next start. */
+  function markFixed(input, variable) {
+    input.disabled = !!variable;
+    const host = input.closest('label') || input.parentElement;
+    let note = host.querySelector(':scope > .fixed-note');
+    if (!variable) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement('small');
+      note.className = 'fixed-note';
+      host.appendChild(note);
+    }
+    note.textContent = `Set by ${variable} in the environment or .env, which wins at every start; change it there.`;
   }
 
   function showRestart(fields, canRestart) {

@@ -50,7 +50,7 @@ impl ServerSlot {
         if let Some(old) = running.take() {
             old.stop(SHUTDOWN_GRACE).await;
         }
-        let bound = match server::bind(SocketAddr::new(app.config.host, app.config.port)).await {
+        let bound = match server::bind(SocketAddr::new(app.config.host, app.settings().port)).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!("cannot start the MCP server: {e}");
@@ -68,7 +68,7 @@ impl ServerSlot {
 /// The configuration from the environment, `.env` and settings.json; always HTTP.
 fn load_config() -> Result<Config, String> {
     let mut config = Config::from_env().map_err(|e| e.to_string())?;
-    config.transport = Transport::Http;
+    config.startup.transport = Transport::Http;
     Ok(config)
 }
 
@@ -170,20 +170,23 @@ fn main() {
         }
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{},grammers=warn,rmcp=warn,hyper=warn", config.log_level))
+        tracing_subscriber::EnvFilter::new(format!("{},grammers=warn,rmcp=warn,hyper=warn", config.startup.log_level))
     });
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 
     // The tray app owns the config dir: a background agent hands over to it; any other owner
     // (another tray app, an HTTP server) is named and we stop.
-    let lock =
-        match tauri::async_runtime::block_on(OwnerLock::acquire(&config.session_dir, OwnerKind::Tray, OWNER_WAIT)) {
-            Ok(l) => Arc::new(l),
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(3);
-            }
-        };
+    let lock = match tauri::async_runtime::block_on(OwnerLock::acquire(
+        &config.startup.session_dir,
+        OwnerKind::Tray,
+        OWNER_WAIT,
+    )) {
+        Ok(l) => Arc::new(l),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(3);
+        }
+    };
     let keystore = KeyStore::system();
     let app = match App::new(config, keystore.clone()) {
         Ok(a) => a,

@@ -31,7 +31,7 @@ pub enum Ctl {
 impl Ctl {
     /// Connects to the owner of the config dir, or becomes the owner for this command.
     pub async fn open(config: &Config) -> anyhow::Result<Ctl> {
-        let dir = &config.session_dir;
+        let dir = &config.startup.session_dir;
         let deadline = tokio::time::Instant::now() + OPEN_WAIT;
         loop {
             if let Some(client) = ControlClient::connect(dir).await? {

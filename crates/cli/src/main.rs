@@ -164,7 +164,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    init_logging(&config.log_level);
+    init_logging(&config.startup.log_level);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match rt.block_on(run(cli, &mut config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -190,15 +190,15 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { transport, host, port, token_id } => {
             if let Some(t) = transport {
-                config.transport = if t == "http" { Transport::Http } else { Transport::Stdio };
+                config.startup.transport = if t == "http" { Transport::Http } else { Transport::Stdio };
             }
             if let Some(h) = host {
-                config.host = h;
+                config.startup.host = h;
             }
             if let Some(p) = port {
-                config.port = p;
+                config.settings.port = p;
             }
-            match config.transport {
+            match config.startup.transport {
                 Transport::Stdio => owner::serve_stdio(config, token_id).await,
                 Transport::Http => owner::serve_http(config).await,
             }

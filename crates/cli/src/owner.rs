@@ -33,10 +33,10 @@ pub async fn shutdown_signal() {
 
 /// `serve --transport http`: owns the config dir, serves MCP over HTTP and the owner socket.
 pub async fn serve_http(config: &Config) -> anyhow::Result<()> {
-    let lock = Arc::new(OwnerLock::acquire(&config.session_dir, OwnerKind::Http, ACQUIRE_WAIT).await?);
+    let lock = Arc::new(OwnerLock::acquire(&config.startup.session_dir, OwnerKind::Http, ACQUIRE_WAIT).await?);
     let app = App::new(config.clone(), KeyStore::system())?;
     app.start_background();
-    let bound = tgmcp_core::server::bind(SocketAddr::new(config.host, config.port)).await?;
+    let bound = tgmcp_core::server::bind(SocketAddr::new(config.startup.host, config.settings.port)).await?;
     let local = bound.addr();
     lock.publish(|i| i.http = Some(local.to_string()))?;
     bound.announce();
@@ -62,7 +62,7 @@ pub async fn serve_http(config: &Config) -> anyhow::Result<()> {
 /// leaves the field to an owner that is already running.
 pub async fn agent(config: &Config, background: bool, idle_exit: Option<u64>) -> anyhow::Result<()> {
     let wait = if background { Duration::ZERO } else { Duration::from_secs(2) };
-    let lock = match OwnerLock::acquire(&config.session_dir, OwnerKind::Agent, wait).await {
+    let lock = match OwnerLock::acquire(&config.startup.session_dir, OwnerKind::Agent, wait).await {
         Ok(l) => Arc::new(l),
         Err(e @ OwnerError::AlreadyOwned { .. }) if background => {
             eprintln!("agent not started: {e}");
@@ -78,7 +78,7 @@ pub async fn agent(config: &Config, background: bool, idle_exit: Option<u64>) ->
     let idle = match (background, idle_exit) {
         (_, Some(0)) => None,
         (_, Some(s)) => Some(Duration::from_secs(s)),
-        (true, None) => Some(config.agent_idle_exit),
+        (true, None) => Some(config.startup.agent_idle_exit),
         (false, None) => None,
     };
     eprintln!(
@@ -99,16 +99,16 @@ pub async fn agent(config: &Config, background: bool, idle_exit: Option<u64>) ->
 
 /// `agent stop`: asks a background agent to exit.
 pub async fn agent_stop(config: &Config) -> anyhow::Result<()> {
-    match ControlClient::connect(&config.session_dir).await? {
+    match ControlClient::connect(&config.startup.session_dir).await? {
         None => println!("no owner is running"),
         Some(c) => {
             let who = c.owner().describe();
             drop(c);
-            request_shutdown(&config.session_dir).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            request_shutdown(&config.startup.session_dir).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             // "Stopped" means gone: wait until it has saved its sessions and released the lock.
             let deadline = tokio::time::Instant::now() + ACQUIRE_WAIT;
             loop {
-                match OwnerLock::try_acquire(&config.session_dir, OwnerKind::Cli) {
+                match OwnerLock::try_acquire(&config.startup.session_dir, OwnerKind::Cli) {
                     Ok(_) => break,
                     Err(OwnerError::AlreadyOwned { .. }) if tokio::time::Instant::now() < deadline => {
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -124,8 +124,8 @@ pub async fn agent_stop(config: &Config) -> anyhow::Result<()> {
 
 /// `agent status`: who owns the config dir (exit code 1 when nobody does).
 pub async fn agent_status(config: &Config) -> anyhow::Result<bool> {
-    let Some(mut c) = ControlClient::connect(&config.session_dir).await? else {
-        println!("no owner is running for {}", config.session_dir.display());
+    let Some(mut c) = ControlClient::connect(&config.startup.session_dir).await? else {
+        println!("no owner is running for {}", config.startup.session_dir.display());
         return Ok(false);
     };
     let status = c.call("owner_status", serde_json::Value::Null).await.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -136,14 +136,14 @@ pub async fn agent_status(config: &Config) -> anyhow::Result<bool> {
 /// `serve --transport stdio`: relays MCP between stdin/stdout and the owner (started in the
 /// background if needed), acting as `token_id` (or the legacy secret token).
 pub async fn serve_stdio(config: &Config, token_id: Option<String>) -> anyhow::Result<()> {
-    let token_id = token_id.or_else(|| config.stdio_token_id.clone());
+    let token_id = token_id.or_else(|| config.startup.stdio_token_id.clone());
     if let Some(id) = &token_id
         && !tgmcp_core::token_index::is_token_id(id)
     {
         anyhow::bail!("--token-id {id:?} is not a token id like tok_0123456789ab (see `fast-mcp-telegram token list`)");
     }
-    let token = if token_id.is_none() { config.stdio_token.clone() } else { None };
+    let token = if token_id.is_none() { config.startup.stdio_token.clone() } else { None };
     let exe = std::env::current_exe().context("cannot find this program's path to start the background agent")?;
-    let shim = Shim::new(&config.session_dir, &exe, Purpose::Mcp { token_id, token }, AGENT_START_WAIT);
+    let shim = Shim::new(&config.startup.session_dir, &exe, Purpose::Mcp { token_id, token }, AGENT_START_WAIT);
     shim.run().await.map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -1,10 +1,10 @@
 //! Shared application state: configuration, token index, sessions.
 
-use crate::config::{Config, Transport};
+use crate::config::{Config, ConfigError, Settings, Startup, Transport};
 use crate::keystore::KeyStore;
 use crate::login::Logins;
 use crate::sessions::{PoolLimits, Sessions};
-use crate::settings::{Settings, write_settings_file};
+use crate::settings::write_settings_file;
 use crate::telegram::ConnectOptions;
 use crate::token_index::TokenIndex;
 use std::sync::{Arc, RwLock};
@@ -23,9 +23,11 @@ pub struct Identity {
 
 /// Everything the server needs, shared by the transports and tools.
 pub struct App {
-    /// Validated configuration at start (see [`App::settings`] for the live, changeable part).
-    pub config: Config,
+    /// The configuration fixed at start (see [`App::settings`] for the live, changeable part).
+    pub config: Startup,
     settings: RwLock<Settings>,
+    /// Setting variables the environment fixes (they would undo a change at the next start).
+    env_fixed: Vec<&'static str>,
     /// Token digests → sessions.
     pub tokens: TokenIndex,
     /// Session files and connected clients.
@@ -55,6 +57,7 @@ pub enum AppError {
 impl App {
     /// Builds the shared state from a config and a keyring.
     pub fn new(config: Config, keystore: KeyStore) -> Result<Arc<App>, AppError> {
+        let Config { startup: config, settings, env_fixed } = config;
         // The owner checks (and tightens) the config dir's permissions at every start.
         #[cfg(unix)]
         crate::fsutil::repair_permissions(&config.session_dir)?;
@@ -78,10 +81,10 @@ impl App {
         };
         let sessions = Sessions::new(&config.session_dir, limits, connect, seal)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
-        let settings = RwLock::new(Settings::from_config(&config));
         Ok(Arc::new(App {
             config,
-            settings,
+            settings: RwLock::new(settings),
+            env_fixed,
             tokens,
             sessions,
             logins,
@@ -120,14 +123,26 @@ impl App {
         self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Validates, persists and applies new settings. Nothing changes if validation or saving fails.
-    pub fn update_settings(&self, new: Settings) -> Result<Settings, crate::config::ConfigError> {
-        new.validate(&self.config)?;
-        write_settings_file(&self.config.session_dir, &new).map_err(|e| crate::config::ConfigError {
-            var: "SESSION_DIR",
-            reason: format!("cannot save settings: {e}"),
-        })?;
-        if new.disable_auth != self.settings().disable_auth {
+    /// Setting variables the environment (or `.env`) fixes: shown read-only, changes refused.
+    pub fn env_fixed(&self) -> &[&'static str] {
+        &self.env_fixed
+    }
+
+    /// Validates, persists and applies new settings. Nothing changes if validation or saving
+    /// fails, or if the change touches a setting the environment fixes (the next start would
+    /// undo it).
+    pub fn update_settings(&self, new: Settings) -> Result<Settings, ConfigError> {
+        let new = new.validate()?;
+        let old = self.settings();
+        if let Some(var) = old.changed_vars(&new).into_iter().find(|v| self.env_fixed.contains(v)) {
+            return Err(ConfigError {
+                var,
+                reason: "is set in the environment (or .env), which wins at every start; change it there".into(),
+            });
+        }
+        write_settings_file(&self.config.session_dir, &new)
+            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("cannot save settings: {e}") })?;
+        if new.disable_auth != old.disable_auth {
             if new.disable_auth {
                 tracing::warn!("!!! auth bypass (DISABLE_AUTH) switched ON: HTTP requests need no token !!!");
             } else {

@@ -1,8 +1,7 @@
-//! User settings that the tray app and `/setup` can change at runtime.
+//! `settings.json`: where the live [`Settings`] the tray app and `/setup` change are kept.
 //!
-//! Stored as `settings.json` in the config dir (0600), with the same names as
-//! the environment variables. Precedence: environment > settings.json > defaults.
-//! Everything here applies without a restart except `PORT`.
+//! Stored in the config dir (0600), with the same names as the environment variables.
+//! Precedence: environment > settings.json > defaults.
 //!
 //! The file may also hold the Telegram API credentials (`API_ID`, `API_HASH`)
 //! entered in the setup UI. They are not part of [`Settings`]: they are saved
@@ -10,94 +9,10 @@
 //! [`Config::layered`](crate::config::Config::layered) at start, and so apply
 //! after a restart (the tray app restarts its embedded server by itself).
 
-use crate::config::{Config, ConfigError, read_settings_file, settings_path};
+use crate::config::{Config, ConfigError, Settings, read_settings_file, settings_path};
 use crate::fsutil::write_private_atomic;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// The runtime-changeable settings.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Settings {
-    /// HTTP port (applies after a restart).
-    pub port: u16,
-    /// Development bypass of bearer auth.
-    pub disable_auth: bool,
-    /// Attachment ticket lifetime, seconds.
-    pub attachment_ticket_ttl_seconds: u64,
-    /// Download size cap, MiB.
-    pub max_file_size_mb: u64,
-    /// Block private/loopback/metadata addresses for URL downloads.
-    pub block_private_ips: bool,
-    /// Allow plain-http URL downloads.
-    pub allow_http_urls: bool,
-    /// Allow `invoke_mtproto` to call dangerous methods.
-    pub allow_dangerous_mtproto: bool,
-    /// Folders stdio clients may send local files from, absolute paths (empty: none).
-    pub allowed_file_roots: Vec<String>,
-}
-
-impl Settings {
-    /// The current values from a config.
-    pub fn from_config(c: &Config) -> Self {
-        Settings {
-            port: c.port,
-            disable_auth: c.disable_auth,
-            attachment_ticket_ttl_seconds: c.attachment_ticket_ttl.as_secs(),
-            max_file_size_mb: c.max_file_size_mb,
-            block_private_ips: c.block_private_ips,
-            allow_http_urls: c.allow_http_urls,
-            allow_dangerous_mtproto: c.allow_dangerous_mtproto,
-            allowed_file_roots: c.allowed_file_roots.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
-        }
-    }
-
-    /// The file roots as paths.
-    pub fn file_roots(&self) -> Vec<PathBuf> {
-        self.allowed_file_roots.iter().map(PathBuf::from).collect()
-    }
-
-    /// As environment-style pairs (what settings.json stores).
-    pub fn to_vars(&self) -> BTreeMap<String, String> {
-        [
-            ("PORT", self.port.to_string()),
-            ("DISABLE_AUTH", self.disable_auth.to_string()),
-            ("ATTACHMENT_TICKET_TTL_SECONDS", self.attachment_ticket_ttl_seconds.to_string()),
-            ("MAX_FILE_SIZE_MB", self.max_file_size_mb.to_string()),
-            ("BLOCK_PRIVATE_IPS", self.block_private_ips.to_string()),
-            ("ALLOW_HTTP_URLS", self.allow_http_urls.to_string()),
-            ("ALLOW_DANGEROUS_MTPROTO", self.allow_dangerous_mtproto.to_string()),
-            ("ALLOWED_FILE_ROOTS", join_roots(&self.allowed_file_roots)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    /// Validates by running the values through the same parser as the environment.
-    pub fn validate(&self, base: &Config) -> Result<Config, ConfigError> {
-        if let Some(bad) = self.allowed_file_roots.iter().find(|r| std::env::join_paths([r.as_str()]).is_err()) {
-            return Err(ConfigError {
-                var: "ALLOWED_FILE_ROOTS",
-                reason: format!("{bad:?} contains the path-list separator"),
-            });
-        }
-        let vars = self.to_vars();
-        let dir = base.session_dir.to_string_lossy().into_owned();
-        Config::from_lookup(|k| if k == "SESSION_DIR" { Some(dir.clone()) } else { vars.get(k).cloned() })
-    }
-}
-
-/// A root list as `ALLOWED_FILE_ROOTS` spells it (`none` when empty, so that it is not "unset").
-fn join_roots(roots: &[String]) -> String {
-    let kept: Vec<&str> = roots.iter().map(|r| r.trim()).filter(|r| !r.is_empty()).collect();
-    if kept.is_empty() {
-        return "none".into();
-    }
-    std::env::join_paths(&kept)
-        .map(|j| j.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| kept.join(if cfg!(windows) { ";" } else { ":" }))
-}
+use std::path::Path;
 
 /// Variables that settings.json may hold besides [`Settings`]; writing settings keeps them.
 pub const API_CREDENTIAL_VARS: [&str; 2] = ["API_ID", "API_HASH"];
@@ -171,6 +86,7 @@ fn kept_vars(dir: &Path) -> std::io::Result<BTreeMap<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn base(dir: &Path) -> Config {
         let d = dir.to_string_lossy().into_owned();
@@ -182,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let hash = "0123456789abcdef0123456789ABCDEF";
         save_api_credentials(dir.path(), 12345, hash).unwrap();
-        let mut s = Settings::from_config(&base(dir.path()));
+        let mut s = base(dir.path()).settings;
         s.disable_auth = true;
         write_settings_file(dir.path(), &s).unwrap();
         let stored = read_api_credentials(dir.path());
@@ -191,8 +107,9 @@ mod tests {
         assert!(!format!("{stored:?}").contains("0123456789abcdef"), "Debug hides the hash");
         let d = dir.path().to_string_lossy().into_owned();
         let c = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
-        assert_eq!(c.api_id, Some(12345));
-        assert!(c.disable_auth);
+        assert_eq!(c.startup.api_id, Some(12345));
+        assert!(c.settings.disable_auth);
+        assert!(c.env_fixed.is_empty(), "nothing came from the environment");
         // The environment still wins.
         let c = Config::layered(|k| match k {
             "SESSION_DIR" => Some(d.clone()),
@@ -200,27 +117,33 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!(c.api_id, Some(777));
+        assert_eq!(c.startup.api_id, Some(777));
     }
 
     #[test]
     fn file_roots_round_trip_through_settings_json() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Settings::from_config(&base(dir.path()));
+        let mut s = base(dir.path()).settings;
         s.allowed_file_roots = vec!["/data/a".into(), "/srv/b".into()];
         write_settings_file(dir.path(), &s).unwrap();
         let d = dir.path().to_string_lossy().into_owned();
         let c = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
-        assert_eq!(c.allowed_file_roots, vec![PathBuf::from("/data/a"), PathBuf::from("/srv/b")]);
+        assert_eq!(c.settings.file_roots(), vec![PathBuf::from("/data/a"), PathBuf::from("/srv/b")]);
         // An empty list means no folder, not the default.
         s.allowed_file_roots.clear();
         write_settings_file(dir.path(), &s).unwrap();
-        assert!(Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap().allowed_file_roots.is_empty());
+        assert!(
+            Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone()))
+                .unwrap()
+                .settings
+                .allowed_file_roots
+                .is_empty()
+        );
         s.allowed_file_roots = vec!["relative".into()];
-        assert_eq!(s.validate(&base(dir.path())).unwrap_err().var, "ALLOWED_FILE_ROOTS");
+        assert_eq!(s.validate().unwrap_err().var, "ALLOWED_FILE_ROOTS");
         if !cfg!(windows) {
             s.allowed_file_roots = vec!["/a:b".into()];
-            assert_eq!(s.validate(&base(dir.path())).unwrap_err().var, "ALLOWED_FILE_ROOTS");
+            assert_eq!(s.validate().unwrap_err().var, "ALLOWED_FILE_ROOTS");
         }
     }
 
@@ -230,7 +153,7 @@ mod tests {
         // Hand-edited, with a trailing comma: saving settings must not silently drop the credentials.
         let text = "{ \"API_ID\": \"12345\", \"API_HASH\": \"0123456789abcdef0123456789abcdef\", }";
         std::fs::write(settings_path(dir.path()), text).unwrap();
-        let s = Settings::from_config(&base(dir.path()));
+        let s = base(dir.path()).settings;
         assert!(write_settings_file(dir.path(), &s).is_err());
         assert_eq!(std::fs::read_to_string(settings_path(dir.path())).unwrap(), text);
     }

@@ -1,7 +1,7 @@
 //! `client_configs`: ready-to-paste snippets for the common MCP clients, and the MCP URL they point at.
 
 use super::{ClientConfig, ClientConfigs, ClientConfigsArgs, Control, ControlError, blocking};
-use crate::config::Config;
+use crate::config::Startup;
 use crate::tokens::Token;
 use serde_json::{Value, json};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -81,7 +81,7 @@ pub fn cli_binary_path() -> String {
 /// The stdio snippet names the token by its non-secret id: the stdio process relays to the
 /// owner over an owner-only socket, so it needs neither the secret nor the API credentials.
 pub fn build_client_configs(
-    config: &Config,
+    config: &Startup,
     url: &str,
     token: &str,
     token_id: Option<&str>,

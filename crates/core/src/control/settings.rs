@@ -1,7 +1,7 @@
 //! Settings commands: read the live settings and change any subset of them (with the API credentials).
 
 use super::{ApiCredentialsState, Control, ControlError, SettingsPatch, SettingsSaved, SettingsView};
-use crate::settings::Settings;
+use crate::config::Settings;
 use serde_json::Value;
 
 /// Settings that only apply after the server restarts.
@@ -15,6 +15,7 @@ impl Control {
         Ok(SettingsView {
             settings: app.settings(),
             restart_fields: RESTART_FIELDS,
+            env_fixed: app.env_fixed().to_vec(),
             restart_required: self.restart_required(&app),
             running_port: self.server().addr.map(|a| a.port()),
             can_restart: self.reloader.is_some(),

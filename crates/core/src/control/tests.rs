@@ -146,7 +146,8 @@ async fn without_keyring_reveal_says_so() {
 #[tokio::test]
 async fn settings_partial_update_restart_flags_and_credentials() {
     let dir = tempfile::tempdir().unwrap();
-    let c = control(app_with(dir.path(), &[("PORT", "4567")], KeyStore::none()));
+    std::fs::write(dir.path().join("settings.json"), r#"{"PORT": "4567"}"#).unwrap();
+    let c = control(app_with(dir.path(), &[], KeyStore::none()));
     let r = c.call("settings_set", json!({"disable_auth": true, "port": 4999})).await.unwrap();
     assert_eq!(r["settings"]["disable_auth"], true);
     assert_eq!(r["restart_required"], json!(["port"]));
@@ -171,6 +172,24 @@ async fn settings_partial_update_restart_flags_and_credentials() {
     let app2 = app_with(dir.path(), &[], KeyStore::none());
     assert_eq!(app2.config.api_id, Some(12345));
     assert!(app2.settings().disable_auth);
+}
+
+#[tokio::test]
+async fn settings_the_environment_sets_are_reported_and_cannot_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = control(app_with(dir.path(), &[("DISABLE_AUTH", "false"), ("MAX_FILE_SIZE_MB", "20")], KeyStore::none()));
+    let g = c.call("settings_get", json!({})).await.unwrap();
+    assert_eq!(g["env_fixed"], json!(["DISABLE_AUTH", "MAX_FILE_SIZE_MB"]));
+    let e = err(&c, "settings_set", json!({"disable_auth": true})).await;
+    assert_eq!(e.code(), "invalid_input");
+    assert!(e.to_string().contains("DISABLE_AUTH") && e.to_string().contains("environment"), "{e}");
+    assert!(!c.app().settings().disable_auth);
+    assert!(!dir.path().join("settings.json").exists(), "a refused change writes nothing");
+    // Sending a fixed setting unchanged (the UI sends the whole form) is fine.
+    let r = c
+        .call("settings_set", json!({"disable_auth": false, "max_file_size_mb": 20, "block_private_ips": false}))
+        .await;
+    assert_eq!(r.unwrap()["settings"]["block_private_ips"], false);
 }
 
 #[tokio::test]
@@ -207,7 +226,7 @@ fn client_config_shapes() {
     .unwrap();
     let tok = "T".repeat(43);
     let all = build_client_configs(
-        &cfg,
+        &cfg.startup,
         "http://127.0.0.1:8000/v1/mcp",
         &tok,
         Some("tok_0123456789ab"),

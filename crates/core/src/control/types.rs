@@ -1,8 +1,8 @@
 //! The arguments and typed answers of the control commands (what the UI, the CLI and the owner socket read).
 
+use crate::config::Settings;
 use crate::login::LoginStep;
 use crate::sessions::SessionActivity;
-use crate::settings::Settings;
 use crate::token_index::{Issued, TokenRecord};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -343,6 +343,10 @@ pub struct SettingsView {
     pub settings: Settings,
     /// Settings that only apply after a restart.
     pub restart_fields: &'static [&'static str],
+    /// Variables (`DISABLE_AUTH`, …) the environment or `.env` sets: they win at every start, so
+    /// the UI shows their fields read-only and `settings_set` refuses to change them. A field's
+    /// name is its variable in lower case.
+    pub env_fixed: Vec<&'static str>,
     /// Saved settings that wait for a restart.
     pub restart_required: Vec<&'static str>,
     /// The port the server listens on.

@@ -1,10 +1,16 @@
 //! Configuration from the environment and `.env`, with names compatible with the
 //! reference server. Every invalid value is reported with the variable's name.
 
-use std::collections::BTreeMap;
+mod settings;
+mod vars;
+
+pub use settings::{SETTING_VARS, Settings};
+pub use vars::{read_settings_file, settings_path};
+
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
+use vars::{err, expand_home, parse_domain, parse_num};
 
 /// Application name used for the config dir and keyring service.
 pub const APP_NAME: &str = "fast-mcp-telegram";
@@ -29,9 +35,24 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-/// Fully validated runtime configuration.
+/// Fully validated configuration: what is fixed for the life of the process ([`Startup`]) and
+/// the live settings it starts with ([`Settings`], changeable at runtime by the tray app and
+/// `/setup`). The app keeps the two apart: `App::config` is the [`Startup`] part and
+/// `App::settings()` the one live copy of the other, so nothing reads a stale setting.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Fixed at start.
+    pub startup: Startup,
+    /// The settings this run starts with.
+    pub settings: Settings,
+    /// Setting variables given by the environment (or `.env`): they win over `settings.json` at
+    /// every start, so the UI shows them read-only and a change to them is refused.
+    pub env_fixed: Vec<&'static str>,
+}
+
+/// The part of the configuration fixed for the life of the process.
+#[derive(Debug, Clone)]
+pub struct Startup {
     /// Telegram API id from my.telegram.org (`API_ID`); needed for any Telegram call.
     pub api_id: Option<i32>,
     /// Telegram API hash (`API_HASH`); needed to request login codes.
@@ -40,28 +61,14 @@ pub struct Config {
     pub transport: Transport,
     /// Bind address for HTTP (`HOST`, default 127.0.0.1).
     pub host: IpAddr,
-    /// Port for HTTP (`PORT`, default 8000; 0 = pick a free port).
-    pub port: u16,
     /// Directory holding the token index, settings and session files (`SESSION_DIR`).
     pub session_dir: PathBuf,
-    /// Development bypass of bearer auth (`DISABLE_AUTH`).
-    pub disable_auth: bool,
     /// Public host or origin for attachment links (`DOMAIN`); `None` when unset or a placeholder.
     pub domain: Option<url::Url>,
-    /// Lifetime of attachment download tickets (`ATTACHMENT_TICKET_TTL_SECONDS`).
-    pub attachment_ticket_ttl: Duration,
-    /// Allow plain-http URLs for file downloads (`ALLOW_HTTP_URLS`).
-    pub allow_http_urls: bool,
-    /// Size cap for URL downloads and attachment streaming (`MAX_FILE_SIZE_MB`).
-    pub max_file_size_mb: u64,
-    /// Refuse URL downloads that resolve to private/loopback/metadata addresses (`BLOCK_PRIVATE_IPS`).
-    pub block_private_ips: bool,
     /// Log filter (`LOG_LEVEL`), e.g. `info` or `debug`.
     pub log_level: String,
     /// Maximum number of simultaneously connected Telegram clients (`MAX_ACTIVE_SESSIONS`).
     pub max_active_sessions: usize,
-    /// Let `invoke_mtproto` call methods classified dangerous (`ALLOW_DANGEROUS_MTPROTO`).
-    pub allow_dangerous_mtproto: bool,
     /// Telegram data centre address override for new sessions (`TELEGRAM_DC_ADDR`); test DCs only.
     pub dc_override: Option<SocketAddr>,
     /// Token used by stdio mode to pick its session (`FAST_MCP_TELEGRAM_TOKEN`; prefer the id below).
@@ -77,10 +84,6 @@ pub struct Config {
     /// A tool call that Telegram has not answered after this long fails with a retryable error
     /// and the connection is reopened (`TELEGRAM_CALL_TIMEOUT_SECONDS`, 60).
     pub telegram_call_timeout: Duration,
-    /// Folders stdio clients may send local files from (`ALLOWED_FILE_ROOTS`, a path list with
-    /// the platform's separator, `none` for no folder; default: the home folder). MCP roots
-    /// offered by the client replace them; dot-folders and the config dir are never allowed.
-    pub allowed_file_roots: Vec<PathBuf>,
     /// Maximum HTTP request body size in bytes (`MAX_REQUEST_BODY_BYTES`).
     pub max_request_body_bytes: usize,
     /// Per-request timeout for HTTP tool calls (`REQUEST_TIMEOUT_SECONDS`).
@@ -99,13 +102,17 @@ impl Config {
 
     /// `env` first, then `settings.json` in the resulting config dir (written by the tray app / setup page).
     pub fn layered(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let first = Self::from_lookup(&env)?;
-        let file = read_settings_file(&first.session_dir)?;
-        if file.is_empty() {
-            return Ok(first);
-        }
         // An empty environment variable counts as unset, so it does not hide settings.json.
-        Self::from_lookup(|k| env(k).filter(|v| !v.trim().is_empty()).or_else(|| file.get(k).cloned()))
+        let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        let first = Self::from_lookup(env)?;
+        let file = read_settings_file(&first.startup.session_dir)?;
+        let mut config =
+            if file.is_empty() { first } else { Self::from_lookup(|k| env(k).or_else(|| file.get(k).cloned()))? };
+        config.env_fixed = SETTING_VARS.iter().copied().filter(|k| env(k).is_some()).collect();
+        if env("SERVER_MODE").is_some_and(|m| m.eq_ignore_ascii_case("http-no-auth")) {
+            config.env_fixed.push("DISABLE_AUTH");
+        }
+        Ok(config)
     }
 
     /// Builds a config from any variable lookup (used by tests and the GUI).
@@ -140,27 +147,17 @@ impl Config {
             Some(h) if h.eq_ignore_ascii_case("localhost") => IpAddr::from([127, 0, 0, 1]),
             Some(h) => h.parse().map_err(|_| err("HOST", format!("{h:?} is not an IP address")))?,
         };
-        let port = parse_num::<u16>(&var, "PORT", 8000)?;
         let session_dir = match var("SESSION_DIR") {
             Some(p) => expand_home(&p),
             None => {
                 default_config_dir().ok_or_else(|| err("SESSION_DIR", "no home directory found; set SESSION_DIR"))?
             }
         };
-        let disable_auth = parse_bool(&var, "DISABLE_AUTH", false)? || legacy_no_auth;
         let domain = match var("DOMAIN") {
             None => None,
             Some(d) if PLACEHOLDER_DOMAINS.contains(&d.to_ascii_lowercase().as_str()) => None,
             Some(d) => Some(parse_domain(&d)?),
         };
-        let ttl = parse_num::<u64>(&var, "ATTACHMENT_TICKET_TTL_SECONDS", 3600)?;
-        if !(60..=604_800).contains(&ttl) {
-            return Err(err("ATTACHMENT_TICKET_TTL_SECONDS", "must be between 60 and 604800"));
-        }
-        let max_file_size_mb = parse_num::<u64>(&var, "MAX_FILE_SIZE_MB", 50)?;
-        if !(1..=4096).contains(&max_file_size_mb) {
-            return Err(err("MAX_FILE_SIZE_MB", "must be between 1 and 4096"));
-        }
         let max_active_sessions = parse_num::<usize>(&var, "MAX_ACTIVE_SESSIONS", 10)?;
         if max_active_sessions == 0 {
             return Err(err("MAX_ACTIVE_SESSIONS", "must be at least 1"));
@@ -199,23 +196,17 @@ impl Config {
                 "must be a token id like tok_0123456789ab (see `token list`)",
             ));
         }
-        let allowed_file_roots = parse_roots(var("ALLOWED_FILE_ROOTS"))?;
-        Ok(Config {
+        let mut settings = Settings::from_vars(&var)?;
+        settings.disable_auth |= legacy_no_auth;
+        let startup = Startup {
             api_id,
             api_hash,
             transport,
             host,
-            port,
             session_dir,
-            disable_auth,
             domain,
-            attachment_ticket_ttl: Duration::from_secs(ttl),
-            allow_http_urls: parse_bool(&var, "ALLOW_HTTP_URLS", false)?,
-            max_file_size_mb,
-            block_private_ips: parse_bool(&var, "BLOCK_PRIVATE_IPS", true)?,
             log_level: if log_level == "warning" { "warn".into() } else { log_level },
             max_active_sessions,
-            allow_dangerous_mtproto: parse_bool(&var, "ALLOW_DANGEROUS_MTPROTO", false)?,
             dc_override,
             stdio_token: var("FAST_MCP_TELEGRAM_TOKEN"),
             stdio_token_id,
@@ -223,17 +214,14 @@ impl Config {
             session_idle: Duration::from_secs(session_idle),
             agent_idle_exit: Duration::from_secs(agent_idle_exit),
             telegram_call_timeout: Duration::from_secs(telegram_call_timeout),
-            allowed_file_roots,
             max_request_body_bytes,
             request_timeout,
-        })
+        };
+        Ok(Config { startup, settings, env_fixed: Vec::new() })
     }
+}
 
-    /// Maximum download size in bytes.
-    pub fn max_file_bytes(&self) -> u64 {
-        self.max_file_size_mb * 1024 * 1024
-    }
-
+impl Startup {
     /// The API id, or a clear error telling the user how to get one.
     pub fn require_api_id(&self) -> Result<i32, ConfigError> {
         self.api_id.ok_or_else(|| err("API_ID", "is not set; get one at https://my.telegram.org/apps"))
@@ -243,96 +231,6 @@ impl Config {
 /// The platform config dir (`~/.config/fast-mcp-telegram` on Linux).
 pub fn default_config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", APP_NAME).map(|d| d.config_dir().to_path_buf())
-}
-
-fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { var, reason: reason.into() }
-}
-
-fn parse_bool(
-    var: &impl Fn(&'static str) -> Option<String>,
-    name: &'static str,
-    default: bool,
-) -> Result<bool, ConfigError> {
-    match var(name).map(|v| v.to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
-        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-        Some(v) => Err(err(name, format!("{v:?} is not a boolean (use true or false)"))),
-    }
-}
-
-fn parse_num<T: std::str::FromStr>(
-    var: &impl Fn(&'static str) -> Option<String>,
-    name: &'static str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v.parse().map_err(|_| err(name, format!("{v:?} is not a valid number"))),
-    }
-}
-
-fn parse_domain(d: &str) -> Result<url::Url, ConfigError> {
-    let with_scheme = if d.contains("://") {
-        d.to_string()
-    } else if d.starts_with("localhost") || d.starts_with("127.0.0.1") {
-        format!("http://{d}")
-    } else {
-        format!("https://{d}")
-    };
-    let url = url::Url::parse(&with_scheme).map_err(|e| err("DOMAIN", format!("{d:?}: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(err("DOMAIN", "must be a host name or an http(s) origin"));
-    }
-    Ok(url)
-}
-
-/// `ALLOWED_FILE_ROOTS`: unset means the home folder, `none` means no folder; every entry must
-/// be absolute (after `~/` expansion).
-fn parse_roots(raw: Option<String>) -> Result<Vec<PathBuf>, ConfigError> {
-    let Some(raw) = raw else {
-        return Ok(directories::BaseDirs::new().map(|b| vec![b.home_dir().to_path_buf()]).unwrap_or_default());
-    };
-    if raw.eq_ignore_ascii_case("none") {
-        return Ok(Vec::new());
-    }
-    let mut roots = Vec::new();
-    for p in std::env::split_paths(&raw) {
-        let text = p.to_string_lossy();
-        if text.trim().is_empty() {
-            continue;
-        }
-        let p = expand_home(text.trim());
-        if !p.is_absolute() {
-            return Err(err("ALLOWED_FILE_ROOTS", format!("{} is not an absolute path", p.display())));
-        }
-        roots.push(p);
-    }
-    Ok(roots)
-}
-
-fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(b)) => b.home_dir().join(rest),
-        _ => PathBuf::from(p),
-    }
-}
-
-/// Path of the settings file in a config dir.
-pub fn settings_path(dir: &Path) -> PathBuf {
-    dir.join("settings.json")
-}
-
-/// Reads settings.json as variables; a missing file is empty, a corrupt one is an error naming the file.
-pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let path = settings_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(ConfigError { var: "SESSION_DIR", reason: format!("cannot read {}: {e}", path.display()) }),
-    }
 }
 
 #[cfg(test)]
@@ -348,14 +246,14 @@ mod tests {
     #[test]
     fn defaults_are_local_and_safe() {
         let c = cfg(&[("SESSION_DIR", "/tmp/x")]).unwrap();
-        assert_eq!(c.host, IpAddr::from([127, 0, 0, 1]));
-        assert_eq!(c.port, 8000);
-        assert_eq!(c.transport, Transport::Stdio);
-        assert!(!c.disable_auth);
-        assert!(c.block_private_ips);
-        assert!(!c.allow_http_urls);
-        assert_eq!(c.max_active_sessions, 10);
-        assert!(c.domain.is_none());
+        assert_eq!(c.startup.host, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(c.settings.port, 8000);
+        assert_eq!(c.startup.transport, Transport::Stdio);
+        assert!(!c.settings.disable_auth);
+        assert!(c.settings.block_private_ips);
+        assert!(!c.settings.allow_http_urls);
+        assert_eq!(c.startup.max_active_sessions, 10);
+        assert!(c.startup.domain.is_none());
     }
 
     #[test]
@@ -387,27 +285,59 @@ mod tests {
 
     #[test]
     fn domain_placeholders_are_ignored_and_hosts_get_https() {
-        assert!(cfg(&[("SESSION_DIR", "/t"), ("DOMAIN", "your-domain.com")]).unwrap().domain.is_none());
-        let d = cfg(&[("SESSION_DIR", "/t"), ("DOMAIN", "tg.example.org")]).unwrap().domain.unwrap();
+        assert!(cfg(&[("SESSION_DIR", "/t"), ("DOMAIN", "your-domain.com")]).unwrap().startup.domain.is_none());
+        let d = cfg(&[("SESSION_DIR", "/t"), ("DOMAIN", "tg.example.org")]).unwrap().startup.domain.unwrap();
         assert_eq!(d.as_str(), "https://tg.example.org/");
     }
 
     #[test]
     fn file_roots_default_to_home_and_accept_lists_and_none() {
         let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
-        assert_eq!(cfg(&[("SESSION_DIR", "/t")]).unwrap().allowed_file_roots, home.into_iter().collect::<Vec<_>>());
+        assert_eq!(cfg(&[("SESSION_DIR", "/t")]).unwrap().settings.file_roots(), home.into_iter().collect::<Vec<_>>());
         let sep = if cfg!(windows) { ";" } else { ":" };
         let c = cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", &format!("/data{sep}/srv/files{sep}"))]).unwrap();
-        assert_eq!(c.allowed_file_roots, vec![PathBuf::from("/data"), PathBuf::from("/srv/files")]);
-        assert!(cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", "none")]).unwrap().allowed_file_roots.is_empty());
+        assert_eq!(c.settings.file_roots(), vec![PathBuf::from("/data"), PathBuf::from("/srv/files")]);
+        assert!(
+            cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", "none")])
+                .unwrap()
+                .settings
+                .allowed_file_roots
+                .is_empty()
+        );
     }
 
     #[test]
     fn legacy_modes_map_to_transport_and_auth() {
         let c = cfg(&[("SESSION_DIR", "/t"), ("SERVER_MODE", "http-no-auth")]).unwrap();
-        assert_eq!(c.transport, Transport::Http);
-        assert!(c.disable_auth);
+        assert_eq!(c.startup.transport, Transport::Http);
+        assert!(c.settings.disable_auth);
         let c = cfg(&[("SESSION_DIR", "/t"), ("SERVER_MODE", "http-auth")]).unwrap();
-        assert!(!c.disable_auth);
+        assert!(!c.settings.disable_auth);
+    }
+
+    #[test]
+    fn settings_from_the_environment_are_fixed_and_win_over_settings_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        let json = r#"{"DISABLE_AUTH": "true", "MAX_FILE_SIZE_MB": "7", "PORT": "9001"}"#;
+        std::fs::write(settings_path(dir.path()), json).unwrap();
+        let c = Config::layered(|k| match k {
+            "SESSION_DIR" => Some(d.clone()),
+            "DISABLE_AUTH" => Some("false".into()),
+            "PORT" => Some("  ".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!c.settings.disable_auth, "the environment wins");
+        assert_eq!((c.settings.max_file_size_mb, c.settings.port), (7, 9001), "settings.json fills the rest");
+        assert_eq!(c.env_fixed, vec!["DISABLE_AUTH"], "an empty variable is unset, not fixed");
+        let c = Config::layered(|k| match k {
+            "SESSION_DIR" => Some(d.clone()),
+            "SERVER_MODE" => Some("http-no-auth".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(c.settings.disable_auth);
+        assert_eq!(c.env_fixed, vec!["DISABLE_AUTH"], "the legacy no-auth mode fixes the bypass");
     }
 }
