@@ -14,19 +14,6 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Creates an empty owner-only file (0600) if it does not exist yet.
-pub fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)?;
-    Ok(())
-}
-
 /// Restricts an existing file to its owner (0600 on Unix).
 pub fn restrict_file(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]

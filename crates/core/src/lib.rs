@@ -2,29 +2,34 @@
 //!
 //! Modules, one concern each: [`config`], [`tokens`] (token values),
 //! [`token_index`] (digests → sessions), [`keystore`] (OS keyring),
-//! [`sessions`] (session files, connected-client LRU), [`telegram`] (the
+//! [`sessions`] (session files, connected-client LRU), `telegram` (the
 //! grammers wrapper), [`tools`] (the MCP tools), [`mcp`] (the MCP handler),
 //! [`transport`] (stdio, HTTP, the `/setup` page), [`control`] (the setup
-//! operations shared by the tray app and the setup page).
+//! operations shared by the tray app, the setup page and the owner socket),
+//! [`owner`] (one owner per config dir), [`server`] (the HTTP server's lifecycle).
+//!
+//! Only what the CLI, the tray app and the integration tests use is public; the rest
+//! (`attachments`, `backup`, `fsutil`, `import`, `session_store`, `settings`, `telegram`) is
+//! crate-private so that the compiler reports what nobody calls.
 
 pub mod app;
-pub mod attachments;
-pub mod backup;
+pub(crate) mod attachments;
+pub(crate) mod backup;
 mod clock;
 pub mod config;
 pub mod control;
-pub mod fsutil;
-pub mod import;
+pub(crate) mod fsutil;
+pub(crate) mod import;
 pub mod keystore;
 pub mod login;
 pub mod mcp;
 #[cfg(unix)]
 pub mod owner;
 pub mod server;
-pub mod session_store;
+pub(crate) mod session_store;
 pub mod sessions;
-pub mod settings;
-pub mod telegram;
+pub(crate) mod settings;
+pub(crate) mod telegram;
 pub mod token_index;
 pub mod tokens;
 pub mod tools;

@@ -229,6 +229,7 @@ impl FileSession {
     }
 
     /// How this file is protected.
+    #[cfg(test)]
     pub fn at_rest(&self) -> AtRest {
         if self.key.is_some() { AtRest::Encrypted } else { AtRest::Plain }
     }
