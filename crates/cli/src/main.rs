@@ -2,12 +2,14 @@
 
 mod ctl;
 mod owner;
+mod tokens;
 
 use clap::{Parser, Subcommand};
 use ctl::Ctl;
 use serde_json::json;
 use tgmcp_core::config::{Config, Transport};
-use tgmcp_core::control::{IssuedToken, LoginOutcome, TokenInfo};
+use tgmcp_core::control::LoginOutcome;
+use tokens::{ActivityArgs, TokenAction};
 
 #[derive(Parser)]
 #[command(
@@ -103,11 +105,13 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Manage bearer tokens (each token selects its own Telegram session).
+    /// Manage bearer tokens (each token selects its own Telegram session) and what each may do.
     Token {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Show what assistants did: the activity log, newest first.
+    Activity(ActivityArgs),
 }
 
 #[derive(Subcommand)]
@@ -116,43 +120,6 @@ enum AgentAction {
     Stop,
     /// Show which process owns the config dir (exit code 1 when none does).
     Status,
-}
-
-#[derive(Subcommand)]
-enum TokenAction {
-    /// Create a token (with a new session, or for an existing session) and print it once.
-    New {
-        /// A label to recognise it, e.g. the client using it.
-        #[arg(long, default_value = "default client")]
-        label: String,
-        /// Reuse the session of this existing token id instead of creating a new one.
-        #[arg(long)]
-        same_session_as: Option<String>,
-    },
-    /// List tokens (ids, labels, sessions; never the secrets).
-    List {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Issue a new secret for a token id; the old one stops working immediately.
-    Rotate {
-        /// Token id (tok_…).
-        id: String,
-    },
-    /// Revoke a token.
-    Revoke {
-        /// Token id (tok_…).
-        id: String,
-        /// Also delete its Telegram session file if no other token uses it.
-        #[arg(long)]
-        delete_session: bool,
-    },
-    /// Print a token's secret from the OS keyring.
-    Show {
-        /// Token id (tok_…).
-        id: String,
-    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -212,7 +179,8 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
                 std::process::exit(1)
             }
         }
-        Command::Token { action } => token_command(action, config).await,
+        Command::Token { action } => tokens::token_command(action, config).await,
+        Command::Activity(args) => tokens::activity_command(args, config).await,
         Command::Backup { out, include_secrets } => {
             let out = absolute(&out)?;
             let passphrase = passphrase(true)?;
@@ -277,68 +245,6 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             println!("signed out and deleted session {}", out["signed_out"].as_str().unwrap_or_default());
             Ok(())
         }
-    }
-}
-
-async fn token_command(action: TokenAction, config: &Config) -> anyhow::Result<()> {
-    let mut ctl = Ctl::open(config).await?;
-    match action {
-        TokenAction::New { label, same_session_as } => {
-            let issued =
-                ctl.call("token_create", json!({ "label": label, "same_session_as": same_session_as })).await?;
-            print_issued(&serde_json::from_value(issued)?);
-        }
-        TokenAction::List { json } => {
-            let list: Vec<TokenInfo> = serde_json::from_value(ctl.call("tokens_list", json!({})).await?)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else if list.is_empty() {
-                println!("no tokens yet; create one with `fast-mcp-telegram login` or `token new --label NAME`");
-            } else {
-                println!("{:<18} {:<24} {:<16} ACCOUNT", "ID", "LABEL", "SESSION");
-                for r in list {
-                    println!(
-                        "{:<18} {:<24} {:<16} {}",
-                        r.id,
-                        r.label,
-                        r.session_id,
-                        r.account.as_deref().unwrap_or("(not logged in)")
-                    );
-                }
-            }
-        }
-        TokenAction::Rotate { id } => {
-            print_issued(&serde_json::from_value(ctl.call("token_rotate", json!({ "id": id })).await?)?)
-        }
-        TokenAction::Revoke { id, delete_session } => {
-            let out = ctl.call("token_revoke", json!({ "id": id, "delete_session": delete_session })).await?;
-            println!("revoked {}", out["revoked"].as_str().unwrap_or_default());
-            if out["session_deleted"] == true {
-                println!("deleted session {}", out["session_id"].as_str().unwrap_or_default());
-            }
-            if let Some(w) = out["warning"].as_str() {
-                eprintln!("warning: {w}");
-            }
-        }
-        TokenAction::Show { id } => {
-            let out = ctl.call("token_reveal", json!({ "id": id })).await?;
-            println!("{}", out["token"].as_str().unwrap_or_default());
-        }
-    }
-    ctl.close().await;
-    Ok(())
-}
-
-fn print_issued(issued: &IssuedToken) {
-    println!("{}", issued.token);
-    eprintln!("token id: {}  label: {}  session: {}", issued.record.id, issued.record.label, issued.record.session_id);
-    if issued.stored_in_keyring {
-        eprintln!(
-            "Stored in your OS keyring (show it again with `fast-mcp-telegram token show {}`).",
-            issued.record.id
-        );
-    } else {
-        eprintln!("No OS keyring available: this is the only time the token is shown. Treat it like a password.");
     }
 }
 
@@ -445,7 +351,7 @@ async fn login_command(
             LoginStep::Done { account, .. } => {
                 eprintln!("Logged in as {}", account.label());
                 match (&outcome.issued, &outcome.existing_token) {
-                    (Some(issued), _) => print_issued(issued),
+                    (Some(issued), _) => tokens::print_issued(issued),
                     (None, Some(t)) => eprintln!("Token {} now uses this account.", t.id),
                     (None, None) => {}
                 }

@@ -36,6 +36,8 @@ pub struct App {
     pub logins: Logins,
     /// Attachment download tickets.
     pub tickets: crate::attachments::Tickets,
+    /// What every tool call did.
+    pub activity: crate::activity::ActivityLog,
     /// When the server started.
     pub started: Instant,
 }
@@ -81,6 +83,7 @@ impl App {
         };
         let sessions = Sessions::new(&config.session_dir, limits, connect, seal)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
+        let activity = crate::activity::ActivityLog::new(&config.session_dir);
         Ok(Arc::new(App {
             config,
             settings: RwLock::new(settings),
@@ -89,15 +92,33 @@ impl App {
             sessions,
             logins,
             tickets: Default::default(),
+            activity,
             started: Instant::now(),
         }))
     }
 }
 
 impl App {
-    /// Starts the owner's housekeeping (closing idle clients, writing last-use times in
-    /// batches) until the app is dropped. Needs a Tokio runtime.
+    /// Starts the owner's housekeeping (closing idle clients, writing last-use times and the
+    /// activity log in batches) until the app is dropped. Needs a Tokio runtime.
     pub fn start_background(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let queued = self.activity.queued();
+        tokio::spawn(async move {
+            // Woken only when a line is queued: an idle owner does not wake up for the log.
+            loop {
+                queued.notified().await;
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let Some(app) = weak.upgrade() else { return };
+                let a = app.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Err(e) = a.activity.flush() {
+                        tracing::warn!("cannot write the activity log: {e}");
+                    }
+                })
+                .await;
+            }
+        });
         let weak = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
@@ -115,6 +136,9 @@ impl App {
     /// Writes what is pending and closes every Telegram connection cleanly.
     pub async fn shutdown(&self) {
         self.tokens.flush_last_used();
+        if let Err(e) = self.activity.flush() {
+            tracing::warn!("cannot write the activity log: {e}");
+        }
         self.sessions.shutdown().await;
     }
 

@@ -190,6 +190,7 @@ mod tests {
             created_at: 0,
             last_used_at: None,
             account: None,
+            policy: crate::policy::Policy::default(),
         };
         let peer = PeerRef::from(tl::types::InputPeerSelf {});
         let minter = Minter { token_id: rec.id.clone(), digest: rec.digest.clone() };

@@ -12,6 +12,7 @@
 //! (`attachments`, `backup`, `fsutil`, `import`, `session_store`, `settings`, `telegram`) is
 //! crate-private so that the compiler reports what nobody calls.
 
+pub mod activity;
 pub mod app;
 pub(crate) mod attachments;
 pub(crate) mod backup;
@@ -25,6 +26,7 @@ pub mod login;
 pub mod mcp;
 #[cfg(unix)]
 pub mod owner;
+pub mod policy;
 pub mod server;
 pub(crate) mod session_store;
 pub mod sessions;

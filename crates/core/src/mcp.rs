@@ -93,44 +93,9 @@ impl TelegramMcp {
         {
             return ToolError::forbidden(why, crate::tools::ACTION_RECONFIGURE_CLIENT).into_result(tool);
         }
-        let session_id = identity.session_id.clone();
-        let tctx = ToolCtx { app: self.app.clone(), identity, peer: Some(ctx.peer.clone()) };
-        // A bug in a tool must answer the call with an error, not leave the client hanging; so
-        // must a connection that stalled (Telegram never answers).
-        let limit = self.app.config.telegram_call_timeout;
-        let call = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(f(tctx)));
-        let Ok(outcome) = tokio::time::timeout(limit, call).await else {
-            tracing::warn!(tool, session = %session_id, "Telegram did not answer within {} s; reopening the connection", limit.as_secs());
-            self.app.sessions.stalled(&session_id);
-            return ToolError::Unavailable(format!(
-                "Telegram did not answer within {} s (the connection may have stalled); it is being reopened, retry the call",
-                limit.as_secs()
-            ))
-            .into_result(tool);
-        };
-        let Ok(outcome) = outcome else {
-            tracing::error!(tool, "tool panicked");
-            return ToolError::internal("internal error in the tool (a bug; see the server log)").into_result(tool);
-        };
-        match outcome {
-            Ok(out) => {
-                self.app.sessions.note_ok(&session_id);
-                out.into_result()
-            }
-            Err(e) => {
-                tracing::info!(tool, "tool error: {e}");
-                match &e {
-                    ToolError::Unavailable(m) => self.app.sessions.note_failure(&session_id, m),
-                    // Telegram answered (with an error): the link works.
-                    ToolError::Telegram { .. } => self.app.sessions.note_ok(&session_id),
-                    _ => {}
-                }
-                if e.telegram_name().is_some_and(|n| crate::telegram::PEER_REJECTED.contains(&n)) {
-                    // A peer served from the cache may be stale: resolve it again next time.
-                    self.app.sessions.forget_resolutions(&session_id);
-                }
-                e.into_result(tool)
-            }
+        match crate::tools::call::run(&self.app, identity, Some(ctx.peer.clone()), tool, f).await {
+            Ok(out) => out.into_result(),
+            Err(e) => e.into_result(tool),
         }
     }
 }
@@ -286,6 +251,33 @@ impl TelegramMcp {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for TelegramMcp {
+    /// Only the tools the caller's token may use (the list differs per token, so it carries no
+    /// shared cache hint).
+    async fn list_tools(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListToolsResult, rmcp::ErrorData> {
+        let policy = match self.identity(&ctx) {
+            Some(identity) => ToolCtx::new(self.app.clone(), identity, None).ok().map(|c| c.policy),
+            None => None,
+        };
+        let tools = self
+            .tool_router
+            .list_all()
+            .into_iter()
+            .filter(|t| policy.as_deref().is_some_and(|p| crate::tools::tool_allowed(p, &t.name).is_ok()))
+            .collect();
+        Ok(rmcp::model::ListToolsResult {
+            result_type: Some(rmcp::model::ResultType::COMPLETE),
+            tools,
+            meta: None,
+            next_cursor: None,
+            ttl_ms: None,
+            cache_scope: None,
+        })
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("fast-mcp-telegram", env!("CARGO_PKG_VERSION")))

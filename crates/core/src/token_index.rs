@@ -10,6 +10,7 @@
 
 use crate::fsutil::{ensure_private_dir, write_private_atomic};
 use crate::keystore::KeyStore;
+use crate::policy::Policy;
 use crate::tokens::{Token, TokenDigest, TokenError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub struct TokenRecord {
     /// Display name of the Telegram account logged in on the session, if known.
     #[serde(default)]
     pub account: Option<String>,
+    /// What the token may do (records written before policies existed keep full access).
+    #[serde(default = "Policy::legacy")]
+    pub policy: Policy,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -52,6 +56,9 @@ pub enum IndexError {
     /// The id names no token.
     #[error("no token with id {0:?}")]
     NotFound(String),
+    /// A policy that cannot be stored.
+    #[error("invalid token policy: {0}")]
+    InvalidPolicy(String),
     /// The label is empty, too long or has control characters.
     #[error("invalid label: {0}")]
     InvalidLabel(&'static str),
@@ -150,19 +157,26 @@ impl TokenIndex {
     /// Issues a new token for an existing session id (e.g. a second client on the same account).
     pub fn create_for_session(&self, label: &str, session_id: &str) -> Result<Issued, IndexError> {
         let token = Token::generate();
-        let (record, stored_in_keyring) = self.add(label, session_id, &token)?;
+        let (record, stored_in_keyring) = self.add(label, session_id, &token, Policy::default())?;
         Ok(Issued { record, token, stored_in_keyring })
     }
 
     /// Registers a token issued elsewhere (e.g. by the Python server, whose session files are
     /// named by their token) for `session_id`, so clients holding it keep working.
     pub fn register_existing(&self, label: &str, session_id: &str, token: &Token) -> Result<TokenRecord, IndexError> {
-        Ok(self.add(label, session_id, token)?.0)
+        // The Python server's tokens could do anything: keep what its clients relied on.
+        Ok(self.add(label, session_id, token, Policy::legacy())?.0)
     }
 
     /// Adds a record for `token` on `session_id` and keeps the secret in the keyring if there
     /// is one; returns the record and whether the keyring has it.
-    fn add(&self, label: &str, session_id: &str, token: &Token) -> Result<(TokenRecord, bool), IndexError> {
+    fn add(
+        &self,
+        label: &str,
+        session_id: &str,
+        token: &Token,
+        policy: Policy,
+    ) -> Result<(TokenRecord, bool), IndexError> {
         let label = validate_label(label)?;
         let record = TokenRecord {
             id: new_id("tok_"),
@@ -172,6 +186,7 @@ impl TokenIndex {
             created_at: crate::clock::now(),
             last_used_at: None,
             account: None,
+            policy,
         };
         self.mutate(|idx| {
             idx.tokens.push(record.clone());
@@ -225,6 +240,16 @@ impl TokenIndex {
                 r.account = account.clone();
             }
             Ok(())
+        })
+    }
+
+    /// Replaces a token's policy; running clients get it with their next call.
+    pub fn set_policy(&self, id: &str, policy: Policy) -> Result<TokenRecord, IndexError> {
+        policy.validate().map_err(IndexError::InvalidPolicy)?;
+        self.mutate(|idx| {
+            let r = idx.tokens.iter_mut().find(|r| r.id == id).ok_or_else(|| IndexError::NotFound(id.into()))?;
+            r.policy = policy;
+            Ok(r.clone())
         })
     }
 

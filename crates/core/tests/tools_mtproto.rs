@@ -332,8 +332,15 @@ async fn bridge_auth_success_denylist_and_errors() {
     assert_eq!(status, 502, "{v}");
     assert_eq!(v["telegram_error"], "USER_ID_INVALID");
 
-    // A valid token whose session is not logged in to Telegram: 401.
+    // A token without full access: 403, and Telegram is not asked.
     let fresh = h.srv.app.tokens.create("fresh").unwrap();
+    let (status, _, v) =
+        bridge(&h, "/mtproto-api/users.getFullUser", Some(fresh.token.expose()), json!({"id": "me"})).await;
+    assert_eq!(status, 403, "{v}");
+    assert_eq!(v["action"], "ask_user_to_widen_token_policy");
+    // A valid full token whose session is not logged in to Telegram: 401.
+    let full = tgmcp_core::policy::Policy { access: tgmcp_core::policy::Access::Full, ..Default::default() };
+    h.srv.app.tokens.set_policy(&fresh.record.id, full).unwrap();
     let (status, _, v) =
         bridge(&h, "/mtproto-api/users.getFullUser", Some(fresh.token.expose()), json!({"id": "me"})).await;
     assert_eq!(status, 401, "{v}");

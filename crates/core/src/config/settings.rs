@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The variables behind [`Settings`], in field order.
-pub const SETTING_VARS: [&str; 8] = [
+pub const SETTING_VARS: [&str; 9] = [
     "PORT",
     "DISABLE_AUTH",
     "ATTACHMENT_TICKET_TTL_SECONDS",
@@ -20,6 +20,7 @@ pub const SETTING_VARS: [&str; 8] = [
     "ALLOW_HTTP_URLS",
     "ALLOW_DANGEROUS_MTPROTO",
     "ALLOWED_FILE_ROOTS",
+    "ACTIVITY_LOG_TEXT",
 ];
 
 /// The runtime-changeable settings.
@@ -43,6 +44,9 @@ pub struct Settings {
     /// path list with the platform's separator, `none` for no folder; default: the home folder).
     /// MCP roots offered by the client replace them; dot-folders and the config dir are never allowed.
     pub allowed_file_roots: Vec<String>,
+    /// Also record the text of sent and edited messages in the activity log (`ACTIVITY_LOG_TEXT`, off).
+    #[serde(default)]
+    pub activity_log_text: bool,
 }
 
 impl Settings {
@@ -66,6 +70,7 @@ impl Settings {
             allow_http_urls: parse_bool(var, "ALLOW_HTTP_URLS", false)?,
             allow_dangerous_mtproto: parse_bool(var, "ALLOW_DANGEROUS_MTPROTO", false)?,
             allowed_file_roots: roots.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+            activity_log_text: parse_bool(var, "ACTIVITY_LOG_TEXT", false)?,
         })
     }
 
@@ -90,6 +95,7 @@ impl Settings {
             self.allow_http_urls.to_string(),
             self.allow_dangerous_mtproto.to_string(),
             join_roots(&self.allowed_file_roots),
+            self.activity_log_text.to_string(),
         ];
         SETTING_VARS.iter().map(|k| k.to_string()).zip(values).collect()
     }

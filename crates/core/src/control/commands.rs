@@ -29,6 +29,8 @@ macro_rules! control_commands {
             token_reveal($crate::control::TokenIdArgs),
             token_rotate($crate::control::TokenIdArgs),
             token_revoke($crate::control::TokenRevokeArgs),
+            token_set_policy($crate::control::TokenPolicyArgs),
+            activity_list($crate::activity::Filter),
             session_sign_out($crate::control::SignOutArgs),
             settings_get(),
             settings_set($crate::control::SettingsPatch),

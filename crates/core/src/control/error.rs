@@ -150,7 +150,7 @@ impl From<IndexError> for ControlError {
     fn from(e: IndexError) -> Self {
         match e {
             IndexError::NotFound(_) => ControlError::NotFound(e.to_string()),
-            IndexError::InvalidLabel(_) => ControlError::InvalidInput(e.to_string()),
+            IndexError::InvalidLabel(_) | IndexError::InvalidPolicy(_) => ControlError::InvalidInput(e.to_string()),
             IndexError::Io { .. } | IndexError::Corrupt { .. } => ControlError::Internal(e.to_string()),
         }
     }

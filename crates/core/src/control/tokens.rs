@@ -2,7 +2,7 @@
 
 use super::{
     Control, ControlError, IssuedToken, RevealedToken, Revoked, SignOutArgs, SignedOut, TokenCreateArgs, TokenIdArgs,
-    TokenInfo, TokenRevokeArgs, blocking,
+    TokenInfo, TokenPolicyArgs, TokenRevokeArgs, blocking,
 };
 use crate::token_index::{IndexError, Issued};
 
@@ -15,8 +15,11 @@ impl Control {
     /// Issues a token: a new (not yet logged-in) session, or the session of `same_session_as`.
     pub async fn token_create(&self, a: TokenCreateArgs) -> Result<IssuedToken, ControlError> {
         let app = self.app();
+        if let Some(p) = &a.policy {
+            p.validate().map_err(|e| ControlError::InvalidInput(format!("invalid token policy: {e}")))?;
+        }
         let issued = blocking(move || -> Result<Issued, IndexError> {
-            match a.same_session_as {
+            let mut issued = match a.same_session_as {
                 Some(other) => {
                     let src = app.tokens.get(&other)?;
                     let mut issued = app.tokens.create_for_session(&a.label, &src.session_id)?;
@@ -24,13 +27,34 @@ impl Control {
                         app.tokens.set_account(&src.session_id, src.account.clone())?;
                         issued.record.account = src.account;
                     }
-                    Ok(issued)
+                    issued
                 }
-                None => app.tokens.create(&a.label),
+                None => app.tokens.create(&a.label)?,
+            };
+            if let Some(policy) = a.policy {
+                issued.record = app.tokens.set_policy(&issued.record.id, policy)?;
             }
+            Ok(issued)
         })
         .await??;
         Ok(issued.into())
+    }
+
+    /// Replaces a token's policy; its clients' next call (and `tools/list`) follows it.
+    pub async fn token_set_policy(&self, a: TokenPolicyArgs) -> Result<TokenInfo, ControlError> {
+        let app = self.app();
+        Ok(blocking(move || app.tokens.set_policy(&a.id, a.policy)).await??.into())
+    }
+
+    /// The activity log, newest first, filtered by token, tool or chat.
+    pub async fn activity_list(
+        &self,
+        filter: crate::activity::Filter,
+    ) -> Result<Vec<crate::activity::Entry>, ControlError> {
+        let app = self.app();
+        blocking(move || app.activity.read(&filter))
+            .await?
+            .map_err(|e| ControlError::Internal(format!("cannot read the activity log: {e}")))
     }
 
     /// A token's plaintext from the OS keyring.

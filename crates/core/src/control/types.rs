@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::login::LoginStep;
+use crate::policy::Policy;
 use crate::sessions::SessionActivity;
 use crate::token_index::{Issued, TokenRecord};
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,19 @@ pub struct TokenCreateArgs {
     /// Share the session (Telegram account) of this token instead of starting a new one.
     #[serde(default)]
     pub same_session_as: Option<String>,
+    /// What the token may do (default: read and write in every chat but the sensitive ones).
+    #[serde(default)]
+    pub policy: Option<Policy>,
+}
+
+/// `token_set_policy` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenPolicyArgs {
+    /// Token id (`tok_…`).
+    pub id: String,
+    /// The token's new policy (takes effect with its clients' next call).
+    pub policy: Policy,
 }
 
 /// Arguments naming a token.
@@ -162,6 +176,8 @@ pub struct TokenInfo {
     pub created_at: i64,
     /// Last use, Unix seconds.
     pub last_used_at: Option<i64>,
+    /// What it may do.
+    pub policy: Policy,
 }
 
 impl From<TokenRecord> for TokenInfo {
@@ -173,6 +189,7 @@ impl From<TokenRecord> for TokenInfo {
             session_id: r.session_id,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
+            policy: r.policy,
         }
     }
 }

@@ -46,6 +46,8 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
             })
     };
     let in_window = |d: i32| min_date.is_none_or(|m| d >= m) && max_date.is_none_or(|m| d <= m);
+    // Chats outside the token's scope are never listed.
+    let in_scope = |e: &Value| e["id"].as_i64().is_some_and(|id| ctx.permits(id));
 
     let chats: Vec<Value> = if let Some(name) = &p.filter {
         let folder = find_folder(&client, name).await?;
@@ -56,7 +58,12 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
         });
         picked
             .into_iter()
-            .filter(|d| types.accepts(&d.entity, p.public) && matches_query(&d.entity) && in_window(d.top_date))
+            .filter(|d| {
+                types.accepts(&d.entity, p.public)
+                    && in_scope(&d.entity)
+                    && matches_query(&d.entity)
+                    && in_window(d.top_date)
+            })
             .take(limit)
             .map(dialog_json)
             .collect()
@@ -64,12 +71,17 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
         let dialogs = scan_dialogs(&client, min_date).await?;
         let mut picked: Vec<&DialogInfo> = dialogs
             .iter()
-            .filter(|d| types.accepts(&d.entity, p.public) && matches_query(&d.entity) && in_window(d.top_date))
+            .filter(|d| {
+                types.accepts(&d.entity, p.public)
+                    && in_scope(&d.entity)
+                    && matches_query(&d.entity)
+                    && in_window(d.top_date)
+            })
             .collect();
         picked.sort_by_key(|d| std::cmp::Reverse(d.top_date));
         picked.into_iter().take(limit).map(dialog_json).collect()
     } else {
-        global_search(&client, &terms, limit, &types, p.public).await?
+        global_search(&client, &terms, limit, &types, p.public, &in_scope).await?
     };
     Ok(ToolOutput::json(json!({ "chats": chats })))
 }
@@ -95,6 +107,7 @@ async fn global_search(
     limit: usize,
     types: &ChatTypes,
     public: Option<bool>,
+    in_scope: &(dyn Fn(&Value) -> bool + Sync),
 ) -> Result<Vec<Value>, ToolError> {
     let mut per_term: Vec<Vec<Value>> = Vec::new();
     for t in terms {
@@ -117,7 +130,7 @@ async fn global_search(
         let mut list: Vec<Value> =
             all.iter().filter(|p| matches!(p, tl::enums::Peer::User(_))).map(|p| peers.entity(p)).collect();
         list.extend(all.iter().filter(|p| !matches!(p, tl::enums::Peer::User(_))).map(|p| peers.entity(p)));
-        per_term.push(list.into_iter().filter(|e| types.accepts(e, public)).collect());
+        per_term.push(list.into_iter().filter(|e| types.accepts(e, public) && in_scope(e)).collect());
     }
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -328,7 +341,7 @@ fn input_peer_id(p: &tl::enums::InputPeer) -> Option<i64> {
 pub async fn get_chat_info(ctx: ToolCtx, p: GetChatInfoParams) -> Result<ToolOutput, ToolError> {
     let topics_limit = args::limit(p.topics_limit, 20, 100)?;
     let client = ctx.client().await?;
-    let peer = client.resolve(p.chat_id.as_str()).await?;
+    let peer = ctx.chat(&client, p.chat_id.as_str()).await?;
     let info = match peer.id.kind() {
         PeerKind::User => {
             let tl::enums::users::UserFull::Full(full) =

@@ -109,6 +109,20 @@ impl ToolError {
         }
     }
 
+    /// A stable name of the kind of error (`invalid`, `forbidden`, `telegram`, …), for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ToolError::Invalid(_) => "invalid",
+            ToolError::NotFound(_) => "not_found",
+            ToolError::Telegram { .. } => "telegram",
+            ToolError::NotLoggedIn(_) => "not_logged_in",
+            ToolError::Unavailable(_) => "unavailable",
+            ToolError::Busy(_) => "busy",
+            ToolError::Forbidden { .. } => "forbidden",
+            ToolError::Internal(_) => "internal",
+        }
+    }
+
     /// The same error with `prefix` before its message.
     pub fn context(self, prefix: &str) -> Self {
         let p = |m: String| format!("{prefix}{m}");

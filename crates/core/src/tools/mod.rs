@@ -3,6 +3,7 @@
 //! sees as MCP tool errors (`isError: true`) with a structured body.
 
 pub mod args;
+pub mod call;
 pub mod chat_ref;
 pub mod chats;
 mod error;
@@ -20,12 +21,48 @@ pub mod write;
 pub use error::{ACTION_LOGIN, ACTION_RECONFIGURE_CLIENT, ACTION_RETRY, ACTION_RETRY_LATER, ToolError};
 
 use crate::app::{App, Identity};
+use crate::policy::{ACTION_WIDEN_POLICY, Access, Policy, Refusal};
 use crate::sessions::Lease;
+use crate::telegram::TgClient;
+use grammers_session::types::PeerRef;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::Value;
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
-/// What a tool call runs with: the app and the caller's identity.
+/// The access level each tool needs (a tool not listed needs [`Access::Full`]).
+pub const TOOL_ACCESS: &[(&str, Access)] = &[
+    ("search_messages_globally", Access::Read),
+    ("get_messages", Access::Read),
+    ("find_chats", Access::Read),
+    ("get_chat_info", Access::Read),
+    ("send_message", Access::Write),
+    ("edit_message", Access::Write),
+    ("send_message_to_phone", Access::Write),
+    ("invoke_mtproto", Access::Full),
+];
+
+/// The access level `tool` needs.
+pub fn tool_access(tool: &str) -> Access {
+    TOOL_ACCESS.iter().find(|(t, _)| *t == tool).map_or(Access::Full, |(_, a)| *a)
+}
+
+/// Whether `policy` lets a token use `tool` at all: its access level, and no tool that reaches
+/// chats a chat list cannot name in advance (phone numbers, the raw API) for a token with one.
+pub fn tool_allowed(policy: &Policy, tool: &str) -> Result<(), Refusal> {
+    policy.require(tool_access(tool), tool)?;
+    let reaches_any_chat = match tool {
+        "send_message_to_phone" => policy.allow_chats.is_some(),
+        "invoke_mtproto" => policy.limited_to_some_chats(),
+        _ => false,
+    };
+    if reaches_any_chat {
+        return Err(Refusal::OutsideAllowlist(tool.into()));
+    }
+    Ok(())
+}
+
+/// What a tool call runs with: the app, the caller's identity and its token's policy.
 pub struct ToolCtx {
     /// Shared state.
     pub app: Arc<App>,
@@ -33,13 +70,105 @@ pub struct ToolCtx {
     pub identity: Identity,
     /// The MCP client, when the call came over MCP (asked for its roots before local files are read).
     pub peer: Option<rmcp::Peer<rmcp::RoleServer>>,
+    /// What the caller's token may do, read when the call started.
+    pub policy: Arc<Policy>,
+    /// Chats and messages the call touched (for the activity log).
+    touched: Arc<Mutex<Touched>>,
+}
+
+/// Chats and messages a call touched.
+#[derive(Debug, Default, Clone)]
+pub struct Touched {
+    /// Bot API ids of the chats named or resolved.
+    pub chats: BTreeSet<i64>,
+    /// Ids of messages sent or edited.
+    pub messages: Vec<i32>,
+    /// The raw method a raw call ran.
+    pub method: Option<String>,
+    /// The text sent or written (kept only when the user turned `ACTIVITY_LOG_TEXT` on).
+    pub text: Option<String>,
 }
 
 impl ToolCtx {
+    /// A call context for `identity`, with the current policy of its token (a revoked token is refused).
+    pub fn new(
+        app: Arc<App>,
+        identity: Identity,
+        peer: Option<rmcp::Peer<rmcp::RoleServer>>,
+    ) -> Result<ToolCtx, ToolError> {
+        let policy = match &identity.token_id {
+            Some(id) => app
+                .tokens
+                .get(id)
+                .map(|r| r.policy)
+                .map_err(|_| ToolError::forbidden(format!("token {id} was revoked"), ACTION_RECONFIGURE_CLIENT))?,
+            None => Policy::unauthenticated(),
+        };
+        Ok(ToolCtx { app, identity, peer, policy: Arc::new(policy), touched: Arc::default() })
+    }
+
     /// The connected Telegram client of this call's session.
     pub async fn client(&self) -> Result<Lease, ToolError> {
         Ok(self.app.sessions.client(&self.identity.session_id).await?)
     }
+
+    /// Refuses the call unless the token has `need` for `what`.
+    pub fn require(&self, need: Access, what: &str) -> Result<(), ToolError> {
+        self.policy.require(need, what).map_err(refused)
+    }
+
+    /// Resolves a chat the model named, refusing it if it is outside the token's scope (a numeric
+    /// id before any Telegram call, a name once resolved).
+    pub async fn chat(&self, client: &TgClient, spec: &str) -> Result<PeerRef, ToolError> {
+        self.policy.precheck_spec(spec).map_err(refused)?;
+        let peer = client.resolve(spec).await?;
+        self.check_peer(&peer)?;
+        Ok(peer)
+    }
+
+    /// Refuses a resolved peer outside the token's scope; records it as touched.
+    pub fn check_peer(&self, peer: &PeerRef) -> Result<(), ToolError> {
+        let id = peer.id.bot_api_dialog_id_unchecked();
+        self.policy.check_chat(id).map_err(refused)?;
+        self.lock_touched().chats.insert(id);
+        Ok(())
+    }
+
+    /// Whether results from chat `id` may be shown.
+    pub fn permits(&self, id: i64) -> bool {
+        self.policy.permits(id)
+    }
+
+    /// Records messages this call sent or edited.
+    pub fn note_messages(&self, ids: impl IntoIterator<Item = i32>) {
+        self.lock_touched().messages.extend(ids);
+    }
+
+    /// Records the raw method a raw call runs.
+    pub fn note_method(&self, method: &str) {
+        self.lock_touched().method = Some(method.to_string());
+    }
+
+    /// Records the text a call sends or writes, if the user wants text in the activity log.
+    pub fn note_text(&self, text: &str) {
+        if self.app.settings().activity_log_text {
+            self.lock_touched().text = Some(text.chars().take(4096).collect());
+        }
+    }
+
+    /// A handle on what the call touches, readable after the call consumed the context.
+    pub fn touched(&self) -> Arc<Mutex<Touched>> {
+        self.touched.clone()
+    }
+
+    fn lock_touched(&self) -> std::sync::MutexGuard<'_, Touched> {
+        self.touched.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A policy refusal as the tool error the model sees.
+pub fn refused(r: Refusal) -> ToolError {
+    ToolError::forbidden(r.to_string(), ACTION_WIDEN_POLICY)
 }
 
 /// A successful tool result: JSON plus optional extra MCP content (e.g. media).

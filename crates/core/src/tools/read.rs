@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 /// Reads messages of one chat.
 pub async fn get_messages(ctx: ToolCtx, p: GetMessagesParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
-    let peer = client.resolve(p.chat_id.as_str()).await?;
+    let peer = ctx.chat(&client, p.chat_id.as_str()).await?;
     if let Some(ids) = &p.message_ids {
         if p.query.is_some() || p.reply_to_id.is_some() || p.cursor.is_some() || p.from_user.is_some() {
             return Err(ToolError::invalid(

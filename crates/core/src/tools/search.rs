@@ -26,6 +26,7 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
     let client = ctx.client().await?;
     let page_size = limit.clamp(20, 100) as i32;
     let single = types.single().map(str::to_string);
+    let policy = ctx.policy.clone();
 
     let start: Pos = (0, 0, 0);
     let merged = pager::merge(terms.len(), start, p.cursor.as_deref(), limit, 3, |i, (rate, peer, id): Pos| {
@@ -33,6 +34,7 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
         let client = client.clone();
         let types = types.clone();
         let single = single.clone();
+        let policy = policy.clone();
         async move {
             let offset_peer = match PeerId::from_bot_api_dialog_id(peer) {
                 Some(pid) if peer != 0 => match client.known(pid).await {
@@ -73,7 +75,8 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
                 let Some(json) = format::message(m, &peers, true) else {
                     continue;
                 };
-                if !types.accepts(&json["chat"], p.public) {
+                // Chats outside the token's scope are left out (titles and snippets included).
+                if !types.accepts(&json["chat"], p.public) || !policy.permits(chat_id) {
                     continue;
                 }
                 hits.push(Hit { key: (chat_id, mid), order: (date as i64, chat_id, mid as i64), json, after });

@@ -337,6 +337,7 @@ async fn deliver(
             }
         }
     }
+    ctx.note_messages(sent_ids.iter().copied());
     let raw = super::media::fetch_raw(client, &chat, &sent_ids).await?;
     let peers = peers_of(client, &chat).await;
     let messages: Vec<Value> = raw.iter().filter_map(|m| format::message(m, &peers, false)).collect();
@@ -376,7 +377,8 @@ async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
 /// Sends a message.
 pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
-    let chat = client.resolve(p.chat_id.as_str()).await?;
+    let chat = ctx.chat(&client, p.chat_id.as_str()).await?;
+    ctx.note_text(&p.message);
     let out = deliver(
         &ctx,
         &client,
@@ -393,7 +395,8 @@ pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutp
 /// Edits a message.
 pub async fn edit_message(ctx: ToolCtx, p: EditMessageParams) -> Result<ToolOutput, ToolError> {
     let client = ctx.client().await?;
-    let chat = client.resolve(p.chat_id.as_str()).await?;
+    let chat = ctx.chat(&client, p.chat_id.as_str()).await?;
+    ctx.note_text(&p.message);
     let (text, entities) = parse_text(&p.message, p.parse_mode.unwrap_or_default());
     if text.trim().is_empty() {
         return Err(ToolError::invalid("message is empty"));
@@ -417,6 +420,7 @@ pub async fn edit_message(ctx: ToolCtx, p: EditMessageParams) -> Result<ToolOutp
             }
             other => other.into(),
         })?;
+    ctx.note_messages([p.message_id]);
     let raw = super::media::fetch_raw(&client, &chat, &[p.message_id]).await?;
     let peers = peers_of(&client, &chat).await;
     let msg = raw.iter().find_map(|m| format::message(m, &peers, false)).unwrap_or(Value::Null);
@@ -459,6 +463,13 @@ pub async fn send_to_phone(ctx: ToolCtx, p: SendToPhoneParams) -> Result<ToolOut
         }
         Err(e) => return Err(e.into()),
     };
+    if let Err(refusal) = ctx.check_peer(&user) {
+        if was_new {
+            client.invoke(&tl::functions::contacts::DeleteContacts { id: vec![(&user).into()] }).await?;
+        }
+        return Err(refusal);
+    }
+    ctx.note_text(&p.message);
     let delivered = deliver(
         &ctx,
         &client,

@@ -110,10 +110,24 @@ impl TgHarness {
         TgHarness { dc, srv }
     }
 
-    /// Creates a token and logs its session in with phone + code (+ password); returns the token.
+    /// Creates a token with full access (every tool, the sensitive chats still blocked) and logs
+    /// its session in with phone + code (+ password); returns the token.
     pub async fn login(&self, phone: &str, code: &str, password: Option<&str>) -> String {
+        use tgmcp_core::policy::{Access, Policy};
+        self.login_with(phone, code, password, Policy { access: Access::Full, ..Policy::default() }).await
+    }
+
+    /// Like [`TgHarness::login`], with the token's policy given.
+    pub async fn login_with(
+        &self,
+        phone: &str,
+        code: &str,
+        password: Option<&str>,
+        policy: tgmcp_core::policy::Policy,
+    ) -> String {
         use tgmcp_core::login::LoginStep;
         let issued = self.srv.app.tokens.create("test").unwrap();
+        self.srv.app.tokens.set_policy(&issued.record.id, policy).unwrap();
         let app = &self.srv.app;
         let step =
             app.logins.start_code(&app.sessions, &issued.record.session_id, phone, Default::default()).await.unwrap();

@@ -21,6 +21,7 @@ mod classification;
 mod decode;
 mod encode;
 mod schema;
+mod scrub;
 
 pub use classification::{MethodClass, classify};
 
@@ -151,6 +152,10 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     let keys: Vec<&str> = p.params.keys().map(String::as_str).collect();
     let class = plan.methods.iter().filter_map(|m| classify(m)).max();
     tracing::info!(method = %def.name, ?keys, ?class, "invoke_mtproto");
+    ctx.note_method(&def.name);
+    for (spec, _) in &collect.specs {
+        ctx.policy.precheck_spec(spec).map_err(super::refused)?;
+    }
 
     let client = ctx.client().await?;
     let mut peers = HashMap::new();
@@ -159,6 +164,7 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
             .resolve(&spec)
             .await
             .map_err(|e| ToolError::from(e).context(&format!("{}: cannot resolve `{path}` = {spec:?}: ", def.name)))?;
+        ctx.check_peer(&peer)?;
         peers.insert(spec, tl::enums::InputPeer::from(&peer));
     }
     let call = encode_call(schema, def, &p.params, &mut Resolved(peers)).map_err(bad)?;
@@ -166,7 +172,11 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     let decoded = decode::decode(schema, &call.returns, &answer.0)
         .map_err(|e| ToolError::internal(format!("{}: could not decode Telegram's answer: {e}", def.name)))?;
     remember(&client, &decoded).await;
-    Ok(ToolOutput::json(json!({ "method": def.name, "result": decoded.value })))
+    let mut result = decoded.value;
+    if !ctx.policy.allow_sensitive {
+        scrub::sensitive_messages(&mut result);
+    }
+    Ok(ToolOutput::json(json!({ "method": def.name, "result": result })))
 }
 
 /// Caches the access hashes of the users and chats in an answer, so later calls can name them by id.

@@ -17,9 +17,9 @@
 
 use super::responses::no_store;
 use crate::app::{App, Identity};
+use crate::tools::ToolError;
 use crate::tools::mtproto::{invoke, method_has_param};
 use crate::tools::params::InvokeMtprotoParams;
-use crate::tools::{ToolCtx, ToolError};
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -47,7 +47,9 @@ async fn handle(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    match invoke(ToolCtx { app, identity, peer: None }, InvokeMtprotoParams { method, params }).await {
+    let p = InvokeMtprotoParams { method, params };
+    // The same path as the tool: the token's policy (full access), timeout and activity log.
+    match crate::tools::call::run(&app, identity, None, "invoke_mtproto", |ctx| invoke(ctx, p)).await {
         Ok(mut out) => {
             let body = json!({ "ok": true, "method": out.json["method"].take(), "result": out.json["result"].take() });
             no_store((StatusCode::OK, Json(body)).into_response())

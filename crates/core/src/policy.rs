@@ -1,0 +1,296 @@
+//! What a token may do: its access level, its chat scope and the sensitive chats, checked in one
+//! place ([`Policy`]) for every tool, the raw API and the `/mtproto-api` bridge.
+//!
+//! 1. **Access.** `read` (search and read), `write` (read + send and edit), `full` (write + the raw
+//!    API tool and the bridge). A tool above the token's level is not listed in `tools/list` and
+//!    is refused if called anyway.
+//! 2. **Chat scope.** All chats, or an allowlist; a denylist applies either way. Chats are named by
+//!    their Bot API id (users positive, groups negative, channels `-100…`). A chat outside the
+//!    scope is refused before Telegram is asked anything about it, and results that span chats
+//!    (global search, chat search, dialogs) leave it out.
+//! 3. **Sensitive chats.** Telegram's service notifications (777000, which carry login codes),
+//!    @BotFather and @SpamBot are out of scope for every token unless the user lifts this per token.
+//! 4. **Raw API.** Raw calls name chats in too many ways (peers, bare ids, message ids) to be held
+//!    to a chat list, so a token limited to some chats (an allow- or denylist) cannot use them. For
+//!    other full tokens every peer a raw call names is checked, and messages from the sensitive
+//!    chats are taken out of every answer.
+
+use serde::{Deserialize, Serialize};
+
+/// Telegram's service notifications account (login codes arrive here).
+pub const SERVICE_NOTIFICATIONS_ID: i64 = 777_000;
+/// @BotFather (bot tokens).
+pub const BOTFATHER_ID: i64 = 93_372_553;
+/// @SpamBot (account restrictions).
+pub const SPAMBOT_ID: i64 = 178_220_800;
+/// Chats no token sees unless the user lifts the block for it.
+pub const SENSITIVE_CHATS: [(i64, &str); 3] = [
+    (SERVICE_NOTIFICATIONS_ID, "Telegram service notifications"),
+    (BOTFATHER_ID, "@BotFather"),
+    (SPAMBOT_ID, "@SpamBot"),
+];
+
+/// `action` of an error a broader token policy would lift.
+pub const ACTION_WIDEN_POLICY: &str = "ask_user_to_widen_token_policy";
+
+/// How much a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Search and read.
+    Read,
+    /// Read, send and edit messages.
+    Write,
+    /// Write, plus the raw Telegram API (`invoke_mtproto`, `/mtproto-api`).
+    Full,
+}
+
+impl Access {
+    /// `read`, `write` or `full`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::Full => "full",
+        }
+    }
+
+    /// Parses `read`, `write` or `full` (any case).
+    pub fn parse(s: &str) -> Option<Access> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "read" => Some(Access::Read),
+            "write" => Some(Access::Write),
+            "full" => Some(Access::Full),
+            _ => None,
+        }
+    }
+}
+
+/// One chat in an allow- or denylist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChatRule {
+    /// Bot API id of the chat.
+    pub id: i64,
+    /// Its name when it was picked, for display only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// What one token may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Policy {
+    /// Access level.
+    pub access: Access,
+    /// Only these chats (`None`: every chat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_chats: Option<Vec<ChatRule>>,
+    /// Never these chats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_chats: Vec<ChatRule>,
+    /// Lift the block on the sensitive chats ([`SENSITIVE_CHATS`]) for this token.
+    #[serde(default)]
+    pub allow_sensitive: bool,
+}
+
+impl Default for Policy {
+    /// A new token: read and write in every chat except the sensitive ones; no raw API.
+    fn default() -> Self {
+        Policy { access: Access::Write, allow_chats: None, deny_chats: Vec::new(), allow_sensitive: false }
+    }
+}
+
+/// Why a policy refused something (shown to the model and logged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The tool needs a higher access level.
+    #[error(
+        "this token is limited to {have} access; {what} needs {need} (the user can change the token's access in the app)"
+    )]
+    Access {
+        /// What was asked for.
+        what: String,
+        /// The token's level.
+        have: &'static str,
+        /// The level needed.
+        need: &'static str,
+    },
+    /// The chat is outside the token's scope.
+    #[error("chat {0} is outside this token's chat scope (the user can change the token's chats in the app)")]
+    Chat(i64),
+    /// The chat is one of the sensitive ones.
+    #[error(
+        "chat {id} ({name}) is blocked for every assistant by default (it can carry login codes or account controls); the user can lift this per token"
+    )]
+    Sensitive {
+        /// Its id.
+        id: i64,
+        /// What it is.
+        name: &'static str,
+    },
+    /// A tool that reaches chats a chat allowlist cannot name in advance.
+    #[error(
+        "{0} can reach chats outside this token's chat list, so this token cannot use it (the user can change the token's chats in the app)"
+    )]
+    OutsideAllowlist(String),
+}
+
+impl Policy {
+    /// The policy of tokens written before policies existed: everything they could do then
+    /// (full access in every chat), minus the sensitive chats.
+    pub fn legacy() -> Self {
+        Policy { access: Access::Full, ..Policy::default() }
+    }
+
+    /// The policy of requests with no token (the development bypass, stdio without a token).
+    pub fn unauthenticated() -> Self {
+        Policy::legacy()
+    }
+
+    /// Refuses `what` unless the token has `need`.
+    pub fn require(&self, need: Access, what: &str) -> Result<(), Refusal> {
+        if self.access >= need {
+            Ok(())
+        } else {
+            Err(Refusal::Access { what: what.into(), have: self.access.as_str(), need: need.as_str() })
+        }
+    }
+
+    /// Whether the token is limited to some chats by an allow- or denylist (the sensitive block
+    /// alone does not count).
+    pub fn limited_to_some_chats(&self) -> bool {
+        self.allow_chats.is_some() || !self.deny_chats.is_empty()
+    }
+
+    /// Refuses a chat (by Bot API id) outside the scope.
+    pub fn check_chat(&self, id: i64) -> Result<(), Refusal> {
+        if !self.allow_sensitive
+            && let Some((_, name)) = SENSITIVE_CHATS.iter().find(|(s, _)| *s == id)
+        {
+            return Err(Refusal::Sensitive { id, name });
+        }
+        if self.deny_chats.iter().any(|r| r.id == id) {
+            return Err(Refusal::Chat(id));
+        }
+        match &self.allow_chats {
+            Some(allow) if !allow.iter().any(|r| r.id == id) => Err(Refusal::Chat(id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a chat is in scope (for filtering results).
+    pub fn permits(&self, id: i64) -> bool {
+        self.check_chat(id).is_ok()
+    }
+
+    /// A chat named by the model before it is resolved: a numeric id is checked at once, so an
+    /// out-of-scope chat costs no Telegram call (names are checked once resolved).
+    pub fn precheck_spec(&self, spec: &str) -> Result<(), Refusal> {
+        match spec.trim().parse::<i64>() {
+            Ok(id) => self.check_chat(id),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Checks the policy itself: lists of sane size, ids that are chat ids.
+    pub fn validate(&self) -> Result<(), String> {
+        let lists = self.allow_chats.iter().flatten().chain(self.deny_chats.iter());
+        for r in lists {
+            if r.id == 0 {
+                return Err("chat id 0 is not a chat".into());
+            }
+            if r.title.as_ref().is_some_and(|t| t.chars().count() > 256) {
+                return Err("chat titles are limited to 256 characters".into());
+            }
+        }
+        let n = self.allow_chats.as_ref().map_or(0, Vec::len) + self.deny_chats.len();
+        if n > 10_000 {
+            return Err("at most 10000 chats in the allow- and denylists together".into());
+        }
+        Ok(())
+    }
+
+    /// "write · 3 chats · sensitive blocked": for lists and the CLI.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![self.access.as_str().to_string()];
+        parts.push(match &self.allow_chats {
+            None => "all chats".into(),
+            Some(a) => format!("{} chat{}", a.len(), if a.len() == 1 { "" } else { "s" }),
+        });
+        if !self.deny_chats.is_empty() {
+            parts.push(format!("{} denied", self.deny_chats.len()));
+        }
+        if self.allow_sensitive {
+            parts.push("sensitive chats allowed".into());
+        }
+        parts.join(" · ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: i64) -> ChatRule {
+        ChatRule { id, title: None }
+    }
+
+    #[test]
+    fn access_levels_are_ordered() {
+        let p = Policy { access: Access::Read, ..Policy::default() };
+        assert!(p.require(Access::Read, "get_messages").is_ok());
+        let e = p.require(Access::Write, "send_message").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "this token is limited to read access; send_message needs write (the user can change the token's access in the app)"
+        );
+        assert!(Policy::default().require(Access::Full, "invoke_mtproto").is_err());
+        assert!(Policy::legacy().require(Access::Full, "invoke_mtproto").is_ok());
+    }
+
+    #[test]
+    fn sensitive_chats_are_blocked_unless_lifted() {
+        let p = Policy::default();
+        for (id, _) in SENSITIVE_CHATS {
+            assert!(matches!(p.check_chat(id), Err(Refusal::Sensitive { .. })), "{id}");
+        }
+        assert!(p.permits(100_003));
+        assert!(!p.limited_to_some_chats(), "the sensitive block alone is no chat list");
+        let lifted = Policy { allow_sensitive: true, ..Policy::default() };
+        assert!(lifted.permits(SERVICE_NOTIFICATIONS_ID));
+    }
+
+    #[test]
+    fn allow_and_deny_lists() {
+        let p = Policy {
+            allow_chats: Some(vec![rule(100_003), rule(-200_008)]),
+            deny_chats: vec![rule(-200_008)],
+            ..Policy::default()
+        };
+        assert!(p.permits(100_003));
+        assert_eq!(p.check_chat(-200_008), Err(Refusal::Chat(-200_008)), "deny wins");
+        assert_eq!(p.check_chat(100_004), Err(Refusal::Chat(100_004)));
+        assert_eq!(p.precheck_spec(" 100004 "), Err(Refusal::Chat(100_004)));
+        assert!(p.precheck_spec("@carol").is_ok(), "names are checked once resolved");
+        let sensitive_in_allowlist =
+            Policy { allow_chats: Some(vec![rule(SERVICE_NOTIFICATIONS_ID)]), ..Policy::default() };
+        assert!(
+            !sensitive_in_allowlist.permits(SERVICE_NOTIFICATIONS_ID),
+            "allowlisting does not lift the sensitive block"
+        );
+        assert_eq!(p.summary(), "write · 2 chats · 1 denied");
+    }
+
+    #[test]
+    fn stored_policies_round_trip_and_old_records_get_the_legacy_policy() {
+        let p = Policy {
+            access: Access::Read,
+            allow_chats: Some(vec![ChatRule { id: 5, title: Some("Carol".into()) }]),
+            ..Policy::default()
+        };
+        let back: Policy = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+        let minimal: Policy = serde_json::from_str(r#"{"access":"full"}"#).unwrap();
+        assert_eq!(minimal, Policy::legacy());
+        assert!(serde_json::from_str::<Policy>(r#"{"access":"root"}"#).is_err());
+    }
+}
