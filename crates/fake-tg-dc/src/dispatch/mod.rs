@@ -33,7 +33,7 @@ pub(crate) struct RpcErr {
     pub message: String,
 }
 
-pub(crate) fn err(code: i32, message: &str) -> RpcErr {
+fn err(code: i32, message: &str) -> RpcErr {
     RpcErr {
         code,
         message: message.to_string(),
@@ -227,7 +227,7 @@ fn unhandled(ctx: &mut Ctx, body: &[u8]) -> Res {
 type Verifier = (i64, String, num_bigint::BigUint);
 
 /// One call being answered: the DC state (locked), the caller's auth key and the method.
-pub(crate) struct Ctx<'a> {
+struct Ctx<'a> {
     st: &'a mut State,
     key_id: [u8; 8],
     name: &'static str,
