@@ -1,0 +1,665 @@
+//! The parts of the benchmark. Each part starts its own processes on its own config dir and
+//! adds rows to the report; a failing part is reported and the others still run.
+
+use crate::Opts;
+use crate::disk::{self, Trace};
+use crate::floor::Floor;
+use crate::mcp::{Http, Stdio1};
+use crate::procs::{Env, Io, Mem, terminate, tree};
+use crate::report::{Report, mib, ms};
+use crate::stats::{Samples, median_of, round3};
+use anyhow::{Context, anyhow, bail};
+use fake_tg_dc::FakeDc;
+use fake_tg_dc::demo::{A_CODE, A_PHONE};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tgmcp_core::control::LoginOutcome;
+use tgmcp_core::login::LoginStep;
+use tgmcp_core::owner::client::ControlClient;
+
+/// The tools whose latency is compared with the floor; the first three are read-only.
+pub const TOOLS: [&str; 4] = ["get_messages", "search_messages_globally", "find_chats", "send_message"];
+const READ_ONLY: [&str; 3] = ["get_messages", "search_messages_globally", "find_chats"];
+
+/// The arguments the bench calls a tool with (the floor sends the same TL request).
+pub fn tool_args(tool: &str, carol: i64) -> Value {
+    match tool {
+        "get_messages" => json!({"chat_id": carol.to_string(), "limit": 20}),
+        "search_messages_globally" => json!({"query": "history", "limit": 20}),
+        "find_chats" => json!({"query": "carol", "limit": 20}),
+        "send_message" => json!({"chat_id": carol.to_string(), "message": "bench ping"}),
+        _ => json!({}),
+    }
+}
+
+/// Runs every wanted part.
+pub async fn run_all(dc: &FakeDc, opts: &Opts) -> Report {
+    let mut r = Report::default();
+    r.set("machine", machine(opts));
+    let bin = opts.bin_dir.join("fast-mcp-telegram");
+    if !bin.exists() {
+        r.error("setup", &anyhow!("{} is missing; build it with cargo build --release", bin.display()));
+        return r;
+    }
+    let floor = match Floor::connect(dc).await {
+        Ok(f) => f,
+        Err(e) => {
+            r.error("setup", &e.context("raw grammers client on the fake DC"));
+            return r;
+        }
+    };
+    if opts.wants("stdio")
+        && let Err(e) = stdio_cold_start(dc, opts, &floor, &mut r).await
+    {
+        r.error("stdio", &e);
+    }
+    if (opts.wants("http") || opts.wants("tools") || opts.wants("disk"))
+        && let Err(e) = owner_parts(dc, opts, &floor, &mut r).await
+    {
+        r.error("owner", &e);
+    }
+    if opts.wants("sessions")
+        && let Err(e) = many_sessions(dc, opts, &floor, &mut r).await
+    {
+        r.error("sessions", &e);
+    }
+    if opts.wants("tray")
+        && let Err(e) = tray(dc, opts, &floor, &mut r).await
+    {
+        r.error("tray", &e);
+    }
+    if opts.wants("python")
+        && let Err(e) = python(dc, opts, &mut r).await
+    {
+        r.error("python", &e);
+    }
+    r
+}
+
+/// CPU, memory, kernel and load, so numbers are read with the machine in mind.
+fn machine(opts: &Opts) -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|s| s.trim_start_matches([' ', '\t', ':']));
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:")).map(str::trim);
+    json!({
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cpu_model": model,
+        "mem_total": mem,
+        "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim(),
+        "loadavg_at_start": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
+        "quick": opts.quick,
+        "binaries": opts.bin_dir,
+    })
+}
+
+/// Logs `n` new tokens in to demo account A through the owner's control socket (`conc` at a
+/// time); returns (token, token id) pairs.
+async fn login_many(dir: &std::path::Path, n: usize, conc: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..conc.min(n).max(1) {
+        let dir = dir.to_path_buf();
+        let next = next.clone();
+        workers.push(tokio::spawn(async move {
+            let mut c = ControlClient::connect(&dir).await?.ok_or_else(|| anyhow!("no owner runs"))?;
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= n {
+                    return Ok::<_, anyhow::Error>(out);
+                }
+                let start: LoginOutcome = serde_json::from_value(
+                    c.call("login_start_code", json!({"phone": A_PHONE, "label": format!("bench {i}")})).await?,
+                )?;
+                let LoginStep::Code { login_id } = start.step else { bail!("expected a code step: {:?}", start.step) };
+                let done: LoginOutcome = serde_json::from_value(
+                    c.call("login_submit_code", json!({"login_id": login_id, "code": A_CODE})).await?,
+                )?;
+                let issued = done.issued.ok_or_else(|| anyhow!("login issued no token: {:?}", done.step))?;
+                out.push((issued.token, issued.record.id));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await??);
+    }
+    Ok(all)
+}
+
+/// Spawn → initialize → tools/list → first Telegram result, over `serve --transport stdio`.
+async fn stdio_once(env: &Env, token_id: &str, carol: i64) -> anyhow::Result<[Duration; 3]> {
+    let t0 = Instant::now();
+    let mut c = Stdio1::spawn(env.cmd(&["serve", "--transport", "stdio", "--token-id", token_id]))?;
+    c.initialize().await?;
+    let init = t0.elapsed();
+    let list = c.request("tools/list", json!({})).await?;
+    if list["result"]["tools"].as_array().is_none_or(Vec::is_empty) {
+        bail!("tools/list: {list}");
+    }
+    let tools = t0.elapsed();
+    c.tool("get_messages", tool_args("get_messages", carol)).await?;
+    let first = t0.elapsed();
+    c.close().await?;
+    Ok([init, tools, first])
+}
+
+async fn stdio_cold_start(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) -> anyhow::Result<()> {
+    let env = Env::new(&opts.bin_dir.join("fast-mcp-telegram"), dc, "stdio")?;
+    // A token logged in through a short-lived foreground agent.
+    let mut agent = env.agent().await?;
+    let (_, token_id) = login_many(&env.dir, 1, 1).await?.pop().ok_or_else(|| anyhow!("no token"))?;
+    terminate(&mut agent).await;
+    let carol = floor.carol_id();
+    let n = opts.n(5, 20);
+    let (mut cold, mut warm) = ([(); 3].map(|_| Samples::default()), [(); 3].map(|_| Samples::default()));
+    let mut agent_mem = Vec::new();
+    for _ in 0..n {
+        // Interleaved: no owner (the relay starts a background agent), then that agent warm.
+        let c = stdio_once(&env, &token_id, carol).await.context("cold stdio run")?;
+        let w = stdio_once(&env, &token_id, carol).await.context("warm stdio run")?;
+        for i in 0..3 {
+            cold[i].push(c[i]);
+            warm[i].push(w[i]);
+        }
+        if let Some(pid) = env.owner_pid() {
+            agent_mem.push(Mem::of(&[pid]));
+        }
+        env.stop_background_agent().await?;
+    }
+    let names = ["spawn → initialize", "spawn → tools/list", "spawn → first get_messages"];
+    for (i, name) in names.iter().enumerate() {
+        r.row("stdio (no owner)", name, ms(cold[i].median()));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if i == 1 {
+            let m = warm[i].median();
+            r.goal("stdio (warm owner)", name, ms(m), "< 5 ms", Some(m < 5.0));
+        } else {
+            r.row("stdio (warm owner)", name, ms(warm[i].median()));
+        }
+    }
+    let agent_rss = median_of(&agent_mem.iter().map(|m| Mem::mib(m.rss_kib)).collect::<Vec<_>>());
+    r.row("stdio (warm owner)", "background agent RSS (1 session)", mib(agent_rss));
+    let j = |s: &[Samples; 3]| json!({"initialize": s[0].json(), "tools_list": s[1].json(), "first_get_messages": s[2].json()});
+    r.set(
+        "stdio_cold_start",
+        json!({"iterations": n, "no_owner": j(&cold), "warm_owner": j(&warm), "agent_rss_mib_median": round3(agent_rss)}),
+    );
+    Ok(())
+}
+
+/// tools/list at `conc` concurrent keep-alive clients for `dur`: (latencies, errors, req/s).
+async fn tools_list_load(http: &Http, token: &str, conc: usize, dur: Duration) -> (Samples, usize, f64) {
+    let start = Instant::now();
+    let deadline = start + dur;
+    let tasks: Vec<_> = (0..conc)
+        .map(|_| {
+            let http = http.clone();
+            let token = token.to_string();
+            tokio::spawn(async move {
+                let (mut s, mut errors) = (Samples::default(), 0usize);
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    match http.tools_list(&token).await {
+                        Ok(_) => s.push(t.elapsed()),
+                        Err(_) => errors += 1,
+                    }
+                }
+                (s, errors)
+            })
+        })
+        .collect();
+    let (mut all, mut errors) = (Samples::default(), 0);
+    for t in futures::future::join_all(tasks).await {
+        if let Ok((s, e)) = t {
+            all.extend(&s);
+            errors += e;
+        } else {
+            errors += 1;
+        }
+    }
+    let rps = all.len() as f64 / start.elapsed().as_secs_f64();
+    (all, errors, rps)
+}
+
+/// The RPCs the fake DC received during `f`.
+async fn rpcs_of<F: std::future::Future<Output = anyhow::Result<Value>>>(
+    dc: &FakeDc,
+    f: F,
+) -> anyhow::Result<Vec<String>> {
+    let before = dc.calls().len();
+    f.await?;
+    Ok(dc.calls()[before..].iter().map(|c| c.method.clone()).collect())
+}
+
+/// HTTP throughput, tool latency next to the floor, owner memory and disk writes, on one
+/// `serve --transport http` owner.
+async fn owner_parts(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) -> anyhow::Result<()> {
+    let env = Env::new(&opts.bin_dir.join("fast-mcp-telegram"), dc, "http")?;
+    let (mut owner, base) = env.http_owner().await?;
+    let pid = owner.id().ok_or_else(|| anyhow!("owner exited"))?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mem_start = Mem::of(&tree(pid));
+    let (token, token_id) = login_many(&env.dir, 1, 1).await?.pop().ok_or_else(|| anyhow!("no token"))?;
+    let http = Http::new(&base);
+    let carol = floor.carol_id();
+    // Connect the session and learn Carol.
+    http.tool(&token, "get_messages", tool_args("get_messages", carol)).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mem_one = Mem::of(&tree(pid));
+    r.goal("owner (http)", "RSS idle, no session", mib(Mem::mib(mem_start.rss_kib)), "", None);
+    r.row("owner (http)", "RSS idle, 1 session connected", mib(Mem::mib(mem_one.rss_kib)));
+    let mut out = json!({"rss_idle_no_session": mem_start.json(), "rss_idle_one_session": mem_one.json()});
+
+    if opts.wants("http") {
+        let rounds = opts.n(2, 3);
+        let dur = Duration::from_millis(opts.n(1000, 3000) as u64);
+        let levels = [1usize, 16, 100];
+        let mut per: Vec<(Samples, usize, Vec<f64>)> = levels.iter().map(|_| (Samples::default(), 0, vec![])).collect();
+        for _ in 0..rounds {
+            // Interleaved rounds; each level warms its connections first.
+            for (i, &c) in levels.iter().enumerate() {
+                tools_list_load(&http, &token, c, Duration::from_millis(200)).await;
+                let (s, e, rps) = tools_list_load(&http, &token, c, dur).await;
+                per[i].0.extend(&s);
+                per[i].1 += e;
+                per[i].2.push(rps);
+            }
+        }
+        let mut j = serde_json::Map::new();
+        for (i, &c) in levels.iter().enumerate() {
+            let (s, errors, rps) = &per[i];
+            let rps = median_of(rps);
+            r.row(
+                "HTTP tools/list",
+                &format!("concurrency {c}: p50 / p99, req/s"),
+                format!("{:.2} / {:.2} ms, {rps:.0}/s", s.pct(50.0), s.pct(99.0)),
+            );
+            if *errors > 0 {
+                r.error("http", &anyhow!("{errors} tools/list errors at concurrency {c}"));
+            }
+            j.insert(format!("c{c}"), json!({"latency": s.json(), "errors": errors, "req_per_s_median": round3(rps), "rounds": rounds, "seconds_per_round": dur.as_secs_f64()}));
+        }
+        out["http_tools_list"] = Value::Object(j);
+    }
+
+    if opts.wants("tools") {
+        let n = opts.n(30, 200);
+        let mut stdio = Stdio1::spawn(env.cmd(&["serve", "--transport", "stdio", "--token-id", &token_id]))?;
+        stdio.initialize().await?;
+        let mut rpcs = serde_json::Map::new();
+        for tool in TOOLS {
+            for _ in 0..3 {
+                http.tool(&token, tool, tool_args(tool, carol)).await?;
+                stdio.tool(tool, tool_args(tool, carol)).await?;
+                floor.call(tool).await?;
+            }
+            let list = rpcs_of(dc, http.tool(&token, tool, tool_args(tool, carol))).await?;
+            rpcs.insert(tool.into(), json!(list));
+        }
+        let mut s: Vec<[Samples; 3]> = TOOLS.iter().map(|_| Default::default()).collect();
+        for _ in 0..n {
+            for (i, tool) in TOOLS.iter().enumerate() {
+                let args = tool_args(tool, carol);
+                let t = Instant::now();
+                floor.call(tool).await?;
+                s[i][0].push(t.elapsed());
+                let t = Instant::now();
+                http.tool(&token, tool, args.clone()).await?;
+                s[i][1].push(t.elapsed());
+                let t = Instant::now();
+                stdio.tool(tool, args).await?;
+                s[i][2].push(t.elapsed());
+            }
+        }
+        stdio.close().await?;
+        let mut j = serde_json::Map::new();
+        for (i, tool) in TOOLS.iter().enumerate() {
+            let [f, h, st] = &s[i];
+            let (fm, hm, sm) = (f.median(), h.median(), st.median());
+            r.row(&format!("tool {tool}"), "raw grammers invoke (floor), median", ms(fm));
+            r.goal(
+                &format!("tool {tool}"),
+                "HTTP MCP, median (× floor)",
+                format!("{} ({:.2}×)", ms(hm), hm / fm),
+                "≤ 1.2× floor",
+                Some(hm / fm <= 1.2),
+            );
+            r.goal(
+                &format!("tool {tool}"),
+                "stdio relay, median (× floor)",
+                format!("{} ({:.2}×)", ms(sm), sm / fm),
+                "≤ 1.2× floor",
+                Some(sm / fm <= 1.2),
+            );
+            j.insert(
+                tool.to_string(),
+                json!({"floor": f.json(), "http": h.json(), "stdio": st.json(),
+                       "ratio_http_median": round3(hm / fm), "ratio_stdio_median": round3(sm / fm),
+                       "rpcs_per_call": rpcs[*tool], "args": tool_args(tool, carol)}),
+            );
+        }
+        out["tool_latency"] = json!({"iterations": n, "tools": j});
+    }
+
+    let mem_load = Mem::of(&tree(pid));
+    r.row("owner (http)", "RSS after load", mib(Mem::mib(mem_load.rss_kib)));
+    out["rss_after_load"] = mem_load.json();
+
+    if opts.wants("disk") {
+        let n = opts.n(20, 100);
+        let mut j = serde_json::Map::new();
+        let strace = disk::strace_available();
+        if !strace {
+            r.row("disk", "strace", "not installed: /proc/pid/io only".into());
+        }
+        for tool in TOOLS {
+            let trace = if strace {
+                Some(
+                    Trace::attach(
+                        pid,
+                        &std::env::temp_dir().join(format!("fmtb-{}-{tool}.strace", std::process::id())),
+                    )
+                    .await?,
+                )
+            } else {
+                None
+            };
+            let io0 = Io::of(pid);
+            for _ in 0..n {
+                http.tool(&token, tool, tool_args(tool, carol)).await?;
+            }
+            let io1 = Io::of(pid);
+            let per = |a: u64, b: u64| round3((b - a) as f64 / n as f64);
+            let mut v = json!({"proc_io_per_call": {
+                "write_bytes": per(io0.write_bytes, io1.write_bytes),
+                "syscw_all_fds": per(io0.syscw, io1.syscw),
+                "wchar_all_fds": per(io0.wchar, io1.wchar),
+            }});
+            if let Some(t) = trace {
+                let c = t.finish().await?;
+                let per_call = |x: u64| x as f64 / n as f64;
+                let read_only = READ_ONLY.contains(&tool);
+                let value = format!(
+                    "{:.1} fsync, {:.1} unlink, {:.1} write",
+                    per_call(c.syncs()),
+                    per_call(c.unlinks()),
+                    per_call(c.file_writes())
+                );
+                if read_only {
+                    let clean = c.syncs() + c.unlinks() + c.file_writes() == 0;
+                    r.goal("disk per call (strace)", tool, value, "0 (read-only)", Some(clean));
+                } else {
+                    r.row("disk per call (strace)", tool, value);
+                }
+                v["strace"] = c.json(n);
+            }
+            j.insert(tool.to_string(), v);
+        }
+        out["disk_writes"] = Value::Object(j);
+    }
+    terminate(&mut owner).await;
+    r.set("owner_http", out);
+    Ok(())
+}
+
+/// Many tokens, each on its own logged-in session, at once.
+async fn many_sessions(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) -> anyhow::Result<()> {
+    let n = opts.sessions;
+    let env = Env::new(&opts.bin_dir.join("fast-mcp-telegram"), dc, "many")?;
+    let (mut owner, _) = env.http_owner().await?;
+    let t = Instant::now();
+    let tokens = login_many(&env.dir, n, 8).await?;
+    let login_s = t.elapsed().as_secs_f64();
+    terminate(&mut owner).await;
+    // A fresh owner: nothing connected yet.
+    let (mut owner, base) = env.http_owner().await?;
+    let pid = owner.id().ok_or_else(|| anyhow!("owner exited"))?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mem0 = Mem::of(&tree(pid));
+    let http = Http::new(&base);
+    let carol = floor.carol_id();
+    let round = |http: Http, tokens: Vec<(String, String)>| async move {
+        let tasks: Vec<_> = tokens
+            .into_iter()
+            .map(|(tok, _)| {
+                let http = http.clone();
+                tokio::spawn(async move {
+                    let t = Instant::now();
+                    http.tool(&tok, "get_messages", tool_args("get_messages", carol)).await.map(|_| t.elapsed())
+                })
+            })
+            .collect();
+        let (mut s, mut errors) = (Samples::default(), Vec::new());
+        for t in futures::future::join_all(tasks).await {
+            match t {
+                Ok(Ok(d)) => s.push(d),
+                Ok(Err(e)) => errors.push(e.to_string()),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        (s, errors)
+    };
+    // First round connects every session.
+    let (connect, mut errors) = round(http.clone(), tokens.clone()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mem1 = Mem::of(&tree(pid));
+    let rounds = opts.n(3, 10);
+    let mut lat = Samples::default();
+    for _ in 0..rounds {
+        let (s, e) = round(http.clone(), tokens.clone()).await;
+        lat.extend(&s);
+        errors.extend(e);
+    }
+    let mem2 = Mem::of(&tree(pid));
+    terminate(&mut owner).await;
+    let per_session = |a: u64, b: u64| Mem::mib(b.saturating_sub(a)) / n as f64;
+    let rss_per = per_session(mem0.rss_kib, mem1.rss_kib);
+    let p = format!("{n} sessions");
+    r.row(&p, "logins (control socket, 8 at a time)", format!("{login_s:.1} s"));
+    r.row(
+        &p,
+        "first call each (connects), p50 / p99",
+        format!("{:.1} / {:.1} ms", connect.pct(50.0), connect.pct(99.0)),
+    );
+    r.row(&p, &format!("{n} at once × {rounds}: p50 / p99"), format!("{:.1} / {:.1} ms", lat.pct(50.0), lat.pct(99.0)));
+    r.goal(&p, "errors", errors.len().to_string(), "0", Some(errors.is_empty()));
+    r.row(
+        &p,
+        "owner RSS: idle / all connected / after load",
+        format!("{:.1} / {:.1} / {:.1} MiB", Mem::mib(mem0.rss_kib), Mem::mib(mem1.rss_kib), Mem::mib(mem2.rss_kib)),
+    );
+    r.goal(
+        &p,
+        "idle RSS per logged-in session",
+        format!("{:.0} KiB", rss_per * 1024.0),
+        "< 1 MiB",
+        Some(rss_per < 1.0),
+    );
+    r.row(&p, "idle PSS per logged-in session", format!("{:.0} KiB", per_session(mem0.pss_kib, mem1.pss_kib) * 1024.0));
+    if !errors.is_empty() {
+        r.error("sessions", &anyhow!("{} errors, first: {}", errors.len(), errors[0]));
+    }
+    r.set(
+        "many_sessions",
+        json!({"sessions": n, "login_seconds": round3(login_s), "first_call": connect.json(), "rounds": rounds,
+               "latency": lat.json(), "errors": errors.len(), "first_errors": errors.iter().take(5).collect::<Vec<_>>(),
+               "mem_idle": mem0.json(), "mem_all_connected": mem1.json(), "mem_after_load": mem2.json(),
+               "rss_per_session_mib": round3(rss_per), "pss_per_session_mib": round3(per_session(mem0.pss_kib, mem1.pss_kib))}),
+    );
+    Ok(())
+}
+
+/// The tray app under Xvfb: idle, then with one logged-in session used through stdio.
+async fn tray(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) -> anyhow::Result<()> {
+    let tray_bin = opts.bin_dir.join("fast-mcp-telegram-tray");
+    if !tray_bin.exists() {
+        bail!("{} is missing (scripts/bench.sh --tray builds it)", tray_bin.display());
+    }
+    let env = Env::new(&opts.bin_dir.join("fast-mcp-telegram"), dc, "tray")?;
+    let display = match std::env::var("DISPLAY") {
+        Ok(d) if !d.is_empty() => (d, None),
+        _ => {
+            let d = format!(":{}", 90 + std::process::id() % 400);
+            let mut x = tokio::process::Command::new("Xvfb");
+            x.args([d.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
+            x.stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            x.kill_on_drop(true);
+            let child = x.spawn().context("cannot start Xvfb")?;
+            let sock = format!("/tmp/.X11-unix/X{}", &d[1..]);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !std::path::Path::new(&sock).exists() {
+                if Instant::now() > deadline {
+                    bail!("Xvfb did not start on {d}");
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (d, Some(child))
+        }
+    };
+    let mut c = env.cmd_of(&tray_bin, &[]);
+    c.env("DISPLAY", &display.0).env("PORT", "0").env("NO_AT_BRIDGE", "1");
+    c.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut tray = c.spawn().context("cannot start the tray app")?;
+    let pid = tray.id().ok_or_else(|| anyhow!("tray exited"))?;
+    // The tray owns the config dir once its socket answers.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Some(_)) = ControlClient::connect(&env.dir).await {
+            break;
+        }
+        if Instant::now() > deadline || !crate::procs::alive(pid) {
+            bail!("the tray app did not come up as the owner");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let idle = Mem::of(&tree(pid));
+    let (_, token_id) = login_many(&env.dir, 1, 1).await?.pop().ok_or_else(|| anyhow!("no token"))?;
+    let mut s = Stdio1::spawn(env.cmd(&["serve", "--transport", "stdio", "--token-id", &token_id]))?;
+    s.initialize().await?;
+    for _ in 0..opts.n(20, 100) {
+        s.tool("get_messages", tool_args("get_messages", floor.carol_id())).await?;
+    }
+    s.close().await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = Mem::of(&tree(pid));
+    terminate(&mut tray).await;
+    drop(display);
+    let line = |m: &Mem| {
+        format!("{} RSS, {} PSS ({} processes)", mib(Mem::mib(m.rss_kib)), mib(Mem::mib(m.pss_kib)), m.processes)
+    };
+    r.goal("tray app (Xvfb)", "idle", line(&idle), "reported", None);
+    r.row("tray app (Xvfb)", "after 1 session used", line(&used));
+    r.set("tray", json!({"idle": idle.json(), "after_one_session": used.json()}));
+    Ok(())
+}
+
+/// The Python fast-mcp-telegram over stdio: spawn → initialize → tools/list and its idle RSS;
+/// then, on a Telethon session seeded for the fake DC, get_messages latency and disk writes.
+async fn python(dc: &FakeDc, opts: &Opts, r: &mut Report) -> anyhow::Result<()> {
+    let server = opts.python.clone().ok_or_else(|| anyhow!("no --python-server"))?;
+    let py = server.parent().map(|d| d.join("python")).ok_or_else(|| anyhow!("no venv python next to {server:?}"))?;
+    let home = std::env::temp_dir().join(format!("fmtb-{}-py", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home)?;
+    let cmd = || {
+        let mut c = tokio::process::Command::new(&server);
+        c.env_clear().current_dir(&home).env("HOME", &home);
+        for k in ["PATH", "LANG"] {
+            if let Ok(v) = std::env::var(k) {
+                c.env(k, v);
+            }
+        }
+        c.env("SERVER_MODE", "stdio").env("API_ID", crate::procs::API_ID).env("API_HASH", crate::procs::API_HASH);
+        c.env("DO_NOT_TRACK", "1").env("LOG_LEVEL", "WARNING").kill_on_drop(true);
+        c
+    };
+    let n = opts.n(3, 10);
+    let (mut init, mut list) = (Samples::default(), Samples::default());
+    let mut mem = Vec::new();
+    for _ in 0..n {
+        let t0 = Instant::now();
+        let mut s = Stdio1::spawn(cmd())?;
+        s.initialize().await?;
+        init.push(t0.elapsed());
+        let v = s.request("tools/list", json!({})).await?;
+        if v["result"]["tools"].as_array().is_none_or(Vec::is_empty) {
+            bail!("python tools/list: {v}");
+        }
+        list.push(t0.elapsed());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Some(pid) = s.child.id() {
+            mem.push(Mem::of(&tree(pid)));
+        }
+        let _ = s.close().await;
+    }
+    let rss = median_of(&mem.iter().map(|m| Mem::mib(m.rss_kib)).collect::<Vec<_>>());
+    let p = "python 0.46.1 (stdio)";
+    r.row(p, "spawn → initialize", ms(init.median()));
+    r.row(p, "spawn → tools/list", ms(list.median()));
+    r.row(p, "RSS idle", mib(rss));
+    let mut out = json!({"iterations": n, "initialize": init.json(), "tools_list": list.json(), "rss_idle_mib_median": round3(rss)});
+
+    // Telethon session (the server's default stdio session) with a key the DC knows, logged in as A.
+    let key: String = dc.register_key(Some(A_PHONE)).iter().map(|b| format!("{b:02x}")).collect();
+    let session = home.join(".config/fast-mcp-telegram/telegram");
+    std::fs::create_dir_all(session.parent().expect("parent"))?;
+    let seed = "import sys\nfrom telethon.sessions import SQLiteSession\nfrom telethon.crypto import AuthKey\n\
+                s = SQLiteSession(sys.argv[1]); s.set_dc(2, '127.0.0.1', int(sys.argv[2]))\n\
+                s.auth_key = AuthKey(bytes.fromhex(sys.argv[3])); s.save(); s.close()\n";
+    let st = tokio::process::Command::new(&py)
+        .args(["-c", seed])
+        .arg(&session)
+        .arg(dc.addr().port().to_string())
+        .arg(&key)
+        .status()
+        .await?;
+    if !st.success() {
+        bail!("could not seed the Telethon session");
+    }
+    let mut s = Stdio1::spawn(cmd())?;
+    s.initialize().await?;
+    let args = json!({"chat_id": "carol", "limit": 20});
+    for _ in 0..3 {
+        s.tool("get_messages", args.clone()).await.context("python get_messages")?;
+    }
+    let before = dc.calls().len();
+    s.tool("get_messages", args.clone()).await?;
+    let rpcs: Vec<String> = dc.calls()[before..].iter().map(|c| c.method.clone()).collect();
+    let mut lat = Samples::default();
+    for _ in 0..opts.n(30, 200) {
+        let t = Instant::now();
+        s.tool("get_messages", args.clone()).await?;
+        lat.push(t.elapsed());
+    }
+    r.row(p, "get_messages(20), median", ms(lat.median()));
+    out["get_messages"] = json!({"latency": lat.json(), "rpcs_per_call": rpcs, "args": args});
+    if disk::strace_available()
+        && let Some(pid) = s.child.id()
+    {
+        let calls = opts.n(20, 100);
+        let trace =
+            Trace::attach(pid, &std::env::temp_dir().join(format!("fmtb-{}-py.strace", std::process::id()))).await?;
+        for _ in 0..calls {
+            s.tool("get_messages", args.clone()).await?;
+        }
+        let c = trace.finish().await?;
+        let per = |x: u64| x as f64 / calls as f64;
+        r.row(
+            p,
+            "disk per get_messages (strace)",
+            format!("{:.1} fsync, {:.1} unlink, {:.1} write", per(c.syncs()), per(c.unlinks()), per(c.file_writes())),
+        );
+        out["disk_writes_get_messages"] = c.json(calls);
+    }
+    let _ = s.close().await;
+    let _ = std::fs::remove_dir_all(&home);
+    r.set("python_reference", out);
+    Ok(())
+}
