@@ -28,6 +28,8 @@ pub struct Opts {
     pub only: Option<Vec<String>>,
     /// Also measure the tray app under Xvfb.
     pub tray: bool,
+    /// The tray binary (default: `fast-mcp-telegram-tray` in `bin_dir`).
+    pub tray_bin: Option<PathBuf>,
     /// The Python `fast-mcp-telegram` entry script, for the side-by-side reference.
     pub python: Option<PathBuf>,
     /// Sessions in the many-sessions part.
@@ -45,6 +47,7 @@ impl Opts {
             only: None,
             tray: false,
             python: None,
+            tray_bin: None,
             sessions: 100,
         };
         let mut args = std::env::args().skip(1);
@@ -53,6 +56,10 @@ impl Opts {
             match a.as_str() {
                 "--quick" => o.quick = true,
                 "--tray" => o.tray = true,
+                "--tray-bin" => {
+                    o.tray = true;
+                    o.tray_bin = Some(val("--tray-bin")?.into());
+                }
                 "--bin-dir" => o.bin_dir = val("--bin-dir")?.into(),
                 "--out" => o.out = val("--out")?.into(),
                 "--only" => o.only = Some(val("--only")?.split(',').map(str::to_string).collect()),
@@ -60,12 +67,20 @@ impl Opts {
                 "--sessions" => o.sessions = val("--sessions")?.parse()?,
                 "-h" | "--help" => {
                     println!(
-                        "usage: fmt-bench [--quick] [--tray] [--python-server PATH] [--sessions N] [--only stdio,http,tools,disk,sessions,tray,python] [--bin-dir DIR] [--out FILE]"
+                        "usage: fmt-bench [--quick] [--tray] [--tray-bin PATH] [--python-server PATH] [--sessions N] [--only stdio,http,tools,disk,sessions,tray,python] [--bin-dir DIR] [--out FILE]"
                     );
                     std::process::exit(0);
                 }
                 other => anyhow::bail!("unknown argument {other:?} (see --help)"),
             }
+        }
+        // Children run in their config dirs: relative paths would resolve there.
+        o.bin_dir = std::fs::canonicalize(&o.bin_dir).unwrap_or(o.bin_dir);
+        if let Some(p) = &o.tray_bin {
+            o.tray_bin = Some(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+        }
+        if let Some(p) = &o.python {
+            o.python = Some(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
         }
         Ok(o)
     }

@@ -181,12 +181,30 @@ async fn stdio_cold_start(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Repor
             r.row("stdio (warm owner)", name, ms(warm[i].median()));
         }
     }
+    // What spawning costs on this machine at all, for scale.
+    let (mut spawn_true, mut spawn_version) = (Samples::default(), Samples::default());
+    for _ in 0..n {
+        for (samples, prog, args) in [
+            (&mut spawn_true, std::path::PathBuf::from("/bin/true"), vec![]),
+            (&mut spawn_version, env.bin.clone(), vec!["--version"]),
+        ] {
+            let t = Instant::now();
+            env.cmd_of(&prog, &args).stdout(std::process::Stdio::null()).status().await?;
+            samples.push(t.elapsed());
+        }
+    }
+    r.row(
+        "stdio (warm owner)",
+        "for scale: spawn /bin/true, --version",
+        format!("{} / {}", ms(spawn_true.median()), ms(spawn_version.median())),
+    );
     let agent_rss = median_of(&agent_mem.iter().map(|m| Mem::mib(m.rss_kib)).collect::<Vec<_>>());
     r.row("stdio (warm owner)", "background agent RSS (1 session)", mib(agent_rss));
     let j = |s: &[Samples; 3]| json!({"initialize": s[0].json(), "tools_list": s[1].json(), "first_get_messages": s[2].json()});
     r.set(
         "stdio_cold_start",
-        json!({"iterations": n, "no_owner": j(&cold), "warm_owner": j(&warm), "agent_rss_mib_median": round3(agent_rss)}),
+        json!({"iterations": n, "no_owner": j(&cold), "warm_owner": j(&warm), "agent_rss_mib_median": round3(agent_rss),
+               "spawn_bin_true": spawn_true.json(), "spawn_version": spawn_version.json()}),
     );
     Ok(())
 }
@@ -444,7 +462,9 @@ async fn many_sessions(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) 
         (s, errors)
     };
     // First round connects every session.
+    let before = dc.calls().len();
     let (connect, mut errors) = round(http.clone(), tokens.clone()).await;
+    let first_rpcs = (dc.calls().len() - before) as f64 / n as f64;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mem1 = Mem::of(&tree(pid));
     let rounds = opts.n(3, 10);
@@ -485,7 +505,7 @@ async fn many_sessions(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) 
     }
     r.set(
         "many_sessions",
-        json!({"sessions": n, "login_seconds": round3(login_s), "first_call": connect.json(), "rounds": rounds,
+        json!({"sessions": n, "login_seconds": round3(login_s), "first_call": connect.json(), "first_call_rpcs": round3(first_rpcs), "rounds": rounds,
                "latency": lat.json(), "errors": errors.len(), "first_errors": errors.iter().take(5).collect::<Vec<_>>(),
                "mem_idle": mem0.json(), "mem_all_connected": mem1.json(), "mem_after_load": mem2.json(),
                "rss_per_session_mib": round3(rss_per), "pss_per_session_mib": round3(per_session(mem0.pss_kib, mem1.pss_kib))}),
@@ -495,7 +515,7 @@ async fn many_sessions(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) 
 
 /// The tray app under Xvfb: idle, then with one logged-in session used through stdio.
 async fn tray(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) -> anyhow::Result<()> {
-    let tray_bin = opts.bin_dir.join("fast-mcp-telegram-tray");
+    let tray_bin = opts.tray_bin.clone().unwrap_or_else(|| opts.bin_dir.join("fast-mcp-telegram-tray"));
     if !tray_bin.exists() {
         bail!("{} is missing (scripts/bench.sh --tray builds it)", tray_bin.display());
     }
@@ -554,9 +574,10 @@ async fn tray(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) -> anyhow
     let line = |m: &Mem| {
         format!("{} RSS, {} PSS ({} processes)", mib(Mem::mib(m.rss_kib)), mib(Mem::mib(m.pss_kib)), m.processes)
     };
+    r.row("tray app (Xvfb)", "binary", tray_bin.display().to_string());
     r.goal("tray app (Xvfb)", "idle", line(&idle), "reported", None);
     r.row("tray app (Xvfb)", "after 1 session used", line(&used));
-    r.set("tray", json!({"idle": idle.json(), "after_one_session": used.json()}));
+    r.set("tray", json!({"binary": tray_bin, "idle": idle.json(), "after_one_session": used.json()}));
     Ok(())
 }
 
