@@ -103,7 +103,7 @@ async fn login_many(dir: &std::path::Path, n: usize, conc: usize) -> anyhow::Res
         let dir = dir.to_path_buf();
         let next = next.clone();
         workers.push(tokio::spawn(async move {
-            let mut c = ControlClient::connect(&dir).await?.ok_or_else(|| anyhow!("no owner runs"))?;
+            let mut c = control(&dir).await?;
             let mut out = Vec::new();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -127,6 +127,21 @@ async fn login_many(dir: &std::path::Path, n: usize, conc: usize) -> anyhow::Res
         all.extend(w.await??);
     }
     Ok(all)
+}
+
+/// A control connection to the owner of `dir`, waiting (bounded) for its socket: an HTTP
+/// owner prints LISTENING before its owner socket is bound.
+async fn control(dir: &std::path::Path) -> anyhow::Result<ControlClient> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(c) = ControlClient::connect(dir).await? {
+            return Ok(c);
+        }
+        if Instant::now() > deadline {
+            bail!("no owner answers on {}", dir.display());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Spawn → initialize → tools/list → first Telegram result, over `serve --transport stdio`.
