@@ -61,6 +61,7 @@ impl Trace {
         }
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
         let text = std::fs::read_to_string(&self.out).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.out);
         Ok(Counts::parse(&text))
     }
 }
