@@ -497,8 +497,8 @@ async fn many_sessions(dc: &FakeDc, opts: &Opts, floor: &Floor, r: &mut Report) 
     r.row(&p, "logins (control socket, 8 at a time)", format!("{login_s:.1} s"));
     r.row(
         &p,
-        "first call each (connects), p50 / p99",
-        format!("{:.1} / {:.1} ms", connect.pct(50.0), connect.pct(99.0)),
+        "first call each (connect, learn dialogs), p50 / p99",
+        format!("{:.1} / {:.1} ms, {first_rpcs:.1} RPCs", connect.pct(50.0), connect.pct(99.0)),
     );
     r.row(&p, &format!("{n} at once × {rounds}: p50 / p99"), format!("{:.1} / {:.1} ms", lat.pct(50.0), lat.pct(99.0)));
     r.goal(&p, "errors", errors.len().to_string(), "0", Some(errors.is_empty()));
