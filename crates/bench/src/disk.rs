@@ -75,6 +75,8 @@ pub struct Counts {
     pub non_file_writes: u64,
     /// File paths touched (write, fsync, unlink…) with counts.
     pub paths: BTreeMap<String, u64>,
+    /// Destinations of renames (an atomic write renames a temporary file onto them).
+    pub renamed_to: BTreeMap<String, u64>,
 }
 
 impl Counts {
@@ -100,6 +102,9 @@ impl Counts {
                     if let Some(p) = path {
                         *c.paths.entry(p).or_default() += 1;
                     }
+                    if let Some(to) = rename_target(call, args) {
+                        *c.renamed_to.entry(to).or_default() += 1;
+                    }
                 }
             }
         }
@@ -123,6 +128,20 @@ impl Counts {
         self.get("write") + self.get("pwrite64") + self.get("writev")
     }
 
+    /// Calls that touched the session store (`sessions/`: session files and their temporaries).
+    pub fn session_file_ops(&self) -> u64 {
+        let in_sessions = |p: &String| p.contains("/sessions/");
+        self.paths.iter().filter(|(p, _)| in_sessions(p)).map(|(_, n)| n).sum::<u64>()
+            + self.renamed_to.iter().filter(|(p, _)| in_sessions(p)).map(|(_, n)| n).sum::<u64>()
+    }
+
+    /// The files that were replaced (rename destinations), by file name, e.g. `last_used.json ×1`.
+    pub fn replaced_files(&self) -> String {
+        let names: Vec<String> =
+            self.renamed_to.iter().map(|(p, n)| format!("{} ×{n}", p.rsplit('/').next().unwrap_or(p))).collect();
+        names.join(", ")
+    }
+
     pub fn json(&self, calls: usize) -> Value {
         let per = |n: u64| crate::stats::round3(n as f64 / calls.max(1) as f64);
         json!({
@@ -132,10 +151,22 @@ impl Counts {
             "file_write_per_call": per(self.file_writes()),
             "rename_per_call": per(self.get("rename") + self.get("renameat") + self.get("renameat2")),
             "non_file_writes_per_call": per(self.non_file_writes),
+            "session_file_ops_total": self.session_file_ops(),
+            "renamed_to_total": self.renamed_to,
             "syscalls_total": self.by_call,
             "paths_total": self.paths,
         })
     }
+}
+
+/// The destination of a rename (its second quoted path).
+fn rename_target(call: &str, args: &str) -> Option<String> {
+    if !matches!(call, "rename" | "renameat" | "renameat2") {
+        return None;
+    }
+    let mut quoted = args.split('"').skip(1).step_by(2);
+    quoted.next()?;
+    quoted.next().map(str::to_string)
 }
 
 /// The file a traced call acts on: `fd</path>` (strace -y) or the first quoted path argument.
@@ -170,6 +201,7 @@ mod tests {
 14 fsync(8</tmp/x/sessions/s_a.session> <unfinished ...>
 14 <... fsync resumed>) = 0
 15 write(3<anon_inode:[eventfd]>, \"\\1\\0\\0\\0\\0\\0\\0\\0\", 8) = 8
+16 rename(\"/tmp/x/.tmp-1f\", \"/tmp/x/last_used.json\") = 0
 ";
         let c = Counts::parse(text);
         assert_eq!(c.file_writes(), 1);
@@ -177,5 +209,7 @@ mod tests {
         assert_eq!(c.unlinks(), 1);
         assert_eq!(c.non_file_writes, 3);
         assert_eq!(c.paths["/tmp/x/sessions/s_a.session-journal"], 3);
+        assert_eq!(c.session_file_ops(), 4, "three on the journal, one fsync of the session file");
+        assert_eq!(c.replaced_files(), "last_used.json ×1");
     }
 }

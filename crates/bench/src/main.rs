@@ -6,6 +6,7 @@
 //! (an error answer, a process that did not start), never because something was slow.
 
 mod disk;
+mod extras;
 mod floor;
 mod mcp;
 mod procs;
