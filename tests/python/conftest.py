@@ -116,9 +116,11 @@ def base_env(config_dir):
     return env
 
 
-def new_token(env, label="pytest"):
+def new_token(env, label="pytest", access=None):
+    """`token new` (with `--access` when given); returns (token, token id)."""
+    extra = ["--access", access] if access else []
     out = subprocess.run(
-        [binary("fast-mcp-telegram"), "token", "new", "--label", label],
+        [binary("fast-mcp-telegram"), "token", "new", "--label", label, *extra],
         env=env, capture_output=True, text=True, check=True,
     )
     token = out.stdout.strip()
@@ -168,8 +170,16 @@ def tg_env(base_env, fake_dc):
     return dict(base_env, API_ID="12345", API_HASH="0123456789abcdef0123456789abcdef", TELEGRAM_DC_ADDR=fake_dc)
 
 
-def cli_login(env, phone, code, password=None, label="pytest"):
-    """Logs in through `fast-mcp-telegram login` (answers on stdin); returns the printed token."""
+def set_access(env, token_id, access):
+    """`token edit ID --access ACCESS`."""
+    out = subprocess.run([binary("fast-mcp-telegram"), "token", "edit", token_id, "--access", access],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+
+
+def cli_login(env, phone, code, password=None, label="pytest", access=None):
+    """Logs in through `fast-mcp-telegram login` (answers on stdin); returns the printed token
+    (its access set with `token edit` when `access` is given)."""
     answers = code + "\n" + (password + "\n" if password else "")
     out = subprocess.run(
         [binary("fast-mcp-telegram"), "login", "--phone", phone, "--label", label],
@@ -179,4 +189,7 @@ def cli_login(env, phone, code, password=None, label="pytest"):
     token = out.stdout.strip().splitlines()[-1]
     assert len(token) == 43, out
     assert phone not in out.stderr, "the phone number is never echoed in clear"
+    if access:
+        token_id = re.search(r"token id: (tok_[0-9a-f]+)", out.stderr).group(1)
+        set_access(env, token_id, access)
     return token

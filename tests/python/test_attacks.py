@@ -327,7 +327,7 @@ DANGEROUS_CALLS = [
 
 @pytest.mark.parametrize("method,params,expected", DANGEROUS_CALLS, ids=[c[0].strip() + ("+" + next(iter(c[1])) if c[0] in ("invokeWithoutUpdates", "messages.sendMessage") else "") for c in DANGEROUS_CALLS])
 def test_dangerous_raw_calls_are_refused_by_the_tool_and_the_bridge(http_server, base_env, method, params, expected):
-    token, _ = new_token(base_env)
+    token, _ = new_token(base_env, access="full")
     base, _ = http_server()
     result = anyio.run(http_call, base, token, "invoke_mtproto", {"method": method, "params": params})
     assert expected in error_of(result)
@@ -341,7 +341,7 @@ def test_dangerous_raw_calls_are_refused_by_the_tool_and_the_bridge(http_server,
 
 
 def test_connection_wrappers_are_refused_whatever_they_wrap(http_server, base_env):
-    token, _ = new_token(base_env)
+    token, _ = new_token(base_env, access="full")
     base, _ = http_server(dict(ALLOW_DANGEROUS_MTPROTO="true"))
     params = {"layer": 230, "query": {"_": "account.deleteAccount", "reason": "x"}}
     result = anyio.run(http_call, base, token, "invoke_mtproto", {"method": "invokeWithLayer", "params": params})

@@ -49,10 +49,16 @@ def _http_list(url, headers, statuses=None):
 
 
 def test_http_with_bearer_header_and_url_auth(http_server, base_env):
-    token, _ = new_token(base_env)
+    token, _ = new_token(base_env, access="full")
     base, _ = http_server()
     assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {token}"})) == EXPECTED_TOOLS
     assert set(_http_list(f"{base}/v1/url_auth/{token}/mcp", {})) == EXPECTED_TOOLS
+    # Each token sees the tools its access allows: a new token is read + write, no raw API.
+    writer, _ = new_token(base_env)
+    assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {writer}"})) == EXPECTED_TOOLS - {"invoke_mtproto"}
+    reader, _ = new_token(base_env, access="read")
+    assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {reader}"})) == {
+        "search_messages_globally", "get_messages", "find_chats", "get_chat_info"}
 
 
 def _leaves(group):
@@ -78,7 +84,7 @@ def test_http_refuses_missing_reserved_and_unknown_tokens(http_server, headers):
 
 
 def test_url_auth_token_never_reaches_the_logs(http_server, base_env):
-    token, _ = new_token(base_env)
+    token, _ = new_token(base_env, access="full")
     base, _ = http_server(dict(LOG_LEVEL="debug"))
     assert set(_http_list(f"{base}/v1/url_auth/{token}/mcp", {})) == EXPECTED_TOOLS
     httpx2.post(f"{base}/v1/url_auth/telegram/mcp", json={})

@@ -29,7 +29,7 @@ CALLS = [
 
 
 def test_every_tool_declares_an_output_schema_that_its_results_satisfy(tg_env):
-    token = cli_login(tg_env, A_PHONE, A_CODE)
+    token = cli_login(tg_env, A_PHONE, A_CODE, access="full")
 
     async def main():
         env = dict(tg_env, FAST_MCP_TELEGRAM_TOKEN=token)

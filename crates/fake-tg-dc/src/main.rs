@@ -8,7 +8,9 @@
 //! - `stall` / `resume` → `STALLED` / `RESUMED` (connections stop reading and answering, then go on);
 //! - `register_key [phone]` → `KEY <512 hex digits>`: a fresh auth key the DC accepts, already
 //!   logged in to the account with that phone if one is given (`ERROR` if none has it). Lets
-//!   clients that cannot be seeded in-process (Telethon, through its session) skip the handshake.
+//!   clients that cannot be seeded in-process (Telethon, through its session) skip the handshake;
+//! - `login_code <phone> <code>` → `DELIVERED`: Telegram's service notifications (777000) send
+//!   that account a login code message, as Telegram does at every login.
 
 use std::io::Write;
 
@@ -19,7 +21,7 @@ use tokio::io::AsyncBufReadExt;
 fn usage() -> ! {
     eprintln!("usage: fake-tg-dc [--port N] [--watch-dir DIR]...");
     eprintln!(
-        "stdin commands: scan_qr <base64url-token> <phone> | scan_latest_qr <phone> | inject_error <method> <code> <NAME> | register_key [phone]"
+        "stdin commands: scan_qr <base64url-token> <phone> | scan_latest_qr <phone> | inject_error <method> <code> <NAME> | register_key [phone] | login_code <phone> <code>"
     );
     std::process::exit(2)
 }
@@ -111,6 +113,22 @@ fn command(dc: &FakeDc, line: &str) -> String {
                 return format!("ERROR no account with phone {phone}");
             }
             key_line(&dc.register_key(Some(phone)))
+        }
+        ["login_code", phone, code] => {
+            let delivered = dc.with_world(|w| {
+                let account = w.account_by_phone(phone)?;
+                let service = w.add_service_notifications();
+                let text = format!("Login code: {code}. Do not give this code to anyone.");
+                Some(w.deliver(
+                    service,
+                    fake_tg_dc::PeerKey::User(account),
+                    fake_tg_dc::Draft::text(text),
+                ))
+            });
+            match delivered {
+                Some(_) => "DELIVERED".into(),
+                None => format!("ERROR no account with phone {phone}"),
+            }
         }
         [] => String::new(),
         _ => format!("ERROR unknown command: {line}"),

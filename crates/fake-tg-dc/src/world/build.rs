@@ -56,6 +56,23 @@ impl World {
         id
     }
 
+    /// Adds Telegram's service notifications account (id 777000, the chat login codes arrive
+    /// in) if it is not there yet; returns its id.
+    pub fn add_service_notifications(&mut self) -> i64 {
+        const ID: i64 = 777_000;
+        self.users.entry(ID).or_insert_with(|| User {
+            id: ID,
+            access_hash: hash_for(ID, 11),
+            first_name: "Telegram".into(),
+            last_name: None,
+            username: None,
+            phone: Some("42777".into()),
+            bot: false,
+            about: None,
+        });
+        ID
+    }
+
     /// Adds a bot; returns its id.
     pub fn add_bot(&mut self, name: &str, username: &str) -> i64 {
         let id = self.add_user(name, None, Some(username), None);
