@@ -38,6 +38,10 @@ pub struct App {
     pub tickets: crate::attachments::Tickets,
     /// What every tool call did.
     pub activity: crate::activity::ActivityLog,
+    /// Writes waiting for the user's yes.
+    pub approvals: crate::approvals::Approvals,
+    /// Write limits, FLOOD_WAIT and idempotency keys.
+    pub pacing: crate::pacing::Pacing,
     /// When the server started.
     pub started: Instant,
 }
@@ -84,6 +88,7 @@ impl App {
         let sessions = Sessions::new(&config.session_dir, limits, connect, seal)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
         let activity = crate::activity::ActivityLog::new(&config.session_dir);
+        let approvals = crate::approvals::Approvals::new(config.approval_timeout);
         Ok(Arc::new(App {
             config,
             settings: RwLock::new(settings),
@@ -93,6 +98,8 @@ impl App {
             logins,
             tickets: Default::default(),
             activity,
+            approvals,
+            pacing: Default::default(),
             started: Instant::now(),
         }))
     }

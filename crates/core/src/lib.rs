@@ -14,6 +14,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod approvals;
 pub(crate) mod attachments;
 pub(crate) mod backup;
 mod clock;
@@ -26,6 +27,7 @@ pub mod login;
 pub mod mcp;
 #[cfg(unix)]
 pub mod owner;
+pub mod pacing;
 pub mod policy;
 pub mod server;
 pub(crate) mod session_store;

@@ -66,6 +66,46 @@ impl Access {
     }
 }
 
+/// When a write waits for the user's yes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    /// Writes go out at once.
+    #[default]
+    None,
+    /// A write to a chat this token has not written to before (and not approved for always) waits.
+    NewChats,
+    /// Every write waits.
+    EveryWrite,
+}
+
+impl Approval {
+    /// `none`, `new_chats` or `every_write` (any case, `-` for `_`).
+    pub fn parse(s: &str) -> Option<Approval> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "none" => Some(Approval::None),
+            "new_chats" => Some(Approval::NewChats),
+            "every_write" => Some(Approval::EveryWrite),
+            _ => None,
+        }
+    }
+}
+
+/// How fast a token may write: well under Telegram's anti-spam limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WriteLimits {
+    /// Messages sent or edited per minute.
+    pub per_minute: u32,
+    /// Chats written to for the first time per day.
+    pub new_chats_per_day: u32,
+}
+
+impl Default for WriteLimits {
+    fn default() -> Self {
+        WriteLimits { per_minute: 20, new_chats_per_day: 20 }
+    }
+}
+
 /// One chat in an allow- or denylist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChatRule {
@@ -90,12 +130,29 @@ pub struct Policy {
     /// Lift the block on the sensitive chats ([`SENSITIVE_CHATS`]) for this token.
     #[serde(default)]
     pub allow_sensitive: bool,
+    /// Which writes wait for the user's yes.
+    #[serde(default)]
+    pub approval: Approval,
+    /// Chats the user said "always allow" for (no approval needed there).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approved_chats: Vec<ChatRule>,
+    /// How fast it may write.
+    #[serde(default)]
+    pub limits: WriteLimits,
 }
 
 impl Default for Policy {
     /// A new token: read and write in every chat except the sensitive ones; no raw API.
     fn default() -> Self {
-        Policy { access: Access::Write, allow_chats: None, deny_chats: Vec::new(), allow_sensitive: false }
+        Policy {
+            access: Access::Write,
+            allow_chats: None,
+            deny_chats: Vec::new(),
+            allow_sensitive: false,
+            approval: Approval::None,
+            approved_chats: Vec::new(),
+            limits: WriteLimits::default(),
+        }
     }
 }
 
@@ -177,6 +234,16 @@ impl Policy {
         }
     }
 
+    /// Whether a write to chat `id` needs the user's yes (`written_before`: this token wrote there).
+    pub fn needs_approval(&self, id: i64, written_before: bool) -> bool {
+        let always = self.approved_chats.iter().any(|r| r.id == id);
+        match self.approval {
+            Approval::None => false,
+            Approval::NewChats => !always && !written_before,
+            Approval::EveryWrite => !always,
+        }
+    }
+
     /// Whether a chat is in scope (for filtering results).
     pub fn permits(&self, id: i64) -> bool {
         self.check_chat(id).is_ok()
@@ -202,7 +269,13 @@ impl Policy {
                 return Err("chat titles are limited to 256 characters".into());
             }
         }
-        let n = self.allow_chats.as_ref().map_or(0, Vec::len) + self.deny_chats.len();
+        if self.limits.per_minute == 0 || self.limits.per_minute > 600 {
+            return Err("messages per minute must be between 1 and 600".into());
+        }
+        if self.limits.new_chats_per_day == 0 || self.limits.new_chats_per_day > 10_000 {
+            return Err("new chats per day must be between 1 and 10000".into());
+        }
+        let n = self.allow_chats.as_ref().map_or(0, Vec::len) + self.deny_chats.len() + self.approved_chats.len();
         if n > 10_000 {
             return Err("at most 10000 chats in the allow- and denylists together".into());
         }
@@ -221,6 +294,11 @@ impl Policy {
         }
         if self.allow_sensitive {
             parts.push("sensitive chats allowed".into());
+        }
+        match self.approval {
+            Approval::None => {}
+            Approval::NewChats => parts.push("approval for new chats".into()),
+            Approval::EveryWrite => parts.push("approval for every write".into()),
         }
         parts.join(" · ")
     }

@@ -84,6 +84,8 @@ pub struct Startup {
     /// A tool call that Telegram has not answered after this long fails with a retryable error
     /// and the connection is reopened (`TELEGRAM_CALL_TIMEOUT_SECONDS`, 60).
     pub telegram_call_timeout: Duration,
+    /// How long a write waits for the user's approval (`APPROVAL_TIMEOUT_SECONDS`, 120).
+    pub approval_timeout: Duration,
     /// Maximum HTTP request body size in bytes (`MAX_REQUEST_BODY_BYTES`).
     pub max_request_body_bytes: usize,
     /// Per-request timeout for HTTP tool calls (`REQUEST_TIMEOUT_SECONDS`).
@@ -187,6 +189,10 @@ impl Config {
         if !(1..=3600).contains(&telegram_call_timeout) {
             return Err(err("TELEGRAM_CALL_TIMEOUT_SECONDS", "must be between 1 and 3600"));
         }
+        let approval_timeout = parse_num::<u64>(&var, "APPROVAL_TIMEOUT_SECONDS", 120)?;
+        if !(1..=3600).contains(&approval_timeout) {
+            return Err(err("APPROVAL_TIMEOUT_SECONDS", "must be between 1 and 3600"));
+        }
         let stdio_token_id = var("FAST_MCP_TELEGRAM_TOKEN_ID");
         if let Some(id) = &stdio_token_id
             && !crate::token_index::is_token_id(id)
@@ -214,6 +220,7 @@ impl Config {
             session_idle: Duration::from_secs(session_idle),
             agent_idle_exit: Duration::from_secs(agent_idle_exit),
             telegram_call_timeout: Duration::from_secs(telegram_call_timeout),
+            approval_timeout: Duration::from_secs(approval_timeout),
             max_request_body_bytes,
             request_timeout,
         };

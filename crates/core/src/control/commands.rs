@@ -31,6 +31,8 @@ macro_rules! control_commands {
             token_revoke($crate::control::TokenRevokeArgs),
             token_set_policy($crate::control::TokenPolicyArgs),
             activity_list($crate::activity::Filter),
+            approvals_list(),
+            approval_decide($crate::control::ApprovalDecideArgs),
             session_sign_out($crate::control::SignOutArgs),
             settings_get(),
             settings_set($crate::control::SettingsPatch),

@@ -13,6 +13,7 @@ mod client_configs;
 mod commands;
 mod error;
 mod logins;
+mod oversight;
 mod settings;
 mod status;
 mod tokens;

@@ -46,17 +46,6 @@ impl Control {
         Ok(blocking(move || app.tokens.set_policy(&a.id, a.policy)).await??.into())
     }
 
-    /// The activity log, newest first, filtered by token, tool or chat.
-    pub async fn activity_list(
-        &self,
-        filter: crate::activity::Filter,
-    ) -> Result<Vec<crate::activity::Entry>, ControlError> {
-        let app = self.app();
-        blocking(move || app.activity.read(&filter))
-            .await?
-            .map_err(|e| ControlError::Internal(format!("cannot read the activity log: {e}")))
-    }
-
     /// A token's plaintext from the OS keyring.
     pub async fn token_reveal(&self, a: TokenIdArgs) -> Result<RevealedToken, ControlError> {
         let app = self.app();

@@ -112,6 +112,19 @@ pub struct TokenCreateArgs {
     pub policy: Option<Policy>,
 }
 
+/// `approval_decide` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDecideArgs {
+    /// The pending write (`apr_…`).
+    pub id: String,
+    /// Send it (true) or not (false).
+    pub approve: bool,
+    /// With `approve`: also approve every later write of this token to this chat.
+    #[serde(default)]
+    pub always: bool,
+}
+
 /// `token_set_policy` arguments.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

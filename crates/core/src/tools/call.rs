@@ -38,7 +38,10 @@ where
             Err(r) => Err(refused(r)),
             Ok(()) => {
                 touched = Some(ctx.touched());
-                bounded(app, &session_id, tool, f(ctx)).await
+                // Time spent waiting for the user's approval is not Telegram stalling.
+                let waits = ctx.policy.approval != crate::policy::Approval::None;
+                let extra = if waits { app.config.approval_timeout } else { std::time::Duration::ZERO };
+                bounded(app, &session_id, tool, extra, f(ctx)).await
             }
         },
     };
@@ -73,11 +76,12 @@ async fn bounded(
     app: &Arc<App>,
     session_id: &str,
     tool: &str,
+    approval_wait: std::time::Duration,
     call: impl Future<Output = Result<ToolOutput, ToolError>>,
 ) -> Result<ToolOutput, ToolError> {
     // A bug in a tool must answer the call with an error, not leave the client hanging; so
     // must a connection that stalled (Telegram never answers).
-    let limit = app.config.telegram_call_timeout;
+    let limit = app.config.telegram_call_timeout + approval_wait;
     let call = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(call));
     let Ok(outcome) = tokio::time::timeout(limit, call).await else {
         tracing::warn!(tool, session = %session_id, "Telegram did not answer within {} s; reopening the connection", limit.as_secs());
@@ -97,8 +101,14 @@ async fn bounded(
             tracing::info!(tool, "tool error: {e}");
             match e {
                 ToolError::Unavailable(m) => app.sessions.note_failure(session_id, m),
-                // Telegram answered (with an error): the link works.
-                ToolError::Telegram { .. } => app.sessions.note_ok(session_id),
+                // Telegram answered (with an error): the link works. A FLOOD_WAIT holds every
+                // write of the account back until it is over.
+                ToolError::Telegram { retry_after, .. } => {
+                    app.sessions.note_ok(session_id);
+                    if let Some(secs) = retry_after {
+                        app.pacing.flood_wait(session_id, *secs);
+                    }
+                }
                 _ => {}
             }
             if e.telegram_name().is_some_and(|n| crate::telegram::PEER_REJECTED.contains(&n)) {

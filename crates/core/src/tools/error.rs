@@ -40,6 +40,15 @@ pub enum ToolError {
     /// Telegram could not be reached; the call can be retried (HTTP 502).
     #[error("{0}")]
     Unavailable(String),
+    /// A write held back by this server's pacing (the token's write limits, or a FLOOD_WAIT
+    /// Telegram gave the account); retry after `retry_after` seconds (HTTP 429).
+    #[error("{message}")]
+    RateLimited {
+        /// Human-readable message.
+        message: String,
+        /// Seconds to wait.
+        retry_after: u32,
+    },
     /// Every session slot is busy; the call can be retried shortly (HTTP 503).
     #[error("{0}")]
     Busy(String),
@@ -94,6 +103,7 @@ impl ToolError {
     pub fn retry_after(&self) -> Option<u32> {
         match self {
             ToolError::Telegram { retry_after, .. } => *retry_after,
+            ToolError::RateLimited { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -101,7 +111,9 @@ impl ToolError {
     /// What the user or model should do next, if anything specific.
     pub fn action(&self) -> Option<&'static str> {
         match self {
-            ToolError::Telegram { retry_after: Some(_), .. } => Some(ACTION_RETRY_LATER),
+            ToolError::Telegram { retry_after: Some(_), .. } | ToolError::RateLimited { .. } => {
+                Some(ACTION_RETRY_LATER)
+            }
             ToolError::NotLoggedIn(_) => Some(ACTION_LOGIN),
             ToolError::Unavailable(_) | ToolError::Busy(_) => Some(ACTION_RETRY),
             ToolError::Forbidden { action, .. } => Some(action),
@@ -118,6 +130,7 @@ impl ToolError {
             ToolError::NotLoggedIn(_) => "not_logged_in",
             ToolError::Unavailable(_) => "unavailable",
             ToolError::Busy(_) => "busy",
+            ToolError::RateLimited { .. } => "rate_limited",
             ToolError::Forbidden { .. } => "forbidden",
             ToolError::Internal(_) => "internal",
         }
@@ -135,6 +148,9 @@ impl ToolError {
             ToolError::NotLoggedIn(m) => ToolError::NotLoggedIn(p(m)),
             ToolError::Unavailable(m) => ToolError::Unavailable(p(m)),
             ToolError::Busy(m) => ToolError::Busy(p(m)),
+            ToolError::RateLimited { message, retry_after } => {
+                ToolError::RateLimited { message: p(message), retry_after }
+            }
             ToolError::Forbidden { message, action } => ToolError::Forbidden { message: p(message), action },
             ToolError::Internal(m) => ToolError::Internal(p(m)),
         }

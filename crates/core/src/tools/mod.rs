@@ -134,6 +134,75 @@ impl ToolCtx {
         Ok(())
     }
 
+    /// Clears a write to `chat` (the caller has resolved and scope-checked it): waits for the
+    /// user's yes when the token's policy asks for one, then takes the write from the token's
+    /// limits. Nothing may be sent unless this returns `Ok`.
+    pub async fn authorize_write(
+        &self,
+        chat: &PeerRef,
+        tool: &str,
+        chat_name: &str,
+        text: &str,
+    ) -> Result<(), ToolError> {
+        let chat_id = chat.id.bot_api_dialog_id_unchecked();
+        let token = self.identity.token_id.clone().unwrap_or_else(|| format!("session:{}", self.identity.session_id));
+        if self.policy.needs_approval(chat_id, self.app.pacing.wrote_to(&token, chat_id)) {
+            let label = self.identity.token_id.as_ref().and_then(|id| self.app.tokens.get(id).ok()).map(|r| r.label);
+            let view = crate::approvals::PendingWrite {
+                id: String::new(),
+                token_id: token.clone(),
+                token_label: label.unwrap_or_default(),
+                tool: tool.to_string(),
+                chat_id,
+                chat_title: chat_name.chars().take(128).collect(),
+                preview: text.chars().take(280).collect(),
+                asked_at: 0,
+                expires_at: 0,
+            };
+            match self.app.approvals.ask(view).await {
+                crate::approvals::Decision::Approved { always } => {
+                    if always && let Some(id) = &self.identity.token_id {
+                        self.remember_approved_chat(id, chat_id, chat_name);
+                    }
+                }
+                crate::approvals::Decision::Denied => {
+                    return Err(ToolError::forbidden(
+                        "the user declined this write; do not retry it unless they ask you to",
+                        ACTION_USER_DECLINED,
+                    ));
+                }
+                crate::approvals::Decision::TimedOut => {
+                    return Err(ToolError::forbidden(
+                        format!(
+                            "nobody approved this write within {} s; ask the user to watch for the approval request in the app, then retry",
+                            self.app.config.approval_timeout.as_secs()
+                        ),
+                        ACTION_ASK_APPROVAL,
+                    ));
+                }
+            }
+        }
+        self.app
+            .pacing
+            .take(&token, &self.identity.session_id, chat_id, &self.policy.limits)
+            .map_err(|p| ToolError::RateLimited { message: p.message, retry_after: p.retry_after })
+    }
+
+    /// "Always allow for this chat": the chat joins the token's approved chats.
+    fn remember_approved_chat(&self, token_id: &str, chat_id: i64, name: &str) {
+        let updated = self.app.tokens.get(token_id).and_then(|r| {
+            let mut p = r.policy;
+            if !p.approved_chats.iter().any(|c| c.id == chat_id) {
+                p.approved_chats
+                    .push(crate::policy::ChatRule { id: chat_id, title: Some(name.chars().take(128).collect()) });
+            }
+            self.app.tokens.set_policy(token_id, p)
+        });
+        if let Err(e) = updated {
+            tracing::warn!("could not remember the approved chat: {e}");
+        }
+    }
+
     /// Whether results from chat `id` may be shown.
     pub fn permits(&self, id: i64) -> bool {
         self.policy.permits(id)
@@ -165,6 +234,11 @@ impl ToolCtx {
         self.touched.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// `action` of a write the user declined.
+pub const ACTION_USER_DECLINED: &str = "user_declined";
+/// `action` of a write nobody approved in time.
+pub const ACTION_ASK_APPROVAL: &str = "ask_user_to_approve";
 
 /// A policy refusal as the tool error the model sees.
 pub fn refused(r: Refusal) -> ToolError {

@@ -81,6 +81,9 @@ pub struct SendMessageParams {
     pub parse_mode: Option<ParseMode>,
     /// Files to attach: https URLs (any mode) or local paths (stdio mode only). Several files become an album.
     pub files: Option<Vec<String>>,
+    /// Any string unique to this message (e.g. a UUID): a retried call with the same key is sent only once and
+    /// answers like the first (`idempotent_replay: true`).
+    pub idempotency_key: Option<String>,
 }
 
 /// `edit_message` parameters.
@@ -145,6 +148,8 @@ pub struct SendToPhoneParams {
     pub parse_mode: Option<ParseMode>,
     /// Files to attach (same rules as send_message).
     pub files: Option<Vec<String>>,
+    /// Any string unique to this message: a retried call with the same key is sent only once.
+    pub idempotency_key: Option<String>,
 }
 
 /// `invoke_mtproto` parameters.

@@ -374,21 +374,40 @@ async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
     Peers::new(&users, &chats)
 }
 
+/// An idempotency key as given (1-128 printable characters), or none.
+fn idempotency_key(key: Option<&str>) -> Result<Option<&str>, ToolError> {
+    match key {
+        Some(k) if k.is_empty() || k.chars().count() > 128 || k.chars().any(char::is_control) => {
+            Err(ToolError::invalid("idempotency_key must be 1-128 printable characters"))
+        }
+        other => Ok(other),
+    }
+}
+
 /// Sends a message.
 pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutput, ToolError> {
+    let key = idempotency_key(p.idempotency_key.as_deref())?;
     let client = ctx.client().await?;
     let chat = ctx.chat(&client, p.chat_id.as_str()).await?;
     ctx.note_text(&p.message);
-    let out = deliver(
-        &ctx,
-        &client,
-        chat,
-        p.reply_to_id,
-        &p.message,
-        p.parse_mode.unwrap_or_default(),
-        p.files.as_deref().unwrap_or(&[]),
-    )
-    .await?;
+    let token = ctx.identity.token_id.clone().unwrap_or_else(|| ctx.identity.session_id.clone());
+    let out = ctx
+        .app
+        .pacing
+        .once(&token, key, || async {
+            ctx.authorize_write(&chat, "send_message", p.chat_id.as_str(), &p.message).await?;
+            deliver(
+                &ctx,
+                &client,
+                chat,
+                p.reply_to_id,
+                &p.message,
+                p.parse_mode.unwrap_or_default(),
+                p.files.as_deref().unwrap_or(&[]),
+            )
+            .await
+        })
+        .await?;
     Ok(ToolOutput::json(out))
 }
 
@@ -404,6 +423,7 @@ pub async fn edit_message(ctx: ToolCtx, p: EditMessageParams) -> Result<ToolOutp
     if text.encode_utf16().count() > MAX_TEXT {
         return Err(ToolError::invalid(format!("edited text is longer than {MAX_TEXT} characters")));
     }
+    ctx.authorize_write(&chat, "edit_message", p.chat_id.as_str(), &p.message).await?;
     client
         .raw()
         .edit_message(chat, p.message_id, InputMessage::new().text(text).fmt_entities(entities))
@@ -470,16 +490,26 @@ pub async fn send_to_phone(ctx: ToolCtx, p: SendToPhoneParams) -> Result<ToolOut
         return Err(refusal);
     }
     ctx.note_text(&p.message);
-    let delivered = deliver(
-        &ctx,
-        &client,
-        user,
-        p.reply_to_id,
-        &p.message,
-        p.parse_mode.unwrap_or_default(),
-        p.files.as_deref().unwrap_or(&[]),
-    )
-    .await;
+    let key = idempotency_key(p.idempotency_key.as_deref())?;
+    let token = ctx.identity.token_id.clone().unwrap_or_else(|| ctx.identity.session_id.clone());
+    let masked = crate::login::mask_phone(&phone);
+    let delivered = ctx
+        .app
+        .pacing
+        .once(&token, key, || async {
+            ctx.authorize_write(&user, "send_message_to_phone", &masked, &p.message).await?;
+            deliver(
+                &ctx,
+                &client,
+                user,
+                p.reply_to_id,
+                &p.message,
+                p.parse_mode.unwrap_or_default(),
+                p.files.as_deref().unwrap_or(&[]),
+            )
+            .await
+        })
+        .await;
     let mut removed = false;
     if was_new && p.remove_if_new == Some(true) {
         // Clean up even if sending failed, so a failed call leaves nothing behind.

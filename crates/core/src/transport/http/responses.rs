@@ -29,6 +29,7 @@ pub fn status_of(e: &ToolError) -> StatusCode {
         ToolError::Telegram { .. } | ToolError::Unavailable(_) => StatusCode::BAD_GATEWAY,
         ToolError::NotLoggedIn(_) => StatusCode::UNAUTHORIZED,
         ToolError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ToolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         ToolError::Forbidden { .. } => StatusCode::FORBIDDEN,
         ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
