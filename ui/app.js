@@ -192,6 +192,7 @@
       ? `Found ${importable.length} login${importable.length === 1 ? '' : 's'} of the Python server: ${importable.join(', ')}`
       : '';
     if (importable.length && !$('#import-path').value) $('#import-path').value = importable[0];
+    document.dispatchEvent(new CustomEvent('fmt:status', { detail: s }));
     return s;
   }
 
@@ -642,9 +643,12 @@
       const account = t.account
         ? el('td', {}, t.account)
         : el('td', {}, el('span', { class: 'muted', text: 'Not logged in' }), ' ', act('login', 'Log in', 'small link'));
+      const policy = el('td', { class: 'policy-cell' }, el('span', { text: window.FMT_policy ? window.FMT_policy.summary(t.policy) : '' }),
+        ' ', act('policy', 'Change', 'small link'));
       body.append(el('tr', { 'data-token-id': t.id },
         el('td', {}, t.label, el('span', { class: 'sub', text: t.id })),
         account,
+        policy,
         el('td', { text: fmtTime(t.created_at) }),
         el('td', { text: fmtTime(t.last_used_at) }),
         el('td', { class: 'actions-cell' },
@@ -700,6 +704,7 @@
   const keepNote = (inKeyring) => (inKeyring ? 'It is saved in your OS keyring.' : 'Copy it now: no OS keyring is available, so it is shown only once.');
 
   async function tokenAction(action, t) {
+    if (action === 'policy') return window.FMT_policy.edit(t);
     try {
       if (action === 'reveal') {
         if (knownSecrets.has(t.id)) return showSecret(`Token “${t.label}”`, 'Treat it like a password.', knownSecrets.get(t.id));
@@ -906,6 +911,9 @@
       ? `Imported ${who}. New token (shown once): ${r.token}`
       : `Imported ${who}. The token in the file's name works here now.`;
   });
+
+  // What the other scripts of the page use (oversight.js).
+  window.FMT = { call, el, $, show, toast, fmtTime, loadTokens, tokens: () => tokensCache, refreshStatus };
 
   // ---------- start ----------
   document.documentElement.dataset.mode = MODE;

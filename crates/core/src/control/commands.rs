@@ -32,6 +32,7 @@ macro_rules! control_commands {
             token_set_policy($crate::control::TokenPolicyArgs),
             activity_list($crate::activity::Filter),
             approvals_list(),
+            chats_pick($crate::control::ChatsPickArgs),
             approval_decide($crate::control::ApprovalDecideArgs),
             session_sign_out($crate::control::SignOutArgs),
             settings_get(),

@@ -1,6 +1,6 @@
 //! What the user watches and answers: the activity log, and the writes waiting for approval.
 
-use super::{ApprovalDecideArgs, Control, ControlError, blocking};
+use super::{ApprovalDecideArgs, ChatsPickArgs, Control, ControlError, blocking};
 use crate::activity::{Entry, Filter};
 use crate::approvals::{Decision, PendingWrite};
 
@@ -11,6 +11,28 @@ impl Control {
         blocking(move || app.activity.read(&filter))
             .await?
             .map_err(|e| ControlError::Internal(format!("cannot read the activity log: {e}")))
+    }
+
+    /// Chats of a token's account, for picking a chat list: the dialogs (newest first) or those
+    /// matching `query`, without the token's own chat limits (the user is choosing them).
+    pub async fn chats_pick(&self, a: ChatsPickArgs) -> Result<serde_json::Value, ControlError> {
+        let app = self.app();
+        let rec = app.tokens.get(&a.token_id)?;
+        let identity = crate::app::Identity {
+            session_id: rec.session_id,
+            token_id: None,
+            transport: crate::config::Transport::Http,
+        };
+        let ctx = crate::tools::ToolCtx::new(app, identity, None).map_err(|e| ControlError::Internal(e.to_string()))?;
+        let args = match a.query.as_deref().map(str::trim).filter(|q| q.chars().count() >= 2) {
+            Some(q) => serde_json::json!({ "query": q, "limit": 50 }),
+            None => serde_json::json!({ "min_date": "2000-01-01", "limit": 100 }),
+        };
+        let params = serde_json::from_value(args).map_err(|e| ControlError::Internal(e.to_string()))?;
+        match crate::tools::chats::find_chats(ctx, params).await {
+            Ok(out) => Ok(out.json),
+            Err(e) => Err(ControlError::InvalidInput(e.to_string())),
+        }
     }
 
     /// Writes waiting for the user's yes, oldest first.

@@ -23,6 +23,7 @@ impl Control {
             api_credentials_configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
             keyring_available: app.tokens.keystore().is_available(),
             at_rest: app.sessions.at_rest(),
+            pending_approvals: app.approvals.list().len(),
             importable_sessions: crate::import::importable(&app),
             tokens: tokens.len(),
             accounts: accounts.len(),

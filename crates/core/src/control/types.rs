@@ -112,6 +112,17 @@ pub struct TokenCreateArgs {
     pub policy: Option<Policy>,
 }
 
+/// `chats_pick` arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatsPickArgs {
+    /// Whose account to list.
+    pub token_id: String,
+    /// Name, @username or phone to look for (2 characters or more); none: recent dialogs.
+    #[serde(default)]
+    pub query: Option<String>,
+}
+
 /// `approval_decide` arguments.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -293,6 +304,8 @@ pub struct Status {
     pub keyring_available: bool,
     /// How session files are stored: `encrypted` (key in the OS keyring) or `plain` (0600 only).
     pub at_rest: crate::session_store::AtRest,
+    /// Writes waiting for the user's approval.
+    pub pending_approvals: usize,
     /// Session files of the Python server found in the config dir, not imported yet.
     pub importable_sessions: Vec<PathBuf>,
     /// Number of tokens.

@@ -1,0 +1,197 @@
+// What the user decides and watches: each token's policy (access, chats, approvals, limits),
+// the writes waiting for approval, and the activity log. Uses window.FMT from app.js.
+'use strict';
+
+(() => {
+  const { call, el, $, show, toast } = window.FMT;
+
+  // ---------- policy ----------
+  function summary(p) {
+    if (!p) return '';
+    const parts = [p.access];
+    parts.push(p.allow_chats ? `${p.allow_chats.length} chat${p.allow_chats.length === 1 ? '' : 's'}` : 'all chats');
+    if (p.deny_chats && p.deny_chats.length) parts.push(`${p.deny_chats.length} denied`);
+    if (p.allow_sensitive) parts.push('sensitive chats allowed');
+    if (p.approval === 'new_chats') parts.push('asks for new chats');
+    if (p.approval === 'every_write') parts.push('asks for every write');
+    return parts.join(' · ');
+  }
+
+  const dialog = $('#policy-dialog');
+  let editing = null; // { token, allow: Map(id -> title), deny: Map }
+
+  function renderChats(list) {
+    const ul = $('#policy-chats');
+    ul.replaceChildren();
+    const shown = new Map();
+    for (const c of list) shown.set(c.id, c.title || [c.first_name, c.last_name].filter(Boolean).join(' ') || (c.username ? '@' + c.username : String(c.id)));
+    // Chats already in a list stay visible even when the search does not find them.
+    for (const [id, title] of [...editing.allow, ...editing.deny]) if (!shown.has(id)) shown.set(id, title || String(id));
+    for (const [id, title] of shown) {
+      const state = editing.allow.has(id) ? 'allow' : editing.deny.has(id) ? 'deny' : 'none';
+      const pick = el('select', { 'data-chat-id': String(id), 'aria-label': `Rule for ${title}` },
+        el('option', { value: 'none', text: '—' }), el('option', { value: 'allow', text: 'allow' }), el('option', { value: 'deny', text: 'deny' }));
+      pick.value = state;
+      pick.addEventListener('change', () => {
+        editing.allow.delete(id);
+        editing.deny.delete(id);
+        if (pick.value === 'allow') editing.allow.set(id, title);
+        if (pick.value === 'deny') editing.deny.set(id, title);
+      });
+      ul.append(el('li', {}, el('span', { text: title }), el('span', { class: 'sub', text: String(id) }), pick));
+    }
+  }
+
+  async function searchChats() {
+    const msg = $('#policy-msg');
+    msg.className = 'msg';
+    msg.textContent = 'Loading chats…';
+    try {
+      const r = await call('chats_pick', { token_id: editing.token.id, query: $('#policy-search').value.trim() || null });
+      renderChats(r.chats || []);
+      msg.textContent = '';
+    } catch (e) {
+      msg.className = 'msg err';
+      msg.textContent = e.message;
+      renderChats([]);
+    }
+  }
+
+  function edit(t) {
+    const p = t.policy;
+    const rules = (list) => new Map((list || []).map((c) => [c.id, c.title || '']));
+    editing = { token: t, allow: rules(p.allow_chats), deny: rules(p.deny_chats) };
+    $('#policy-title').textContent = `What “${t.label}” may do`;
+    $('#policy-access').value = p.access;
+    $('#policy-approval').value = p.approval || 'none';
+    $(p.allow_chats ? '#policy-only' : '#policy-all').checked = true;
+    $('#policy-sensitive').checked = !!p.allow_sensitive;
+    $('#policy-per-minute').value = p.limits.per_minute;
+    $('#policy-new-chats').value = p.limits.new_chats_per_day;
+    $('#policy-search').value = '';
+    $('#policy-msg').textContent = '';
+    renderChats([]);
+    dialog.showModal();
+    if (t.account) searchChats();
+  }
+
+  $('#policy-search-go').addEventListener('click', searchChats);
+  $('#policy-search').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); searchChats(); } });
+  $('#policy-cancel').addEventListener('click', () => dialog.close());
+  $('#policy-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const t = editing.token;
+    const toRules = (m) => [...m].map(([id, title]) => (title ? { id, title } : { id }));
+    const only = $('#policy-only').checked;
+    const policy = {
+      access: $('#policy-access').value,
+      approval: $('#policy-approval').value,
+      allow_chats: only ? toRules(editing.allow) : null,
+      deny_chats: toRules(editing.deny),
+      allow_sensitive: $('#policy-sensitive').checked,
+      approved_chats: t.policy.approved_chats || [],
+      limits: { per_minute: Number($('#policy-per-minute').value), new_chats_per_day: Number($('#policy-new-chats').value) },
+    };
+    if (!policy.allow_chats) delete policy.allow_chats;
+    try {
+      await call('token_set_policy', { id: t.id, policy });
+      dialog.close();
+      toast(`“${t.label}” may now: ${summary(policy)}`);
+      window.FMT.loadTokens();
+    } catch (err) {
+      $('#policy-msg').className = 'msg err';
+      $('#policy-msg').textContent = err.message;
+    }
+  });
+
+  // ---------- approvals ----------
+  let approvalPoll = null;
+
+  async function loadApprovals() {
+    let list;
+    try {
+      list = await call('approvals_list');
+    } catch (_) {
+      return;
+    }
+    const ul = $('#approvals-list');
+    ul.replaceChildren();
+    for (const p of list) {
+      const decide = (approve, always, text, cls) => el('button', {
+        type: 'button', class: `small ${cls}`, text, 'data-decision': approve ? (always ? 'always' : 'approve') : 'deny',
+        onclick: async () => {
+          try {
+            await call('approval_decide', { id: p.id, approve, always });
+            toast(approve ? 'Approved' : 'Declined');
+          } catch (e) {
+            toast(e.message, true);
+          }
+          loadApprovals();
+        },
+      });
+      const left = Math.max(0, p.expires_at - Math.floor(Date.now() / 1000));
+      ul.append(el('li', { 'data-approval-id': p.id },
+        el('div', {}, el('strong', { text: p.token_label || p.token_id }), ` wants to ${p.tool.replace(/_/g, ' ')} to `,
+          el('strong', { text: p.chat_title }), el('span', { class: 'sub', text: ` (${left} s left)` })),
+        el('blockquote', { text: p.preview }),
+        el('div', { class: 'actions' }, decide(true, false, 'Send it', 'primary'), ' ',
+          decide(true, true, 'Always allow this chat', ''), ' ', decide(false, false, 'Decline', 'danger'))));
+    }
+    show($('#approvals'), list.length > 0);
+    // While something waits, look again every second; otherwise the status poll notices new ones.
+    clearTimeout(approvalPoll);
+    if (list.length) approvalPoll = setTimeout(loadApprovals, 1000);
+  }
+
+  document.addEventListener('fmt:status', (e) => {
+    if (e.detail.pending_approvals > 0 || !$('#approvals').hidden) loadApprovals();
+  });
+
+  // ---------- activity ----------
+  async function loadActivity() {
+    const sel = $('#activity-token');
+    const keep = sel.value;
+    sel.replaceChildren(el('option', { value: '', text: 'All tokens' }));
+    for (const t of window.FMT.tokens()) sel.append(el('option', { value: t.id, text: t.label }));
+    sel.value = keep;
+    const chat = $('#activity-chat').value.trim();
+    const filter = { limit: 200 };
+    if (sel.value) filter.token_id = sel.value;
+    if ($('#activity-tool').value.trim()) filter.tool = $('#activity-tool').value.trim();
+    if (chat) filter.chat = Number(chat);
+    let rows;
+    try {
+      rows = await call('activity_list', filter);
+    } catch (e) {
+      toast(e.message, true);
+      return;
+    }
+    const labels = new Map(window.FMT.tokens().map((t) => [t.id, t.label]));
+    const body = $('#activity-table tbody');
+    body.replaceChildren();
+    for (const r of rows) {
+      const outcome = r.outcome === 'ok' ? 'ok' : `${r.error_kind || 'error'}: ${r.error || ''}`;
+      body.append(el('tr', { class: r.outcome === 'ok' ? '' : 'failed' },
+        el('td', { text: new Date(r.ts_ms).toLocaleString() }),
+        el('td', { text: labels.get(r.token_id) || r.token_id || '(no token)' }),
+        el('td', { text: r.tool }),
+        el('td', { text: (r.chats || []).join(', ') }),
+        el('td', { text: outcome, title: r.text ? `Text: ${r.text}` : '' }),
+        el('td', { text: String(r.duration_ms) })));
+    }
+    show($('#activity-empty'), rows.length === 0);
+  }
+
+  $('#tab-activity').addEventListener('click', async () => {
+    await window.FMT.loadTokens(false);
+    loadActivity();
+  });
+  $('#activity-filter').addEventListener('submit', (e) => {
+    e.preventDefault();
+    loadActivity();
+  });
+
+  window.FMT_policy = { summary, edit };
+  // The tokens table may have been drawn before this script ran.
+  window.FMT.loadTokens();
+})();
