@@ -86,3 +86,31 @@ def test_the_login_code_chat_is_hidden_from_a_default_token(tg_env, fake_dc_proc
             lifted = await s.call_tool("get_messages", {"chat_id": 777000})
             assert not lifted.is_error and "66120" in json.dumps(lifted.structured_content)
     anyio.run(main)
+
+
+def test_a_client_that_can_ask_its_user_approves_or_declines_by_elicitation(tg_env):
+    import mcp.types as types
+    _, token_id = login(tg_env)
+    cli(tg_env, "token", "edit", token_id, "--approval", "every-write")
+    asked = []
+
+    async def main():
+        answers = iter([("accept", {"send": True}), ("decline", None)])
+
+        async def elicit(context, params):
+            asked.append(params.message)
+            action, content = next(answers)
+            return types.ElicitResult(action=action, content=content)
+
+        params = StdioServerParameters(command=binary("fast-mcp-telegram"),
+                                       args=["serve", "--transport", "stdio", "--token-id", token_id], env=tg_env)
+        async with stdio_client(params) as (r, w), ClientSession(r, w, elicitation_callback=elicit) as s:
+            await s.initialize()
+            sent = await s.call_tool("send_message", {"chat_id": CAROL, "message": "asked and approved"})
+            assert not sent.is_error, sent
+            refused = await s.call_tool("send_message", {"chat_id": CAROL, "message": "asked and declined"})
+            assert refused.is_error and refused.structured_content["action"] == "user_declined", refused
+    anyio.run(main)
+    assert len(asked) == 2 and "asked and approved" in asked[0] and "asked and declined" in asked[1], asked
+    log = [json.loads(line) for line in cli(tg_env, "activity", "--json", "--tool", "send_message").stdout.splitlines()]
+    assert [e["outcome"] for e in log] == ["error", "ok"]

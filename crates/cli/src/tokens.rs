@@ -6,7 +6,7 @@ use serde_json::json;
 use tgmcp_core::activity::Entry;
 use tgmcp_core::config::Config;
 use tgmcp_core::control::{IssuedToken, TokenInfo};
-use tgmcp_core::policy::{Access, ChatRule, Policy};
+use tgmcp_core::policy::{Access, Approval, ChatRule, Policy};
 
 #[derive(Subcommand)]
 pub enum TokenAction {
@@ -77,6 +77,15 @@ pub struct PolicyArgs {
     /// @SpamBot): true or false. Blocked by default.
     #[arg(long, value_name = "BOOL")]
     allow_sensitive: Option<bool>,
+    /// Which writes wait for your yes in the app: none, new-chats or every-write.
+    #[arg(long, value_parser = parse_approval)]
+    approval: Option<Approval>,
+    /// At most this many messages sent or edited per minute (default 20).
+    #[arg(long, value_name = "N")]
+    per_minute: Option<u32>,
+    /// At most this many chats written to for the first time per day (default 20).
+    #[arg(long, value_name = "N")]
+    new_chats_per_day: Option<u32>,
 }
 
 impl PolicyArgs {
@@ -85,6 +94,9 @@ impl PolicyArgs {
             || !self.allow_chat.is_empty()
             || !self.deny_chat.is_empty()
             || self.allow_sensitive.is_some()
+            || self.approval.is_some()
+            || self.per_minute.is_some()
+            || self.new_chats_per_day.is_some()
     }
 
     /// `base` with these flags applied.
@@ -104,8 +116,21 @@ impl PolicyArgs {
         if let Some(s) = self.allow_sensitive {
             base.allow_sensitive = s;
         }
+        if let Some(a) = self.approval {
+            base.approval = a;
+        }
+        if let Some(n) = self.per_minute {
+            base.limits.per_minute = n;
+        }
+        if let Some(n) = self.new_chats_per_day {
+            base.limits.new_chats_per_day = n;
+        }
         base
     }
+}
+
+fn parse_approval(s: &str) -> Result<Approval, String> {
+    Approval::parse(s).ok_or_else(|| format!("{s:?}: use none, new-chats or every-write"))
 }
 
 fn parse_access(s: &str) -> Result<Access, String> {

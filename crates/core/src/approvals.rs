@@ -82,7 +82,17 @@ impl Approvals {
 
     /// Asks the user about `view` (its `id`, `asked_at` and `expires_at` are filled in here) and
     /// waits for the answer or the timeout. A call given up by its client is taken off the list.
-    pub async fn ask(&self, mut view: PendingWrite) -> Decision {
+    pub async fn ask(&self, view: PendingWrite) -> Decision {
+        self.ask_also(view, std::future::pending()).await
+    }
+
+    /// Like [`Approvals::ask`], also taking the answer from `elsewhere` (the MCP client asking its
+    /// user, by elicitation) if that comes first; `None` from it means "no answer there".
+    pub async fn ask_also(
+        &self,
+        mut view: PendingWrite,
+        elsewhere: impl std::future::Future<Output = Option<Decision>>,
+    ) -> Decision {
         let (tx, rx) = oneshot::channel();
         let now = crate::clock::now();
         view.id = format!("apr_{:016x}", rand::random::<u64>());
@@ -94,9 +104,20 @@ impl Approvals {
         self.bump();
         // Removed from the list however this ends (answer, timeout, or the caller going away).
         let _cleanup = Cleanup { approvals: self, id: id.clone() };
-        match tokio::time::timeout(self.timeout, rx).await {
-            Ok(Ok(d)) => d,
-            Ok(Err(_)) => Decision::Denied,
+        let elsewhere = async {
+            match elsewhere.await {
+                Some(d) => d,
+                None => std::future::pending().await,
+            }
+        };
+        let answer = async {
+            tokio::select! {
+                d = rx => d.unwrap_or(Decision::Denied),
+                d = elsewhere => d,
+            }
+        };
+        match tokio::time::timeout(self.timeout, answer).await {
+            Ok(d) => d,
             Err(_) => Decision::TimedOut,
         }
     }

@@ -159,7 +159,14 @@ impl ToolCtx {
                 asked_at: 0,
                 expires_at: 0,
             };
-            match self.app.approvals.ask(view).await {
+            let prompt = format!(
+                "{} wants to {} to {}:\n\n{}",
+                if view.token_label.trim().is_empty() { "Your assistant" } else { &view.token_label },
+                tool.replace('_', " "),
+                view.chat_title,
+                view.preview
+            );
+            match self.app.approvals.ask_also(view, self.elicit_approval(prompt)).await {
                 crate::approvals::Decision::Approved { always } => {
                     if always && let Some(id) = &self.identity.token_id {
                         self.remember_approved_chat(id, chat_id, chat_name);
@@ -186,6 +193,23 @@ impl ToolCtx {
             .pacing
             .take(&token, &self.identity.session_id, chat_id, &self.policy.limits)
             .map_err(|p| ToolError::RateLimited { message: p.message, retry_after: p.retry_after })
+    }
+
+    /// Asks the MCP client's user (when the client can show forms) whether to send; `None` when
+    /// it cannot ask or gave no answer, so the app's approval decides.
+    async fn elicit_approval(&self, prompt: String) -> Option<crate::approvals::Decision> {
+        use crate::approvals::Decision;
+        let peer = self.peer.as_ref()?;
+        if !peer.supported_elicitation_modes().contains(&rmcp::service::ElicitationMode::Form) {
+            return None;
+        }
+        match peer.elicit::<ApprovalAnswer>(prompt).await {
+            Ok(Some(a)) if a.send => Some(Decision::Approved { always: a.always_for_this_chat.unwrap_or(false) }),
+            Ok(Some(_)) => Some(Decision::Denied),
+            Err(rmcp::service::ElicitationError::UserDeclined)
+            | Err(rmcp::service::ElicitationError::UserCancelled) => Some(Decision::Denied),
+            Ok(None) | Err(_) => None,
+        }
     }
 
     /// "Always allow for this chat": the chat joins the token's approved chats.
@@ -234,6 +258,16 @@ impl ToolCtx {
         self.touched.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// The form an MCP client shows its user for a write that needs approval.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+pub struct ApprovalAnswer {
+    /// Send this message?
+    pub send: bool,
+    /// Also send later messages to this chat without asking.
+    pub always_for_this_chat: Option<bool>,
+}
+rmcp::elicit_safe!(ApprovalAnswer);
 
 /// `action` of a write the user declined.
 pub const ACTION_USER_DECLINED: &str = "user_declined";
