@@ -913,7 +913,7 @@
   });
 
   // What the other scripts of the page use (oversight.js).
-  window.FMT = { call, el, $, show, toast, fmtTime, loadTokens, tokens: () => tokensCache, refreshStatus };
+  window.FMT = { call, el, $, show, toast, fmtTime, confirmDialog, loadTokens, tokens: () => tokensCache, refreshStatus };
 
   // ---------- start ----------
   document.documentElement.dataset.mode = MODE;

@@ -171,15 +171,37 @@
     body.replaceChildren();
     for (const r of rows) {
       const outcome = r.outcome === 'ok' ? 'ok' : `${r.error_kind || 'error'}: ${r.error || ''}`;
+      const sent = r.outcome === 'ok' && r.tool.startsWith('send_message') && r.token_id && (r.message_ids || []).length && (r.chats || []).length === 1;
+      const undo = sent ? el('button', {
+        type: 'button', class: 'small danger', 'data-action': 'undo', text: 'Delete for everyone',
+        onclick: () => undoSend(r),
+      }) : null;
       body.append(el('tr', { class: r.outcome === 'ok' ? '' : 'failed' },
         el('td', { text: new Date(r.ts_ms).toLocaleString() }),
         el('td', { text: labels.get(r.token_id) || r.token_id || '(no token)' }),
         el('td', { text: r.tool }),
         el('td', { text: (r.chats || []).join(', ') }),
-        el('td', { text: outcome, title: r.text ? `Text: ${r.text}` : '' }),
+        el('td', { title: r.text ? `Text: ${r.text}` : '' }, outcome, undo ? ' ' : null, undo),
         el('td', { text: String(r.duration_ms) })));
     }
     show($('#activity-empty'), rows.length === 0);
+  }
+
+  async function undoSend(r) {
+    const n = r.message_ids.length;
+    const c = await window.FMT.confirmDialog({
+      title: 'Delete for everyone?',
+      text: `${n === 1 ? 'The message' : `The ${n} messages`} this assistant sent to chat ${r.chats[0]} will be deleted for everyone.`,
+      ok: 'Delete',
+    });
+    if (!c.ok) return;
+    try {
+      for (const id of r.message_ids) await call('message_delete', { token_id: r.token_id, chat_id: r.chats[0], message_id: id });
+      toast(n === 1 ? 'Message deleted' : `${n} messages deleted`);
+    } catch (e) {
+      toast(e.message, true);
+    }
+    loadActivity();
   }
 
   $('#tab-activity').addEventListener('click', async () => {

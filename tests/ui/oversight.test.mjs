@@ -11,7 +11,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CAROL = 100003;
 
 describe('approvals, policies and activity (headless server + Chromium)', () => {
-  let dir, dc, server, browser, page, token, tokenId;
+  let dir, dc, server, browser, page, token, tokenId, approvedId;
 
   const post = async (cmd, body = {}) => {
     const r = await fetch(`${server.base}/api/${cmd}`, {
@@ -87,6 +87,7 @@ describe('approvals, policies and activity (headless server + Chromium)', () => 
     await item.locator('button[data-decision="approve"]').click();
     const result = await call;
     assert.notEqual(result.isError, true, JSON.stringify(result));
+    approvedId = result.structuredContent.messages[0].id;
     assert.equal(await sends(), 1);
     await page.locator('#approvals').waitFor({ state: 'hidden' });
   });
@@ -123,5 +124,24 @@ describe('approvals, policies and activity (headless server + Chromium)', () => 
     await page.click('#activity-refresh');
     await waitFor(async () => (await page.locator('#activity-empty').isVisible()), { message: 'filtered to nothing' });
     await page.screenshot({ path: artifact('ui-activity.png'), fullPage: true });
+  });
+
+  test('a sent message can be deleted for everyone from the activity page', async () => {
+    const read = async () => (await tool('get_messages', { chat_id: CAROL, message_ids: [approvedId] })).structuredContent;
+    assert.equal((await read()).messages[0].id, approvedId);
+    await page.fill('#activity-tool', 'send_message');
+    await page.click('#activity-refresh');
+    const undo = page.locator('#activity-table button[data-action="undo"]');
+    await undo.first().waitFor();
+    assert.equal(await undo.count(), 1, 'only the send that went out can be undone');
+    await undo.click();
+    await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
+    await page.click('#confirm-ok');
+    await waitFor(async () => /Message deleted/.test(await page.textContent('#toast')), { message: 'deleted toast' });
+    const after = await read();
+    assert.ok(!after.messages.some((m) => m && m.id === approvedId && m.text), JSON.stringify(after));
+    const log = await post('activity_list', { tool: 'delete_message (by you, in the app)' });
+    assert.equal(log[0].tool, 'delete_message (by you, in the app)');
+    assert.deepEqual(log[0].message_ids, [approvedId]);
   });
 });

@@ -1,6 +1,6 @@
 //! What the user watches and answers: the activity log, and the writes waiting for approval.
 
-use super::{ApprovalDecideArgs, ChatsPickArgs, Control, ControlError, blocking};
+use super::{ApprovalDecideArgs, ChatsPickArgs, Control, ControlError, MessageDeleteArgs, blocking};
 use crate::activity::{Entry, Filter};
 use crate::approvals::{Decision, PendingWrite};
 
@@ -33,6 +33,33 @@ impl Control {
             Ok(out) => Ok(out.json),
             Err(e) => Err(ControlError::InvalidInput(e.to_string())),
         }
+    }
+
+    /// Undoes an assistant's send: deletes the message for everyone, on the token's account, and
+    /// records that in the activity log.
+    pub async fn message_delete(&self, a: MessageDeleteArgs) -> Result<serde_json::Value, ControlError> {
+        let app = self.app();
+        let rec = app.tokens.get(&a.token_id)?;
+        let started = std::time::Instant::now();
+        let client = app.sessions.client(&rec.session_id).await?;
+        let chat = client.resolve(&a.chat_id.to_string()).await?;
+        let deleted =
+            client.raw().delete_messages(chat, &[a.message_id]).await.map_err(crate::telegram::TgError::from)?;
+        app.activity.record(&crate::activity::Entry {
+            ts_ms: crate::activity::now_ms(),
+            token_id: Some(rec.id),
+            session_id: rec.session_id,
+            transport: "app".into(),
+            tool: "delete_message (by you, in the app)".into(),
+            chats: vec![a.chat_id],
+            message_ids: vec![a.message_id],
+            outcome: "ok".into(),
+            error_kind: None,
+            error: None,
+            duration_ms: started.elapsed().as_millis() as u64,
+            text: None,
+        });
+        Ok(serde_json::json!({ "deleted": deleted }))
     }
 
     /// Writes waiting for the user's yes, oldest first.

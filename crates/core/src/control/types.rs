@@ -123,6 +123,18 @@ pub struct ChatsPickArgs {
     pub query: Option<String>,
 }
 
+/// `message_delete` arguments: a message an assistant sent, to delete for everyone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageDeleteArgs {
+    /// The token whose account sent it.
+    pub token_id: String,
+    /// The chat (Bot API id).
+    pub chat_id: i64,
+    /// The message.
+    pub message_id: i32,
+}
+
 /// `approval_decide` arguments.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
