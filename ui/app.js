@@ -920,6 +920,29 @@
   $('#mode').textContent = MODE === 'tauri-ipc' ? 'App' : 'Browser';
   $('#mode').dataset.mode = MODE;
   if (!TAURI && !setupKey) show($('#no-key'));
+
+  // A restarted server has a new key: take it from a pasted link, or from the address bar when
+  // the new link is opened in this tab (only the fragment changes, so the page does not reload).
+  function useKey(key) {
+    setupKey = key;
+    try { sessionStorage.setItem('setupKey', key); } catch (_) { /* storage may be off */ }
+    history.replaceState(null, '', location.pathname + location.search);
+    show($('#no-key'), false);
+    refreshStatus().then((s) => {
+      if (s) document.documentElement.dataset.ready = 'true';
+    });
+  }
+  window.addEventListener('hashchange', () => {
+    const m = /(?:^#|&)key=([^&]+)/.exec(location.hash);
+    if (m && !TAURI) useKey(decodeURIComponent(m[1]));
+  });
+  $('#key-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const m = /[#&]key=([A-Za-z0-9_-]{20,})/.exec($('#key-link').value.trim());
+    if (!m) return toast('That is not a setup link: it ends with #key=…', true);
+    $('#key-link').value = '';
+    useKey(m[1]);
+  });
   refreshStatus().then((s) => {
     document.documentElement.dataset.ready = s ? 'true' : 'error';
   });

@@ -17,10 +17,13 @@ use tokens::{ActivityArgs, TokenAction};
     version,
     about = "Let your AI assistants use your own Telegram account, safely.",
     long_about = "fast-mcp-telegram is an MCP (Model Context Protocol) server for your Telegram user account.\n\n\
-Quick start:\n  1. Put API_ID and API_HASH (from https://my.telegram.org/apps) in .env or the environment.\n  \
-2. fast-mcp-telegram token new --label \"Claude\"     (prints a token once)\n  \
-3. fast-mcp-telegram login --token-id <id>          (phone, code, 2FA password)\n  \
-4. fast-mcp-telegram serve --transport http         (or stdio, for Claude Desktop)\n\n\
+Quick start:\n  \
+fast-mcp-telegram serve --transport http\n      \
+prints the MCP endpoint and a /setup link: open it in your browser to enter API_ID/API_HASH,\n      \
+log in, make tokens and copy client configs.\n\
+Or all from the terminal (API_ID and API_HASH from https://my.telegram.org/apps in the environment or .env):\n  \
+fast-mcp-telegram login --label \"Claude\"      phone, code, 2FA password (or --qr); prints a token once\n  \
+fast-mcp-telegram token list | new | edit | rotate | revoke | show\n\n\
 Configuration comes from the environment and .env; see .env.example."
 )]
 struct Cli {

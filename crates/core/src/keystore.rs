@@ -48,13 +48,15 @@ impl KeyStore {
                 match ks.entry("probe").and_then(|e| map_get(e.get_password())) {
                     Ok(_) => ks,
                     Err(e) => {
-                        tracing::warn!("OS keyring not usable ({e}); tokens will be shown once and not stored");
+                        tracing::debug!("OS keyring not usable: {e}");
+                        no_keyring_warning();
                         KeyStore::none()
                     }
                 }
             }
             Err(e) => {
-                tracing::warn!("no OS keyring ({e}); tokens will be shown once and not stored");
+                tracing::debug!("no OS keyring: {e}");
+                no_keyring_warning();
                 KeyStore::none()
             }
         }
@@ -172,4 +174,15 @@ mod tests {
     fn unavailable_store_says_so() {
         assert!(matches!(KeyStore::none().put("x", "y"), Err(KeyStoreError::Unavailable)));
     }
+}
+
+/// One short line, once per process: no keyring means tokens are shown once and sessions are
+/// stored plain (the details are logged at debug level).
+fn no_keyring_warning() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::warn!(
+            "no OS keyring (Secret Service / Keychain / Credential Manager): tokens are shown once, sessions are stored plain (0600)"
+        )
+    });
 }

@@ -30,12 +30,27 @@ impl Bound {
     }
 
     /// Prints the machine-readable lines scripts and tests read on stderr: `LISTENING http://…`
-    /// and, when the setup page is enabled, `SETUP http://…/setup#key=…`.
+    /// and, when the setup page is enabled, `SETUP http://…/setup#key=…`; then, for people, what
+    /// listens where and which page to open.
     pub fn announce(&self) {
         eprintln!("LISTENING http://{}", self.addr);
-        if let Some(url) = crate::transport::http::setup::setup_url(self.addr) {
+        let setup = crate::transport::http::setup::setup_url(self.addr);
+        if let Some(url) = &setup {
             eprintln!("SETUP {url}");
         }
+        eprintln!();
+        eprintln!("  fast-mcp-telegram {} is serving your Telegram account to AI clients.", env!("CARGO_PKG_VERSION"));
+        eprintln!("  MCP endpoint:  http://{}/v1/mcp  (each client needs a token)", self.addr);
+        match &setup {
+            Some(url) => {
+                eprintln!("  Set up:        open {url}");
+                eprintln!("                 to enter API credentials, log in, make tokens and copy client configs.");
+            }
+            None => eprintln!(
+                "  Set up:        not on this address (not loopback); use the CLI (`fast-mcp-telegram --help`)."
+            ),
+        }
+        eprintln!();
     }
 
     /// Serves `app` until `shutdown` resolves, then lets requests in flight finish.

@@ -63,6 +63,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(app: Arc<App>, local: SocketAddr
     }
     let state = Arc::new(SetupState { control: Control::new(app, HostKind::Http, ServerState::running(local)) });
     Router::new()
+        .route("/", get(|| async { axum::response::Redirect::temporary("/setup") }))
         .route("/setup", get(page))
         .route("/setup/", get(page))
         .route("/setup/{*path}", get(asset))
