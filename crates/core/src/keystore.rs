@@ -155,6 +155,17 @@ pub(crate) fn mock() -> KeyStore {
     KeyStore::with_store(keyring_core::mock::Store::new().unwrap())
 }
 
+/// One short line, once per process: no keyring means tokens are shown once and sessions are
+/// stored plain (the details are logged at debug level).
+fn no_keyring_warning() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::warn!(
+            "no OS keyring (Secret Service / Keychain / Credential Manager): tokens are shown once, sessions are stored plain (0600)"
+        )
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,15 +185,4 @@ mod tests {
     fn unavailable_store_says_so() {
         assert!(matches!(KeyStore::none().put("x", "y"), Err(KeyStoreError::Unavailable)));
     }
-}
-
-/// One short line, once per process: no keyring means tokens are shown once and sessions are
-/// stored plain (the details are logged at debug level).
-fn no_keyring_warning() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        tracing::warn!(
-            "no OS keyring (Secret Service / Keychain / Credential Manager): tokens are shown once, sessions are stored plain (0600)"
-        )
-    });
 }
