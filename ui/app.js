@@ -182,6 +182,9 @@
     line.dataset.atRest = s.at_rest;
     line.dataset.authDisabled = String(s.auth_disabled);
     show($('#auth-warning'), s.auth_disabled);
+    $('#dev-acts-as').textContent = s.dev_acts_as
+      ? `Requests without a token act as ${s.dev_acts_as}.`
+      : 'No account is logged in yet, so requests without a token cannot use Telegram.';
     const srvErr = $('#server-error');
     srvErr.textContent = s.server.error ? `The MCP server is not running: ${s.server.error}` : '';
     show(srvErr, !!s.server.error);
@@ -763,6 +766,7 @@
     port: '#set-port',
     attachment_ticket_ttl_seconds: '#set-ttl',
     max_file_size_mb: '#set-max-size',
+    dev_token_id: '#set-dev-token',
   };
   let loadedSettings = null;
 
@@ -775,11 +779,16 @@
       return;
     }
     loadedSettings = g.settings;
+    await loadTokens(false);
+    const devSel = $('#set-dev-token');
+    devSel.replaceChildren(el('option', { value: '', text: 'The first logged-in token' }));
+    for (const t of tokensCache) devSel.append(el('option', { value: t.id, text: `${t.label} (${t.account || 'not logged in'})` }));
     const fixed = new Set((g.env_fixed || []).map((v) => v.toLowerCase()));
     for (const [k, sel] of Object.entries(settingFields)) {
       const input = $(sel);
       if (input.type === 'checkbox') input.checked = !!g.settings[k];
       else if (input.tagName === 'TEXTAREA') input.value = (g.settings[k] || []).join('\n');
+      else if (input.tagName === 'SELECT') input.value = g.settings[k] || '';
       else input.value = g.settings[k];
       markFixed(input, fixed.has(k) ? k.toUpperCase() : null);
     }
@@ -835,6 +844,7 @@
       const input = $(sel);
       if (input.type === 'checkbox') patch[k] = input.checked;
       else if (input.tagName === 'TEXTAREA') patch[k] = input.value.split('\n').map((l) => l.trim()).filter(Boolean);
+      else if (input.tagName === 'SELECT') patch[k] = input.value || null;
       else patch[k] = Number(input.value);
     }
     msg.className = 'msg';

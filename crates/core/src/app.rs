@@ -149,6 +149,22 @@ impl App {
         self.sessions.shutdown().await;
     }
 
+    /// Who a request without a token acts as (the development bypass, stdio without a token):
+    /// the token chosen in the settings, else the first token whose session is logged in, with
+    /// that token's policy; the never-logged-in `default` session when there is none.
+    pub fn dev_identity(&self, transport: Transport) -> Identity {
+        let tokens = self.tokens.list().unwrap_or_default();
+        let chosen = self.settings().dev_token_id;
+        let pick = match chosen {
+            Some(id) => tokens.into_iter().find(|t| t.id == id),
+            None => tokens.into_iter().find(|t| t.account.is_some()),
+        };
+        match pick {
+            Some(t) => Identity { session_id: t.session_id, token_id: Some(t.id), transport },
+            None => Identity { session_id: crate::sessions::DEFAULT_SESSION_ID.into(), token_id: None, transport },
+        }
+    }
+
     /// The live settings.
     pub fn settings(&self) -> Settings {
         self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()

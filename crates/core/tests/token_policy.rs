@@ -216,3 +216,31 @@ async fn every_call_is_in_the_activity_log_without_message_text() {
     let f = Filter { tool: Some("send_message".into()), limit: Some(1), ..Filter::default() };
     assert_eq!(h.srv.app.activity.read(&f).unwrap()[0].text.as_deref(), Some("visible plans"));
 }
+
+#[tokio::test]
+async fn development_mode_acts_as_the_chosen_token_with_its_policy() {
+    let h = TgHarness::start(&[("DISABLE_AUTH", "true")]).await;
+    let anonymous = async |tool: &str, args: Value| -> Value {
+        let body = json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":tool,"arguments":args}});
+        let v: Value = mcp_post(&h.srv.url("/v1/mcp"), &body, &[]).await.json().await.unwrap();
+        v["result"].clone()
+    };
+    // No account logged in yet: the tools say so.
+    let r = anonymous("get_chat_info", json!({"chat_id": "me"})).await;
+    assert_eq!(r["isError"], true, "{r}");
+    h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let bob = Policy { access: Access::Read, ..Policy::default() };
+    let bob_tok = h.login_with(demo::B_PHONE, demo::B_CODE, Some(demo::B_PASSWORD), bob).await;
+    // By default: the first logged-in token (Alice's).
+    let r = anonymous("get_chat_info", json!({"chat_id": "me"})).await;
+    assert_eq!(r["structuredContent"]["id"], demo::A_ID, "{r}");
+    // Chosen in the settings: Bob's token, with its read-only policy.
+    let bob_id = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&bob_tok).unwrap()).unwrap().id;
+    let mut s = h.srv.app.settings();
+    s.dev_token_id = Some(bob_id);
+    h.srv.app.update_settings(s).unwrap();
+    let r = anonymous("get_chat_info", json!({"chat_id": "me"})).await;
+    assert_eq!(r["structuredContent"]["id"], demo::B_ID, "{r}");
+    let r = anonymous("send_message", json!({"chat_id": "me", "message": "x"})).await;
+    assert_eq!(r["structuredContent"]["action"], WIDEN, "{r}");
+}

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The variables behind [`Settings`], in field order.
-pub const SETTING_VARS: [&str; 9] = [
+pub const SETTING_VARS: [&str; 10] = [
     "PORT",
     "DISABLE_AUTH",
     "ATTACHMENT_TICKET_TTL_SECONDS",
@@ -21,6 +21,7 @@ pub const SETTING_VARS: [&str; 9] = [
     "ALLOW_DANGEROUS_MTPROTO",
     "ALLOWED_FILE_ROOTS",
     "ACTIVITY_LOG_TEXT",
+    "DEV_TOKEN_ID",
 ];
 
 /// The runtime-changeable settings.
@@ -47,6 +48,10 @@ pub struct Settings {
     /// Also record the text of sent and edited messages in the activity log (`ACTIVITY_LOG_TEXT`, off).
     #[serde(default)]
     pub activity_log_text: bool,
+    /// Whose account (and policy) requests without a token use: the development bypass and stdio
+    /// clients with no token (`DEV_TOKEN_ID`, a token id; empty: the first logged-in token).
+    #[serde(default)]
+    pub dev_token_id: Option<String>,
 }
 
 impl Settings {
@@ -71,6 +76,14 @@ impl Settings {
             allow_dangerous_mtproto: parse_bool(var, "ALLOW_DANGEROUS_MTPROTO", false)?,
             allowed_file_roots: roots.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
             activity_log_text: parse_bool(var, "ACTIVITY_LOG_TEXT", false)?,
+            dev_token_id: match var("DEV_TOKEN_ID") {
+                Some(id) if id.trim().eq_ignore_ascii_case("none") || id.trim().is_empty() => None,
+                Some(id) if crate::token_index::is_token_id(id.trim()) => Some(id.trim().to_string()),
+                Some(_) => {
+                    return Err(err("DEV_TOKEN_ID", "must be a token id like tok_0123456789ab (see `token list`)"));
+                }
+                None => None,
+            },
         })
     }
 
@@ -96,6 +109,7 @@ impl Settings {
             self.allow_dangerous_mtproto.to_string(),
             join_roots(&self.allowed_file_roots),
             self.activity_log_text.to_string(),
+            self.dev_token_id.clone().unwrap_or_else(|| "none".into()),
         ];
         SETTING_VARS.iter().map(|k| k.to_string()).zip(values).collect()
     }

@@ -318,6 +318,8 @@ pub struct Status {
     pub at_rest: crate::session_store::AtRest,
     /// Writes waiting for the user's approval.
     pub pending_approvals: usize,
+    /// Label and account of the token requests without a token act as (the development bypass).
+    pub dev_acts_as: Option<String>,
     /// Session files of the Python server found in the config dir, not imported yet.
     pub importable_sessions: Vec<PathBuf>,
     /// Number of tokens.

@@ -15,7 +15,6 @@ use crate::app::{App, Identity};
 use crate::config::Transport;
 use crate::control::{Control, ControlError};
 use crate::mcp::{Revalidate, TelegramMcp};
-use crate::sessions::DEFAULT_SESSION_ID;
 use crate::tokens::Token;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -365,7 +364,7 @@ fn mcp_identity(
             let check = Revalidate { token_id: rec.id.clone(), digest: rec.digest, secret_bound: true };
             Ok((with(rec.session_id, Some(rec.id)), Some(check)))
         }
-        (None, None) => Ok((with(DEFAULT_SESSION_ID.into(), None), None)),
+        (None, None) => Ok((app.dev_identity(Transport::Stdio), None)),
     }
 }
 

@@ -137,6 +137,8 @@ impl TgHarness {
             step = app.logins.submit_password(login_id, password.expect("account needs a password")).await.unwrap();
         }
         assert!(matches!(step, LoginStep::Done { .. }), "{step:?}");
+        // As the control layer does after a login: the tokens of the session name its account.
+        app.tokens.set_account(&issued.record.session_id, Some(format!("test account {phone}"))).unwrap();
         issued.token.expose().to_string()
     }
 

@@ -4,7 +4,6 @@
 use super::responses::error_response;
 use crate::app::{App, Identity};
 use crate::config::Transport;
-use crate::sessions::DEFAULT_SESSION_ID;
 use crate::tokens::{Token, TokenError, bearer_from_header};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -103,9 +102,7 @@ pub(super) async fn require_token(State(app): State<Arc<App>>, mut req: Request,
         .map(|rec| Identity { session_id: rec.session_id, token_id: Some(rec.id), transport: Transport::Http });
     let identity = match identity {
         Ok(id) => id,
-        Err(_) if app.settings().disable_auth => {
-            Identity { session_id: DEFAULT_SESSION_ID.into(), token_id: None, transport: Transport::Http }
-        }
+        Err(_) if app.settings().disable_auth => app.dev_identity(Transport::Http),
         Err(e) => {
             match e {
                 TokenError::Reserved => {
