@@ -15,6 +15,7 @@ use tl::{Cursor, Deserializable, Identifiable};
 use crate::world::World;
 use crate::{Call, Shared, State};
 
+mod actions;
 mod auth;
 mod common;
 mod contacts;
@@ -120,6 +121,11 @@ const METHODS: &[(u32, Handler)] = methods! {
     channels::DeleteMessages => writing::channels_delete_messages,
     messages::ReadHistory => writing::messages_read_history,
     channels::ReadHistory => writing::channels_read_history,
+    // actions on messages: forward, react, pin, read mentions
+    messages::ForwardMessages => actions::messages_forward_messages,
+    messages::SendReaction => actions::messages_send_reaction,
+    messages::UpdatePinnedMessage => actions::messages_update_pinned_message,
+    messages::ReadMentions => actions::messages_read_mentions,
 };
 
 /// The handler for a constructor id, from [`METHODS`] indexed once.

@@ -173,23 +173,56 @@ pub(super) fn messages_edit_message(ctx: &mut Ctx, body: &[u8]) -> Res {
     Ok(updates_tl(vec![update], refs.users_tl(w, me), refs.chats_tl(w, me)).to_bytes())
 }
 
-/// `messages.deleteMessages`: from the viewer's own message box.
+/// `messages.deleteMessages`: from the viewer's own message box; with `revoke`, every copy
+/// too (in a private chat any message, in a basic group one's own or any as its creator).
 pub(super) fn messages_delete_messages(ctx: &mut Ctx, body: &[u8]) -> Res {
     let r: f::messages::DeleteMessages = decode(ctx, body)?;
     let me = ctx.me()?;
-    let acc = ctx
-        .st
-        .world
+    let w = ctx.w();
+    let mut gone: Vec<(i64, PeerKey, i32)> = Vec::new();
+    let mine: Vec<(PeerKey, i32, Option<PeerKey>)> = w
         .accounts
-        .get_mut(&me)
-        .ok_or_else(|| err(500, "INTERNAL"))?;
-    let before = acc.messages.len();
-    acc.messages.retain(|m| !r.id.contains(&m.id));
-    let n = (before - acc.messages.len()) as i32;
-    acc.pts += n;
+        .get(&me)
+        .map(|a| {
+            a.messages
+                .iter()
+                .filter(|m| r.id.contains(&m.id))
+                .map(|m| (m.peer, m.id, m.from))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (peer, id, from) in mine {
+        let may_revoke = match peer {
+            PeerKey::User(_) => true,
+            PeerKey::Chat(g) => {
+                from == Some(PeerKey::User(me)) || w.groups.get(&g).is_some_and(|g| g.creator == me)
+            }
+            PeerKey::Channel(_) => false,
+        };
+        if r.revoke && may_revoke {
+            gone.extend(w.copies(me, peer, id));
+        } else {
+            gone.push((me, peer, id));
+        }
+    }
+    let mut n = 0;
+    for acc in ctx.st.world.accounts.values_mut() {
+        let owner = acc.user_id;
+        let before = acc.messages.len();
+        acc.messages
+            .retain(|m| !gone.contains(&(owner, m.peer, m.id)));
+        acc.unread_mentions
+            .retain(|(p, id)| !gone.contains(&(owner, *p, *id)));
+        let removed = (before - acc.messages.len()) as i32;
+        acc.pts += removed;
+        if owner == me {
+            n = removed;
+        }
+    }
+    let pts = ctx.w().accounts.get(&me).map(|a| a.pts).unwrap_or(1);
     Ok(
         tl::enums::messages::AffectedMessages::Messages(tl::types::messages::AffectedMessages {
-            pts: acc.pts,
+            pts,
             pts_count: n,
         })
         .to_bytes(),
@@ -213,9 +246,16 @@ pub(super) fn channels_delete_messages(ctx: &mut Ctx, body: &[u8]) -> Res {
         .retain(|m| !(r.id.contains(&m.id) && (admin || m.from == Some(PeerKey::User(me)))));
     let n = (before - ch.messages.len()) as i32;
     ch.pts += n;
+    let pts = ch.pts;
+    let kept: Vec<i32> = ch.messages.iter().map(|m| m.id).collect();
+    let chat = PeerKey::Channel(id);
+    for acc in ctx.st.world.accounts.values_mut() {
+        acc.unread_mentions
+            .retain(|(p, m)| *p != chat || kept.contains(m));
+    }
     Ok(
         tl::enums::messages::AffectedMessages::Messages(tl::types::messages::AffectedMessages {
-            pts: ch.pts,
+            pts,
             pts_count: n,
         })
         .to_bytes(),
@@ -268,7 +308,7 @@ pub(super) fn channels_read_history(ctx: &mut Ctx, body: &[u8]) -> Res {
 }
 
 /// Now, but never before the newest message: dates stay ordered like ids.
-fn next_date(w: &World) -> i32 {
+pub(super) fn next_date(w: &World) -> i32 {
     let newest = w
         .accounts
         .values()

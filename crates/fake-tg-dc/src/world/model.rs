@@ -94,6 +94,8 @@ pub struct Account {
     pub folders: Vec<Folder>,
     /// Highest read incoming message id per dialog.
     pub read_inbox: HashMap<PeerKey, i32>,
+    /// Messages that mention this account and that it has not read yet (chat, message id).
+    pub unread_mentions: BTreeSet<(PeerKey, i32)>,
     /// Messages in private chats and basic groups, as seen by this account.
     pub messages: Vec<Message>,
     /// Last message id used in this account's box.
@@ -269,6 +271,12 @@ pub struct Message {
     pub grouped_id: Option<i64>,
     /// For a broadcast post: its discussion copy (group id, message id).
     pub discussion: Option<(i64, i32)>,
+    /// The same for every copy of one sent message in the account boxes (private chats, basic groups).
+    pub origin: u64,
+    /// Pinned in its chat.
+    pub pinned: bool,
+    /// Reactions: (user id, emoji), at most one per user, oldest first.
+    pub reactions: Vec<(i64, String)>,
 }
 
 /// What to send with [`World::deliver`].
