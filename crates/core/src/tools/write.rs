@@ -346,7 +346,7 @@ async fn deliver(
 }
 
 /// Users/chats needed to name the chat and sender of sent messages.
-async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
+pub(super) async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
     let mut users = Vec::new();
     if let Ok(me) = client.invoke(&tl::functions::users::GetUsers { id: vec![tl::enums::InputUser::UserSelf] }).await {
         users.extend(me);
