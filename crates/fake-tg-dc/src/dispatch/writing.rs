@@ -279,7 +279,9 @@ pub(super) fn messages_read_history(ctx: &mut Ctx, body: &[u8]) -> Res {
         .accounts
         .get_mut(&me)
         .ok_or_else(|| err(500, "INTERNAL"))?;
-    acc.read_inbox.insert(peer, max);
+    // Read state only moves forward.
+    let read = acc.read_inbox.entry(peer).or_insert(0);
+    *read = (*read).max(max);
     Ok(
         tl::enums::messages::AffectedMessages::Messages(tl::types::messages::AffectedMessages {
             pts: acc.pts,
@@ -302,7 +304,8 @@ pub(super) fn channels_read_history(ctx: &mut Ctx, body: &[u8]) -> Res {
         r.max_id.min(top)
     };
     if let Some(acc) = ctx.st.world.accounts.get_mut(&me) {
-        acc.read_inbox.insert(peer, max);
+        let read = acc.read_inbox.entry(peer).or_insert(0);
+        *read = (*read).max(max);
     }
     Ok(true.to_bytes())
 }

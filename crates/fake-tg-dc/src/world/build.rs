@@ -284,6 +284,9 @@ impl World {
                         acc.messages
                             .push(mk(id, peer, Some(PeerKey::User(from)), false));
                         delivery.boxes.push((owner, id));
+                        if owner != from {
+                            acc.read_inbox.entry(peer).or_insert(id - 1);
+                        }
                     }
                 }
             }
@@ -309,6 +312,9 @@ impl World {
                         acc.messages
                             .push(mk(id, to, Some(PeerKey::User(from)), false));
                         delivery.boxes.push((owner, id));
+                        if owner != from {
+                            acc.read_inbox.entry(to).or_insert(id - 1);
+                        }
                         if owner != from && mentioned.contains(&owner) {
                             acc.unread_mentions.insert((to, id));
                         }
@@ -331,14 +337,21 @@ impl World {
                 let reply_author = draft
                     .reply_to
                     .and_then(|r| ch.messages.iter().find(|m| m.id == r))
+                    // Posting in a forum topic replies to its root; that mentions nobody.
+                    .filter(|m| m.topic_created.is_none())
                     .and_then(|m| m.from);
                 ch.messages.push(mk(id, to, sender, broadcast));
                 let linked = ch.linked;
                 delivery.channel = Some((chid, id));
                 let members = ch.members.clone();
                 for member in members {
-                    if member != from && self.mentions(member, to, &draft.text, reply_author) {
-                        if let Some(acc) = self.accounts.get_mut(&member) {
+                    let mentioned = self.mentions(member, to, &draft.text, reply_author);
+                    if let Some(acc) = self.accounts.get_mut(&member)
+                        && member != from
+                    {
+                        // A new message is unread for the other members.
+                        acc.read_inbox.entry(to).or_insert(id - 1);
+                        if mentioned {
                             acc.unread_mentions.insert((to, id));
                         }
                     }
