@@ -1,5 +1,6 @@
 """Every tool declares an outputSchema, and its real results against the fake DC validate against it."""
 import json
+import subprocess
 
 import anyio
 import jsonschema
@@ -25,11 +26,24 @@ CALLS = [
     ("send_message", {"chat_id": "me", "message": "schema **check**"}),
     ("send_message_to_phone", {"phone_number": CAROL_PHONE, "message": "by phone"}),
     ("invoke_mtproto", {"method": "users.getFullUser", "params": {"id": "me"}}),
+    ("get_inbox", {"include_muted": True, "include_archived": True}),
+    ("mark_read", {"chat_id": "@carol", "max_id": 110}),
 ]
+
+
+def full_access(env):
+    """Gives the (only) token full access, so the raw API tool is listed and callable too."""
+    run = lambda *args: subprocess.run([binary("fast-mcp-telegram"), "token", *args], env=env, capture_output=True, text=True, timeout=60)
+    listed = run("list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (tok,) = json.loads(listed.stdout)
+    edited = run("edit", tok["id"], "--access", "full")
+    assert edited.returncode == 0, edited.stderr
 
 
 def test_every_tool_declares_an_output_schema_that_its_results_satisfy(tg_env):
     token = cli_login(tg_env, A_PHONE, A_CODE)
+    full_access(tg_env)
 
     async def main():
         env = dict(tg_env, FAST_MCP_TELEGRAM_TOKEN=token)
@@ -55,6 +69,14 @@ def test_every_tool_declares_an_output_schema_that_its_results_satisfy(tg_env):
                 await check(name, args)
             sent = await check("send_message", {"chat_id": "me", "message": "to edit"})
             await check("edit_message", {"chat_id": "me", "message_id": sent["messages"][0]["id"], "message": "edited"})
+            fwd = await check("forward_messages", {"from_chat_id": "@erin_e", "message_ids": [121, 122, 123], "to_chat_id": "me"})
+            target = {"chat_id": "me", "message_id": fwd["messages"][0]["id"]}
+            await check("send_reaction", dict(target, emoji="👍"))
+            await check("pin_message", target)
+            read = await check("get_messages", {"chat_id": "me", "limit": 5})
+            assert any(m.get("pinned") and m.get("reactions") for m in read["messages"]), read
+            await check("unpin_message", target)
+            await check("delete_messages", {"chat_id": "me", "message_ids": [target["message_id"]], "revoke": True})
             assert called == set(tools), set(tools) - called
 
     anyio.run(main)
