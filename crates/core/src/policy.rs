@@ -2,9 +2,8 @@
 //! place ([`Policy`]) for every tool, the raw API and the `/mtproto-api` bridge.
 //!
 //! 1. **Access.** `read` (search and read), `write` (read + acting on messages: send, edit, forward,
-//!    delete, react, pin, mark read), `full` (write + the raw
-//!    API tool and the bridge). A tool above the token's level is not listed in `tools/list` and
-//!    is refused if called anyway.
+//!    delete, react, pin, mark read), `full` (write + the raw API tool and the bridge). A tool above
+//!    the token's level is not listed in `tools/list` and is refused if called anyway.
 //! 2. **Chat scope.** All chats, or an allowlist; a denylist applies either way. Chats are named by
 //!    their Bot API id (users positive, groups negative, channels `-100…`). A chat outside the
 //!    scope is refused before Telegram is asked anything about it, and results that span chats
