@@ -24,6 +24,7 @@ mod files;
 mod help;
 mod history;
 mod peers;
+mod scheduled;
 mod updates;
 mod writing;
 
@@ -126,6 +127,10 @@ const METHODS: &[(u32, Handler)] = methods! {
     messages::SendReaction => actions::messages_send_reaction,
     messages::UpdatePinnedMessage => actions::messages_update_pinned_message,
     messages::ReadMentions => actions::messages_read_mentions,
+    // scheduled messages
+    messages::GetScheduledHistory => scheduled::messages_get_scheduled_history,
+    messages::GetScheduledMessages => scheduled::messages_get_scheduled_messages,
+    messages::DeleteScheduledMessages => scheduled::messages_delete_scheduled_messages,
 };
 
 /// The handler for a constructor id, from [`METHODS`] indexed once.
@@ -188,6 +193,8 @@ pub(crate) async fn call(shared: &Arc<Shared>, key_id: [u8; 8], raw: &[u8]) -> R
         None
     };
     let mut guard = shared.lock();
+    // Scheduled messages whose time has come are sent before anything else is answered.
+    guard.world.send_due(crate::world::now());
     let name = tl::name_for_id(id);
     if let Some(pos) = guard.faults.iter().position(|(m, _)| m == name) {
         let (_, fault) = guard.faults.remove(pos);

@@ -1,4 +1,4 @@
-//! Writing: send text, media and albums, edit, delete, and mark read; new messages are pushed to the other sessions that see them.
+//! Writing: send (or schedule) text, media and albums, edit, delete, and mark read; new messages are pushed to the other sessions that see them.
 
 use grammers_tl_types as tl;
 use tl::Serializable;
@@ -6,6 +6,7 @@ use tl::functions as f;
 
 use super::common::{input_channel, readable_peer, writable_peer};
 use super::files::input_media;
+use super::scheduled::schedule;
 use super::updates::{bump_pts, push_delivery, sent_updates, updates_tl};
 use super::{Ctx, Res, RpcErr, bad, decode, err};
 use crate::tlconv::{Refs, message_tl};
@@ -27,6 +28,9 @@ pub(super) fn messages_send_message(ctx: &mut Ctx, body: &[u8]) -> Res {
         ..Default::default()
     };
     let draft = apply_reply(ctx.w(), me, peer, draft, r.reply_to.as_ref())?;
+    if let Some(when) = r.schedule_date {
+        return schedule(ctx, me, peer, vec![(draft, r.random_id)], when);
+    }
     let d = ctx.st.world.deliver(me, peer, draft);
     push_delivery(ctx, me, peer, &d);
     if matches!(peer, PeerKey::Channel(_)) {
@@ -72,6 +76,9 @@ pub(super) fn messages_send_media(ctx: &mut Ctx, body: &[u8]) -> Res {
         ..Default::default()
     };
     let draft = apply_reply(ctx.w(), me, peer, draft, r.reply_to.as_ref())?;
+    if let Some(when) = r.schedule_date {
+        return schedule(ctx, me, peer, vec![(draft, r.random_id)], when);
+    }
     let d = ctx.st.world.deliver(me, peer, draft);
     push_delivery(ctx, me, peer, &d);
     Ok(sent_updates(ctx, me, peer, &[(d.id, r.random_id)]))
@@ -95,6 +102,7 @@ pub(super) fn messages_send_multi_media(ctx: &mut Ctx, body: &[u8]) -> Res {
     let peer = writable_peer(ctx.w(), me, &r.peer)?;
     let grouped = (r.multi_media.len() > 1).then(|| rand::random::<i64>().abs());
     let mut sent = Vec::new();
+    let mut drafts = Vec::new();
     for (i, sm) in r.multi_media.iter().enumerate() {
         let tl::enums::InputSingleMedia::Media(sm) = sm;
         let media = input_media(&mut ctx.st.world, &sm.media)?;
@@ -112,9 +120,16 @@ pub(super) fn messages_send_multi_media(ctx: &mut Ctx, body: &[u8]) -> Res {
         } else {
             draft
         };
+        if r.schedule_date.is_some() {
+            drafts.push((draft, sm.random_id));
+            continue;
+        }
         let d = ctx.st.world.deliver(me, peer, draft);
         push_delivery(ctx, me, peer, &d);
         sent.push((d.id, sm.random_id));
+    }
+    if let Some(when) = r.schedule_date {
+        return schedule(ctx, me, peer, drafts, when);
     }
     Ok(sent_updates(ctx, me, peer, &sent))
 }

@@ -90,6 +90,8 @@ impl World {
                 unread_mentions: BTreeSet::new(),
                 messages: Vec::new(),
                 last_id: 0,
+                scheduled: Vec::new(),
+                last_scheduled_id: 0,
                 pts: 1,
             },
         );

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 mod build;
 mod model;
+mod scheduled;
 
 pub use model::{
     Account, BasicGroup, Channel, Delivery, Draft, File, FileKind, Folder, Forward, Media, Message,

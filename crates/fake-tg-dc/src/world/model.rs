@@ -100,6 +100,10 @@ pub struct Account {
     pub messages: Vec<Message>,
     /// Last message id used in this account's box.
     pub last_id: i32,
+    /// Messages this account scheduled, not sent yet (ids of their own sequence).
+    pub scheduled: Vec<Message>,
+    /// Last scheduled message id used.
+    pub last_scheduled_id: i32,
     /// Common update sequence (pts) of this account.
     pub pts: i32,
 }
