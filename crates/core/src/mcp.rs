@@ -143,7 +143,7 @@ impl TelegramMcp {
     /// Send a message (with optional files) as the user.
     #[tool(
         output_schema = output_schema::<SentResult>(),
-        description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split.",
+        description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split. `schedule_date` schedules it instead of sending now.",
         annotations(
             title = "Send message",
             read_only_hint = false,
@@ -365,6 +365,40 @@ impl TelegramMcp {
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
         self.run("unpin_message", ctx, |c| crate::tools::actions::unpin_message(c, p)).await
+    }
+
+    /// Your scheduled messages in a chat.
+    #[tool(
+        output_schema = output_schema::<ScheduledResult>(),
+        description = "List the messages you scheduled in a chat (with `send_message`'s `schedule_date`), with the date each will be sent.",
+        annotations(title = "List scheduled messages", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn list_scheduled(
+        &self,
+        Parameters(p): Parameters<ListScheduledParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("list_scheduled", ctx, |c| crate::tools::scheduled::list_scheduled(c, p)).await
+    }
+
+    /// Delete scheduled messages before they are sent.
+    #[tool(
+        output_schema = output_schema::<DeletedScheduledResult>(),
+        description = "Delete scheduled messages (ids from `list_scheduled` or a scheduled `send_message`) so they are never sent.",
+        annotations(
+            title = "Delete scheduled messages",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn delete_scheduled(
+        &self,
+        Parameters(p): Parameters<DeleteScheduledParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("delete_scheduled", ctx, |c| crate::tools::scheduled::delete_scheduled(c, p)).await
     }
 
     /// Raw Telegram API call.

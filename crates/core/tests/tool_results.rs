@@ -61,6 +61,14 @@ async fn every_tool_result_reads_back_into_its_declared_type() {
     let _: PinResult = typed("unpin_message", &h.ok(&tok, "unpin_message", pin).await);
     let del = json!({"chat_id": "me", "message_ids": [id]});
     let _: DeletedResult = typed("delete_messages", &h.ok(&tok, "delete_messages", del).await);
+    let when = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(3600)).unwrap().to_string();
+    let later = json!({"chat_id": "me", "message": "later", "schedule_date": when});
+    let sched: SentResult = typed("send_message", &h.ok(&tok, "send_message", later).await);
+    let listed: ScheduledResult =
+        typed("list_scheduled", &h.ok(&tok, "list_scheduled", json!({"chat_id": "me"})).await);
+    assert_eq!(listed.messages.len(), 1);
+    let del = json!({"chat_id": "me", "message_ids": [sched.messages[0].id]});
+    let _: DeletedScheduledResult = typed("delete_scheduled", &h.ok(&tok, "delete_scheduled", del).await);
 }
 
 #[tokio::test]
@@ -71,7 +79,7 @@ async fn every_tool_declares_an_output_schema() {
     let r = mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]).await;
     let v: Value = r.json().await.unwrap();
     let tools = v["result"]["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 15);
+    assert_eq!(tools.len(), 17);
     for t in tools {
         assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
     }

@@ -17,6 +17,7 @@ pub mod pager;
 pub mod params;
 pub mod read;
 pub mod results;
+pub mod scheduled;
 pub mod search;
 pub mod write;
 
@@ -39,6 +40,7 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("find_chats", Access::Read),
     ("get_chat_info", Access::Read),
     ("get_inbox", Access::Read),
+    ("list_scheduled", Access::Read),
     ("send_message", Access::Write),
     ("edit_message", Access::Write),
     ("send_message_to_phone", Access::Write),
@@ -48,6 +50,7 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("send_reaction", Access::Write),
     ("pin_message", Access::Write),
     ("unpin_message", Access::Write),
+    ("delete_scheduled", Access::Write),
     ("invoke_mtproto", Access::Full),
 ];
 

@@ -81,6 +81,9 @@ pub struct SendMessageParams {
     pub parse_mode: Option<ParseMode>,
     /// Files to attach: https URLs (any mode) or local paths (stdio mode only). Several files become an album.
     pub files: Option<Vec<String>>,
+    /// Schedule instead of sending now: when to send (ISO 8601 date-time, e.g. 2026-01-31T18:00:00Z; within a
+    /// year). See `list_scheduled` / `delete_scheduled`.
+    pub schedule_date: Option<String>,
 }
 
 /// `edit_message` parameters.
@@ -241,4 +244,21 @@ pub struct UnpinMessageParams {
     pub chat_id: ChatRef,
     /// Message to unpin.
     pub message_id: i32,
+}
+
+/// `list_scheduled` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListScheduledParams {
+    /// Chat whose scheduled messages to list.
+    pub chat_id: ChatRef,
+}
+
+/// `delete_scheduled` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeleteScheduledParams {
+    /// Chat the messages are scheduled in.
+    pub chat_id: ChatRef,
+    /// Ids of the scheduled messages (from `list_scheduled` or `send_message`'s result), 1-100.
+    #[schemars(length(min = 1, max = 100))]
+    pub message_ids: Vec<i32>,
 }

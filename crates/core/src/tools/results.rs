@@ -361,7 +361,7 @@ pub struct ChatInfo {
 /// `send_message` and `send_message_to_phone` result.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SentResult {
-    /// `sent`.
+    /// `sent`, or `scheduled` with `schedule_date` (the messages then carry scheduled ids and their send date).
     pub status: String,
     /// Where it went.
     pub chat: Entity,
@@ -493,4 +493,24 @@ pub struct PinResult {
     pub chat: Entity,
     /// The message.
     pub message_id: i32,
+}
+
+/// `list_scheduled` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ScheduledResult {
+    /// The chat.
+    pub chat: Entity,
+    /// Your scheduled messages there, latest send date first; `date` is when each will be sent.
+    pub messages: Vec<Message>,
+}
+
+/// `delete_scheduled` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DeletedScheduledResult {
+    /// `deleted`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The scheduled messages deleted (ids asked for that were not scheduled are left out).
+    pub message_ids: Vec<i32>,
 }
