@@ -1,6 +1,7 @@
 """Every tool declares an outputSchema, and its real results against the fake DC validate against it."""
 import json
 import subprocess
+from datetime import datetime, timedelta, timezone
 
 import anyio
 import jsonschema
@@ -77,6 +78,11 @@ def test_every_tool_declares_an_output_schema_that_its_results_satisfy(tg_env):
             assert any(m.get("pinned") and m.get("reactions") for m in read["messages"]), read
             await check("unpin_message", target)
             await check("delete_messages", {"chat_id": "me", "message_ids": [target["message_id"]], "revoke": True})
+            later = (datetime.now(timezone.utc) + timedelta(hours=1)).replace(microsecond=0).isoformat()
+            scheduled = await check("send_message", {"chat_id": "me", "message": "later", "schedule_date": later})
+            assert scheduled["status"] == "scheduled", scheduled
+            await check("list_scheduled", {"chat_id": "me"})
+            await check("delete_scheduled", {"chat_id": "me", "message_ids": [scheduled["messages"][0]["id"]]})
             assert called == set(tools), set(tools) - called
 
     anyio.run(main)
