@@ -103,7 +103,7 @@ fn dialogs_for(
                     PeerKey::Channel(c) => w.channels.get(c).map(|c| c.pts),
                     _ => None,
                 },
-                draft: None,
+                draft: super::drafts::dialog_draft(w, me, *p),
                 folder_id: acc.is_some_and(|a| a.archived.contains(p)).then_some(1),
                 ttl_period: None,
             }

@@ -20,6 +20,7 @@ mod auth;
 mod common;
 mod contacts;
 mod dialogs;
+mod drafts;
 mod files;
 mod help;
 mod history;
@@ -127,6 +128,9 @@ const METHODS: &[(u32, Handler)] = methods! {
     messages::SendReaction => actions::messages_send_reaction,
     messages::UpdatePinnedMessage => actions::messages_update_pinned_message,
     messages::ReadMentions => actions::messages_read_mentions,
+    // cloud drafts
+    messages::SaveDraft => drafts::messages_save_draft,
+    messages::GetAllDrafts => drafts::messages_get_all_drafts,
     // scheduled messages
     messages::GetScheduledHistory => scheduled::messages_get_scheduled_history,
     messages::GetScheduledMessages => scheduled::messages_get_scheduled_messages,

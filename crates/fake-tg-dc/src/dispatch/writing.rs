@@ -28,6 +28,9 @@ pub(super) fn messages_send_message(ctx: &mut Ctx, body: &[u8]) -> Res {
         ..Default::default()
     };
     let draft = apply_reply(ctx.w(), me, peer, draft, r.reply_to.as_ref())?;
+    if r.clear_draft {
+        clear_draft(&mut ctx.st.world, me, peer);
+    }
     if let Some(when) = r.schedule_date {
         return schedule(ctx, me, peer, vec![(draft, r.random_id)], when);
     }
@@ -76,6 +79,9 @@ pub(super) fn messages_send_media(ctx: &mut Ctx, body: &[u8]) -> Res {
         ..Default::default()
     };
     let draft = apply_reply(ctx.w(), me, peer, draft, r.reply_to.as_ref())?;
+    if r.clear_draft {
+        clear_draft(&mut ctx.st.world, me, peer);
+    }
     if let Some(when) = r.schedule_date {
         return schedule(ctx, me, peer, vec![(draft, r.random_id)], when);
     }
@@ -323,6 +329,13 @@ pub(super) fn channels_read_history(ctx: &mut Ctx, body: &[u8]) -> Res {
         *read = (*read).max(max);
     }
     Ok(true.to_bytes())
+}
+
+/// Drops `me`'s draft in `peer` (a send with `clear_draft`).
+fn clear_draft(w: &mut World, me: i64, peer: PeerKey) {
+    if let Some(a) = w.accounts.get_mut(&me) {
+        a.drafts.remove(&peer);
+    }
 }
 
 /// Now, but never before the newest message: dates stay ordered like ids.

@@ -90,6 +90,7 @@ impl World {
                 unread_mentions: BTreeSet::new(),
                 messages: Vec::new(),
                 last_id: 0,
+                drafts: Default::default(),
                 scheduled: Vec::new(),
                 last_scheduled_id: 0,
                 pts: 1,

@@ -12,7 +12,7 @@ mod scheduled;
 
 pub use model::{
     Account, BasicGroup, Channel, Delivery, Draft, File, FileKind, Folder, Forward, Media, Message,
-    PeerKey, Topic, User,
+    PeerKey, SavedDraft, Topic, User,
 };
 
 /// The whole fake Telegram universe served by a [`crate::FakeDc`].

@@ -1,6 +1,6 @@
 //! The data model: peers, users, accounts, groups, channels, topics, files, media and messages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use grammers_tl_types as tl;
 
@@ -100,12 +100,27 @@ pub struct Account {
     pub messages: Vec<Message>,
     /// Last message id used in this account's box.
     pub last_id: i32,
+    /// Unsent drafts per chat (cloud drafts, shared by the account's sessions).
+    pub drafts: BTreeMap<PeerKey, SavedDraft>,
     /// Messages this account scheduled, not sent yet (ids of their own sequence).
     pub scheduled: Vec<Message>,
     /// Last scheduled message id used.
     pub last_scheduled_id: i32,
     /// Common update sequence (pts) of this account.
     pub pts: i32,
+}
+
+/// A cloud draft: text being written in a chat, not sent.
+#[derive(Clone, Debug)]
+pub struct SavedDraft {
+    /// Text.
+    pub text: String,
+    /// Formatting entities.
+    pub entities: Vec<tl::enums::MessageEntity>,
+    /// The message it replies to.
+    pub reply_to: Option<i32>,
+    /// When it was saved.
+    pub date: i32,
 }
 
 /// A basic group.
