@@ -401,6 +401,40 @@ impl TelegramMcp {
         self.run("delete_scheduled", ctx, |c| crate::tools::scheduled::delete_scheduled(c, p)).await
     }
 
+    /// Save or clear the draft of a chat.
+    #[tool(
+        output_schema = output_schema::<DraftSavedResult>(),
+        description = "Save a draft in a chat (shown in your Telegram apps, not sent), replacing its draft; an empty message clears it. A draft is never sent by this server: use send_message to send.",
+        annotations(
+            title = "Save draft",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn save_draft(
+        &self,
+        Parameters(p): Parameters<SaveDraftParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("save_draft", ctx, |c| crate::tools::drafts::save_draft(c, p)).await
+    }
+
+    /// Your unsent drafts.
+    #[tool(
+        output_schema = output_schema::<DraftsResult>(),
+        description = "Your unsent drafts: of one chat (`chat_id`) or of every chat.",
+        annotations(title = "Get drafts", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_drafts(
+        &self,
+        Parameters(p): Parameters<GetDraftsParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("get_drafts", ctx, |c| crate::tools::drafts::get_drafts(c, p)).await
+    }
+
     /// Raw Telegram API call.
     #[tool(
         output_schema = output_schema::<MtprotoResult>(),

@@ -69,6 +69,11 @@ async fn every_tool_result_reads_back_into_its_declared_type() {
     assert_eq!(listed.messages.len(), 1);
     let del = json!({"chat_id": "me", "message_ids": [sched.messages[0].id]});
     let _: DeletedScheduledResult = typed("delete_scheduled", &h.ok(&tok, "delete_scheduled", del).await);
+    let draft = json!({"chat_id": "@carol", "message": "draft **text**", "reply_to_id": 3});
+    let saved: DraftSavedResult = typed("save_draft", &h.ok(&tok, "save_draft", draft).await);
+    assert!(saved.draft.is_some());
+    let drafts: DraftsResult = typed("get_drafts", &h.ok(&tok, "get_drafts", json!({})).await);
+    assert_eq!(drafts.drafts.len(), 1);
 }
 
 #[tokio::test]
@@ -79,7 +84,7 @@ async fn every_tool_declares_an_output_schema() {
     let r = mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]).await;
     let v: Value = r.json().await.unwrap();
     let tools = v["result"]["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 17);
+    assert_eq!(tools.len(), 19);
     for t in tools {
         assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
     }

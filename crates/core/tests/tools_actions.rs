@@ -168,7 +168,7 @@ async fn a_read_only_token_does_not_see_the_write_tools_and_is_refused_them() {
     let names: Vec<&str> =
         v["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"get_inbox"), "{names:?}");
-    assert!(names.contains(&"list_scheduled"), "{names:?}");
+    assert!(names.contains(&"list_scheduled") && names.contains(&"get_drafts"), "{names:?}");
     let writes = [
         "mark_read",
         "delete_messages",
@@ -207,4 +207,6 @@ async fn the_new_tools_carry_their_mcp_annotations() {
     assert_eq!(hints("unpin_message"), (Some(false), Some(false), Some(true)));
     assert_eq!(hints("list_scheduled"), (Some(true), None, Some(true)));
     assert_eq!(hints("delete_scheduled"), (Some(false), Some(true), Some(true)));
+    assert_eq!(hints("save_draft"), (Some(false), Some(true), Some(true)));
+    assert_eq!(hints("get_drafts"), (Some(true), None, Some(true)));
 }

@@ -7,6 +7,7 @@ pub mod args;
 pub mod call;
 pub mod chat_ref;
 pub mod chats;
+pub mod drafts;
 mod error;
 pub mod files;
 pub mod format;
@@ -41,6 +42,7 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("get_chat_info", Access::Read),
     ("get_inbox", Access::Read),
     ("list_scheduled", Access::Read),
+    ("get_drafts", Access::Read),
     ("send_message", Access::Write),
     ("edit_message", Access::Write),
     ("send_message_to_phone", Access::Write),
@@ -51,6 +53,7 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("pin_message", Access::Write),
     ("unpin_message", Access::Write),
     ("delete_scheduled", Access::Write),
+    ("save_draft", Access::Write),
     ("invoke_mtproto", Access::Full),
 ];
 

@@ -262,3 +262,23 @@ pub struct DeleteScheduledParams {
     #[schemars(length(min = 1, max = 100))]
     pub message_ids: Vec<i32>,
 }
+
+/// `save_draft` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SaveDraftParams {
+    /// Chat to save the draft in.
+    pub chat_id: ChatRef,
+    /// The draft's text; empty clears the chat's draft.
+    pub message: String,
+    /// The message the draft replies to.
+    pub reply_to_id: Option<i32>,
+    /// Text formatting: auto (default), markdown, html or plain.
+    pub parse_mode: Option<ParseMode>,
+}
+
+/// `get_drafts` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetDraftsParams {
+    /// Only the draft of this chat (default: every chat with a draft).
+    pub chat_id: Option<ChatRef>,
+}

@@ -514,3 +514,36 @@ pub struct DeletedScheduledResult {
     /// The scheduled messages deleted (ids asked for that were not scheduled are left out).
     pub message_ids: Vec<i32>,
 }
+
+/// A cloud draft.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DraftItem {
+    /// The chat it is written in.
+    pub chat: Entity,
+    /// Its text, formatting as Markdown.
+    pub text: String,
+    /// When it was saved (RFC 3339 UTC).
+    pub date: String,
+    /// The message it replies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to_msg_id: Option<i32>,
+}
+
+/// `save_draft` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DraftSavedResult {
+    /// `saved` or `cleared`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The draft as Telegram keeps it (absent when cleared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<DraftItem>,
+}
+
+/// `get_drafts` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DraftsResult {
+    /// Your unsent drafts.
+    pub drafts: Vec<DraftItem>,
+}
