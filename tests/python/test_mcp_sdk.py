@@ -16,6 +16,7 @@ EXPECTED_TOOLS = {
     "find_chats", "get_chat_info", "send_message_to_phone", "invoke_mtproto",
     "get_inbox", "mark_read", "delete_messages", "forward_messages", "send_reaction",
     "pin_message", "unpin_message", "list_scheduled", "delete_scheduled",
+    "save_draft", "get_drafts",
 }
 # A new token has write access: every tool but the raw API.
 NEW_TOKEN_TOOLS = EXPECTED_TOOLS - {"invoke_mtproto"}

@@ -83,6 +83,9 @@ def test_every_tool_declares_an_output_schema_that_its_results_satisfy(tg_env):
             assert scheduled["status"] == "scheduled", scheduled
             await check("list_scheduled", {"chat_id": "me"})
             await check("delete_scheduled", {"chat_id": "me", "message_ids": [scheduled["messages"][0]["id"]]})
+            await check("save_draft", {"chat_id": "@carol", "message": "draft **text**", "reply_to_id": 3})
+            drafts = await check("get_drafts", {})
+            assert [d["chat"]["username"] for d in drafts["drafts"]] == ["carol"], drafts
             assert called == set(tools), set(tools) - called
 
     anyio.run(main)
