@@ -14,7 +14,12 @@ from conftest import binary, cli_login, new_token
 EXPECTED_TOOLS = {
     "search_messages_globally", "get_messages", "send_message", "edit_message",
     "find_chats", "get_chat_info", "send_message_to_phone", "invoke_mtproto",
+    "get_inbox", "mark_read", "delete_messages", "forward_messages", "send_reaction",
+    "pin_message", "unpin_message", "list_scheduled", "delete_scheduled",
+    "save_draft", "get_drafts",
 }
+# A new token has write access: every tool but the raw API.
+NEW_TOKEN_TOOLS = EXPECTED_TOOLS - {"invoke_mtproto"}
 
 
 async def _list_tools(session: ClientSession):
@@ -55,10 +60,11 @@ def test_http_with_bearer_header_and_url_auth(http_server, base_env):
     assert set(_http_list(f"{base}/v1/url_auth/{token}/mcp", {})) == EXPECTED_TOOLS
     # Each token sees the tools its access allows: a new token is read + write, no raw API.
     writer, _ = new_token(base_env)
-    assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {writer}"})) == EXPECTED_TOOLS - {"invoke_mtproto"}
+    assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {writer}"})) == NEW_TOKEN_TOOLS
     reader, _ = new_token(base_env, access="read")
     assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {reader}"})) == {
-        "search_messages_globally", "get_messages", "find_chats", "get_chat_info"}
+        "search_messages_globally", "get_messages", "find_chats", "get_chat_info",
+        "get_inbox", "list_scheduled", "get_drafts"}
 
 
 def _leaves(group):

@@ -1,5 +1,7 @@
 """Every tool declares an outputSchema, and its real results against the fake DC validate against it."""
 import json
+import subprocess
+from datetime import datetime, timedelta, timezone
 
 import anyio
 import jsonschema
@@ -25,6 +27,8 @@ CALLS = [
     ("send_message", {"chat_id": "me", "message": "schema **check**"}),
     ("send_message_to_phone", {"phone_number": CAROL_PHONE, "message": "by phone"}),
     ("invoke_mtproto", {"method": "users.getFullUser", "params": {"id": "me"}}),
+    ("get_inbox", {"include_muted": True, "include_archived": True}),
+    ("mark_read", {"chat_id": "@carol", "max_id": 110}),
 ]
 
 
@@ -55,6 +59,22 @@ def test_every_tool_declares_an_output_schema_that_its_results_satisfy(tg_env):
                 await check(name, args)
             sent = await check("send_message", {"chat_id": "me", "message": "to edit"})
             await check("edit_message", {"chat_id": "me", "message_id": sent["messages"][0]["id"], "message": "edited"})
+            fwd = await check("forward_messages", {"from_chat_id": "@erin_e", "message_ids": [121, 122, 123], "to_chat_id": "me"})
+            target = {"chat_id": "me", "message_id": fwd["messages"][0]["id"]}
+            await check("send_reaction", dict(target, emoji="👍"))
+            await check("pin_message", target)
+            read = await check("get_messages", {"chat_id": "me", "limit": 5})
+            assert any(m.get("pinned") and m.get("reactions") for m in read["messages"]), read
+            await check("unpin_message", target)
+            await check("delete_messages", {"chat_id": "me", "message_ids": [target["message_id"]], "revoke": True})
+            later = (datetime.now(timezone.utc) + timedelta(hours=1)).replace(microsecond=0).isoformat()
+            scheduled = await check("send_message", {"chat_id": "me", "message": "later", "schedule_date": later})
+            assert scheduled["status"] == "scheduled", scheduled
+            await check("list_scheduled", {"chat_id": "me"})
+            await check("delete_scheduled", {"chat_id": "me", "message_ids": [scheduled["messages"][0]["id"]]})
+            await check("save_draft", {"chat_id": "@carol", "message": "draft **text**", "reply_to_id": 3})
+            drafts = await check("get_drafts", {})
+            assert [d["chat"]["username"] for d in drafts["drafts"]] == ["carol"], drafts
             assert called == set(tools), set(tools) - called
 
     anyio.run(main)

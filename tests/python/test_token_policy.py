@@ -11,7 +11,8 @@ from conftest import binary, cli_login
 
 A_PHONE, A_CODE = "+15550001", "12345"
 CAROL, FAMILY = 100003, -200008
-READ_TOOLS = {"search_messages_globally", "get_messages", "find_chats", "get_chat_info"}
+READ_TOOLS = {"search_messages_globally", "get_messages", "find_chats", "get_chat_info", "get_inbox",
+              "list_scheduled", "get_drafts"}
 WIDEN = "ask_user_to_widen_token_policy"
 
 

@@ -63,7 +63,7 @@ pub enum TokenAction {
 /// What a token may do, as flags.
 #[derive(Args)]
 pub struct PolicyArgs {
-    /// read (search and read), write (also send and edit; the default for new tokens) or full
+    /// read (search and read), write (also send, edit, forward, delete, react, pin, mark read; the default for new tokens) or full
     /// (also the raw Telegram API).
     #[arg(long, value_parser = parse_access)]
     access: Option<Access>,

@@ -143,7 +143,7 @@ impl TelegramMcp {
     /// Send a message (with optional files) as the user.
     #[tool(
         output_schema = output_schema::<SentResult>(),
-        description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split.",
+        description = "Send a message as you. Formatting: auto/markdown/html/plain. Reply with `reply_to_id` (forum topic id posts in the topic; a channel post id comments under it). Attach files by https URL (or local path in stdio mode). Long text is split. `schedule_date` schedules it instead of sending now.",
         annotations(
             title = "Send message",
             read_only_hint = false,
@@ -226,6 +226,213 @@ impl TelegramMcp {
         ctx: RequestContext<RoleServer>,
     ) -> CallToolResult {
         self.run("send_message_to_phone", ctx, |c| crate::tools::write::send_to_phone(c, p)).await
+    }
+
+    /// Chats with unread messages or mentions.
+    #[tool(
+        output_schema = output_schema::<InboxResult>(),
+        description = "Your unread chats: chats with unread messages or mentions, newest first, with unread and mention counts, the last message, and muted/archived flags. Muted and archived chats are left out unless asked for. Never marks anything as read; follow `next_cursor` for more.",
+        annotations(
+            title = "Get inbox",
+            read_only_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_inbox(
+        &self,
+        Parameters(p): Parameters<GetInboxParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("get_inbox", ctx, |c| crate::tools::inbox::get_inbox(c, p)).await
+    }
+
+    /// Mark a chat as read.
+    #[tool(
+        output_schema = output_schema::<MarkReadResult>(),
+        description = "Mark a chat as read, up to `max_id` or entirely (default), clearing its unread mentions too when marking everything.",
+        annotations(
+            title = "Mark chat as read",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn mark_read(
+        &self,
+        Parameters(p): Parameters<MarkReadParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("mark_read", ctx, |c| crate::tools::inbox::mark_read(c, p)).await
+    }
+
+    /// Delete messages in one chat.
+    #[tool(
+        output_schema = output_schema::<DeletedResult>(),
+        description = "Delete messages (by id) in one chat: for you only, or for everyone with `revoke` (always for everyone in supergroups and channels). Cannot be undone.",
+        annotations(
+            title = "Delete messages",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn delete_messages(
+        &self,
+        Parameters(p): Parameters<DeleteMessagesParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("delete_messages", ctx, |c| crate::tools::actions::delete_messages(c, p)).await
+    }
+
+    /// Forward messages between chats.
+    #[tool(
+        output_schema = output_schema::<ForwardedResult>(),
+        description = "Forward messages (by id, in the order given; albums stay together) from one chat to another. `drop_author` sends them as copies without the forward header.",
+        annotations(
+            title = "Forward messages",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn forward_messages(
+        &self,
+        Parameters(p): Parameters<ForwardMessagesParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("forward_messages", ctx, |c| crate::tools::actions::forward_messages(c, p)).await
+    }
+
+    /// React to a message.
+    #[tool(
+        output_schema = output_schema::<ReactionResult>(),
+        description = "React to a message with an emoji (replacing your previous reaction), or remove your reaction by leaving `emoji` out.",
+        annotations(
+            title = "Send reaction",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn send_reaction(
+        &self,
+        Parameters(p): Parameters<SendReactionParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("send_reaction", ctx, |c| crate::tools::actions::send_reaction(c, p)).await
+    }
+
+    /// Pin a message.
+    #[tool(
+        output_schema = output_schema::<PinResult>(),
+        description = "Pin a message in its chat (silently unless `notify`; in a private chat, for both sides unless `only_for_me`).",
+        annotations(
+            title = "Pin message",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn pin_message(
+        &self,
+        Parameters(p): Parameters<PinMessageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("pin_message", ctx, |c| crate::tools::actions::pin_message(c, p)).await
+    }
+
+    /// Unpin a message.
+    #[tool(
+        output_schema = output_schema::<PinResult>(),
+        description = "Unpin a pinned message.",
+        annotations(
+            title = "Unpin message",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn unpin_message(
+        &self,
+        Parameters(p): Parameters<UnpinMessageParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("unpin_message", ctx, |c| crate::tools::actions::unpin_message(c, p)).await
+    }
+
+    /// Your scheduled messages in a chat.
+    #[tool(
+        output_schema = output_schema::<ScheduledResult>(),
+        description = "List the messages you scheduled in a chat (with `send_message`'s `schedule_date`), with the date each will be sent.",
+        annotations(title = "List scheduled messages", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn list_scheduled(
+        &self,
+        Parameters(p): Parameters<ListScheduledParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("list_scheduled", ctx, |c| crate::tools::scheduled::list_scheduled(c, p)).await
+    }
+
+    /// Delete scheduled messages before they are sent.
+    #[tool(
+        output_schema = output_schema::<DeletedScheduledResult>(),
+        description = "Delete scheduled messages (ids from `list_scheduled` or a scheduled `send_message`) so they are never sent.",
+        annotations(
+            title = "Delete scheduled messages",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn delete_scheduled(
+        &self,
+        Parameters(p): Parameters<DeleteScheduledParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("delete_scheduled", ctx, |c| crate::tools::scheduled::delete_scheduled(c, p)).await
+    }
+
+    /// Save or clear the draft of a chat.
+    #[tool(
+        output_schema = output_schema::<DraftSavedResult>(),
+        description = "Save a draft in a chat (shown in your Telegram apps, not sent), replacing its draft; an empty message clears it. A draft is never sent by this server: use send_message to send.",
+        annotations(
+            title = "Save draft",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn save_draft(
+        &self,
+        Parameters(p): Parameters<SaveDraftParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("save_draft", ctx, |c| crate::tools::drafts::save_draft(c, p)).await
+    }
+
+    /// Your unsent drafts.
+    #[tool(
+        output_schema = output_schema::<DraftsResult>(),
+        description = "Your unsent drafts: of one chat (`chat_id`) or of every chat.",
+        annotations(title = "Get drafts", read_only_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_drafts(
+        &self,
+        Parameters(p): Parameters<GetDraftsParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        self.run("get_drafts", ctx, |c| crate::tools::drafts::get_drafts(c, p)).await
     }
 
     /// Raw Telegram API call.

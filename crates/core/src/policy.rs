@@ -1,9 +1,9 @@
 //! What a token may do: its access level, its chat scope and the sensitive chats, checked in one
 //! place ([`Policy`]) for every tool, the raw API and the `/mtproto-api` bridge.
 //!
-//! 1. **Access.** `read` (search and read), `write` (read + send and edit), `full` (write + the raw
-//!    API tool and the bridge). A tool above the token's level is not listed in `tools/list` and
-//!    is refused if called anyway.
+//! 1. **Access.** `read` (search and read), `write` (read + acting on messages: send, edit, forward,
+//!    delete, react, pin, mark read), `full` (write + the raw API tool and the bridge). A tool above
+//!    the token's level is not listed in `tools/list` and is refused if called anyway.
 //! 2. **Chat scope.** All chats, or an allowlist; a denylist applies either way. Chats are named by
 //!    their Bot API id (users positive, groups negative, channels `-100…`). A chat outside the
 //!    scope is refused before Telegram is asked anything about it, and results that span chats
@@ -39,7 +39,7 @@ pub const ACTION_WIDEN_POLICY: &str = "ask_user_to_widen_token_policy";
 pub enum Access {
     /// Search and read.
     Read,
-    /// Read, send and edit messages.
+    /// Read, and act as you: send, edit, forward, delete, react to, pin and mark messages read.
     Write,
     /// Write, plus the raw Telegram API (`invoke_mtproto`, `/mtproto-api`).
     Full,

@@ -47,7 +47,18 @@ async fn a_read_token_sees_only_read_tools_and_cannot_send() {
     let h = TgHarness::start(&[]).await;
     let read = Policy { access: Access::Read, ..Policy::default() };
     let tok = h.login_with(demo::A_PHONE, demo::A_CODE, None, read).await;
-    assert_eq!(tools_list(&h, &tok).await, ["find_chats", "get_chat_info", "get_messages", "search_messages_globally"]);
+    assert_eq!(
+        tools_list(&h, &tok).await,
+        [
+            "find_chats",
+            "get_chat_info",
+            "get_drafts",
+            "get_inbox",
+            "get_messages",
+            "list_scheduled",
+            "search_messages_globally"
+        ]
+    );
     h.ok(&tok, "get_messages", json!({"chat_id": demo::CAROL_ID, "limit": 2})).await;
     for (tool, args) in [
         ("send_message", json!({"chat_id": demo::CAROL_ID, "message": "hi"})),

@@ -57,14 +57,24 @@ async fn input_schemas_declare_numeric_ids_kinds_and_limit_bounds() {
     let v: serde_json::Value = r.json().await.unwrap();
     let tools = v["result"]["tools"].as_array().unwrap();
     let schema = |name: &str| tools.iter().find(|t| t["name"] == name).unwrap()["inputSchema"].clone();
-    for tool in ["get_messages", "send_message", "edit_message", "get_chat_info"] {
+    for tool in [
+        "get_messages",
+        "send_message",
+        "edit_message",
+        "get_chat_info",
+        "mark_read",
+        "delete_messages",
+        "send_reaction",
+        "pin_message",
+        "unpin_message",
+    ] {
         let t = &schema(tool)["properties"]["chat_id"]["type"];
         assert!(
             t.as_array().is_some_and(|a| a.contains(&json!("integer")) && a.contains(&json!("string"))),
             "{tool}: {t}"
         );
     }
-    for tool in ["get_messages", "search_messages_globally", "find_chats"] {
+    for tool in ["get_messages", "search_messages_globally", "find_chats", "get_inbox"] {
         let limit = &schema(tool)["properties"]["limit"];
         assert_eq!((limit["minimum"].as_i64(), limit["maximum"].as_i64()), (Some(1), Some(100)), "{tool}: {limit}");
     }

@@ -42,6 +42,38 @@ async fn every_tool_result_reads_back_into_its_declared_type() {
     let _: SentResult = typed("send_message_to_phone", &h.ok(&tok, "send_message_to_phone", phone).await);
     let call = json!({"method": "users.getFullUser", "params": {"id": "me"}});
     let _: MtprotoResult = typed("invoke_mtproto", &h.ok(&tok, "invoke_mtproto", call).await);
+    let inbox: InboxResult = typed("get_inbox", &h.ok(&tok, "get_inbox", json!({"include_archived": true})).await);
+    assert!(inbox.chats.iter().any(|c| c.last_message.is_some()));
+    let _: MarkReadResult = typed("mark_read", &h.ok(&tok, "mark_read", json!({"chat_id": "@carol"})).await);
+    let fwd = json!({"from_chat_id": "@erin_e", "message_ids": [121, 122, 123, 125, 127], "to_chat_id": "me"});
+    let fwd: ForwardedResult = typed("forward_messages", &h.ok(&tok, "forward_messages", fwd).await);
+    let id = fwd.messages[0].id;
+    let react = json!({"chat_id": "me", "message_id": id, "emoji": "🔥"});
+    let _: ReactionResult = typed("send_reaction", &h.ok(&tok, "send_reaction", react).await);
+    let pin = json!({"chat_id": "me", "message_id": id});
+    let _: PinResult = typed("pin_message", &h.ok(&tok, "pin_message", pin.clone()).await);
+    let read: MessagesResult = typed("get_messages", &h.ok(&tok, "get_messages", json!({"chat_id": "me"})).await);
+    assert!(
+        read.messages
+            .iter()
+            .any(|m| matches!(m, MessageItem::Message(m) if m.pinned == Some(true) && m.reactions.is_some()))
+    );
+    let _: PinResult = typed("unpin_message", &h.ok(&tok, "unpin_message", pin).await);
+    let del = json!({"chat_id": "me", "message_ids": [id]});
+    let _: DeletedResult = typed("delete_messages", &h.ok(&tok, "delete_messages", del).await);
+    let when = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(3600)).unwrap().to_string();
+    let later = json!({"chat_id": "me", "message": "later", "schedule_date": when});
+    let sched: SentResult = typed("send_message", &h.ok(&tok, "send_message", later).await);
+    let listed: ScheduledResult =
+        typed("list_scheduled", &h.ok(&tok, "list_scheduled", json!({"chat_id": "me"})).await);
+    assert_eq!(listed.messages.len(), 1);
+    let del = json!({"chat_id": "me", "message_ids": [sched.messages[0].id]});
+    let _: DeletedScheduledResult = typed("delete_scheduled", &h.ok(&tok, "delete_scheduled", del).await);
+    let draft = json!({"chat_id": "@carol", "message": "draft **text**", "reply_to_id": 3});
+    let saved: DraftSavedResult = typed("save_draft", &h.ok(&tok, "save_draft", draft).await);
+    assert!(saved.draft.is_some());
+    let drafts: DraftsResult = typed("get_drafts", &h.ok(&tok, "get_drafts", json!({})).await);
+    assert_eq!(drafts.drafts.len(), 1);
 }
 
 #[tokio::test]
@@ -52,7 +84,7 @@ async fn every_tool_declares_an_output_schema() {
     let r = mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]).await;
     let v: Value = r.json().await.unwrap();
     let tools = v["result"]["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 19);
     for t in tools {
         assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
     }

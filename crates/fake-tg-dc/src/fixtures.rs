@@ -456,7 +456,11 @@ impl World {
             Draft::text("I'll bring the walnut cake"),
         );
 
-        // Dialog state and folders.
+        // Dialog state and folders: everything read (mentions too) except A's chat with Carol after id 100.
+        for acc in w.accounts.values_mut() {
+            acc.read_inbox.clear();
+            acc.unread_mentions.clear();
+        }
         let acc_a = w.accounts.get_mut(&a).expect("a");
         acc_a.pinned = vec![PeerKey::User(carol)];
         acc_a.archived.insert(PeerKey::User(bot));

@@ -107,7 +107,7 @@ use tokio::sync::mpsc::UnboundedSender;
 pub use fixtures::{DEMO_DOCUMENT_LEN, demo, demo_document_bytes};
 pub use world::{
     Account, BasicGroup, Channel, Delivery, Draft, File, FileKind, Folder, Forward, Media, Message,
-    PeerKey, Topic, User, World,
+    PeerKey, SavedDraft, Topic, User, World,
 };
 
 /// One recorded RPC call.

@@ -474,16 +474,20 @@ pub(crate) fn message_tl(w: &World, viewer: i64, m: &Message) -> tl::enums::Mess
         }
         .into();
     }
+    let unread_mention = w
+        .accounts
+        .get(&viewer)
+        .is_some_and(|a| a.unread_mentions.contains(&(m.peer, m.id)));
     tl::types::Message {
         out,
-        mentioned: false,
-        media_unread: false,
+        mentioned: unread_mention || w.mentions(viewer, m.peer, &m.text, None),
+        media_unread: unread_mention,
         silent: false,
         post: m.post,
         from_scheduled: false,
         legacy: false,
         edit_hide: false,
-        pinned: false,
+        pinned: m.pinned,
         noforwards: false,
         invert_media: false,
         offline: false,
@@ -533,7 +537,7 @@ pub(crate) fn message_tl(w: &World, viewer: i64, m: &Message) -> tl::enums::Mess
         edit_date: m.edit_date,
         post_author: None,
         grouped_id: m.grouped_id,
-        reactions: None,
+        reactions: reactions_tl(viewer, &m.reactions),
         restriction_reason: None,
         ttl_period: None,
         quick_reply_shortcut_id: None,
@@ -547,6 +551,50 @@ pub(crate) fn message_tl(w: &World, viewer: i64, m: &Message) -> tl::enums::Mess
         rich_message: None,
     }
     .into()
+}
+
+/// The reactions of a message as `viewer` sees them: a count per emoji, in order of first use,
+/// `chosen_order` on the viewer's own; `None` without reactions.
+pub(crate) fn reactions_tl(
+    viewer: i64,
+    reactions: &[(i64, String)],
+) -> Option<tl::enums::MessageReactions> {
+    if reactions.is_empty() {
+        return None;
+    }
+    let mut results: Vec<(String, i32, bool)> = Vec::new();
+    for (user, emoji) in reactions {
+        match results.iter_mut().find(|r| &r.0 == emoji) {
+            Some(r) => r.1 += 1,
+            None => results.push((emoji.clone(), 1, false)),
+        }
+        if *user == viewer
+            && let Some(r) = results.iter_mut().find(|r| &r.0 == emoji)
+        {
+            r.2 = true;
+        }
+    }
+    Some(
+        tl::types::MessageReactions {
+            min: false,
+            can_see_list: false,
+            reactions_as_tags: false,
+            results: results
+                .into_iter()
+                .map(|(emoticon, count, chosen)| {
+                    tl::types::ReactionCount {
+                        chosen_order: chosen.then_some(0),
+                        reaction: tl::types::ReactionEmoji { emoticon }.into(),
+                        count,
+                    }
+                    .into()
+                })
+                .collect(),
+            recent_reactions: None,
+            top_reactors: None,
+        }
+        .into(),
+    )
 }
 
 /// Collects the users and chats referenced by a response.

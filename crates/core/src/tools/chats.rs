@@ -13,15 +13,21 @@ use std::collections::{HashMap, HashSet};
 const MAX_DIALOGS: usize = 3000;
 
 /// One entry of the dialog list.
-struct DialogInfo {
-    peer: tl::enums::Peer,
-    entity: Value,
-    top_date: i32,
-    unread: i32,
-    muted: bool,
-    archived: bool,
-    pinned: bool,
+pub(super) struct DialogInfo {
+    pub peer: tl::enums::Peer,
+    pub entity: Value,
+    pub top_date: i32,
+    pub unread: i32,
+    /// Unread messages that mention you.
+    pub unread_mentions: i32,
+    /// Marked as unread by hand.
+    pub marked_unread: bool,
+    pub muted: bool,
+    pub archived: bool,
+    pub pinned: bool,
     contact: bool,
+    /// The newest message, in the uniform schema.
+    pub last_message: Option<Value>,
 }
 
 /// Finds chats.
@@ -151,7 +157,7 @@ async fn global_search(
 }
 
 /// Walks the dialog list (main and archive), newest activity first, stopping at `stop_before` or [`MAX_DIALOGS`].
-async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec<DialogInfo>, ToolError> {
+pub(super) async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec<DialogInfo>, ToolError> {
     let mut out = Vec::new();
     // Folder 0 is the main list and 1 the archive; no folder_id would mean both at once.
     for folder in [Some(0), Some(1)] {
@@ -185,10 +191,9 @@ async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec
                     _ => None,
                 })
                 .collect();
-            let dates: HashMap<(i64, i32), i32> = messages
+            let tops: HashMap<(i64, i32), (i32, &tl::enums::Message)> = messages
                 .iter()
-                .filter_map(format::message_key)
-                .map(|(id, date, peer)| ((format::bot_id(&peer), id), date))
+                .filter_map(|m| format::message_key(m).map(|(id, date, peer)| ((format::bot_id(&peer), id), (date, m))))
                 .collect();
             let mut last: Option<(i32, i32, tl::enums::Peer)> = None;
             let n = dialogs.len();
@@ -198,7 +203,8 @@ async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec
                     continue;
                 };
                 let id = format::bot_id(&d.peer);
-                let top_date = dates.get(&(id, d.top_message)).copied().unwrap_or(0);
+                let top = tops.get(&(id, d.top_message));
+                let top_date = top.map_or(0, |t| t.0);
                 last = Some((top_date, d.top_message, d.peer.clone()));
                 if stop_before.is_some_and(|m| top_date < m) && !d.pinned {
                     stop = true;
@@ -210,6 +216,9 @@ async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) -> Result<Vec
                     entity: peers.entity(&d.peer),
                     top_date,
                     unread: d.unread_count,
+                    unread_mentions: d.unread_mentions_count,
+                    marked_unread: d.unread_mark,
+                    last_message: top.and_then(|t| format::message(t.1, &peers, false)),
                     muted: ns.mute_until.is_some_and(|m| m > now),
                     archived: folder == Some(1) || d.folder_id == Some(1),
                     pinned: d.pinned,

@@ -210,6 +210,15 @@ pub fn message(m: &tl::enums::Message, peers: &Peers, with_chat: bool) -> Option
                 o.insert(if r.comments { "comments_count" } else { "replies_count" }.into(), json!(r.replies));
             }
             insert_opt(&mut o, "link", link(&msg.peer_id, msg.id, peers));
+            if msg.pinned {
+                o.insert("pinned".into(), json!(true));
+            }
+            if let Some(r) = &msg.reactions {
+                let list = reactions(r);
+                if !list.is_empty() {
+                    o.insert("reactions".into(), Value::Array(list));
+                }
+            }
         }
         tl::enums::Message::Service(msg) => {
             o.insert("id".into(), json!(msg.id));
@@ -246,6 +255,24 @@ fn reply_fields(o: &mut Map<String, Value>, reply: Option<&tl::enums::MessageRep
         let topic = h.reply_to_top_id.or(if h.forum_topic { h.reply_to_msg_id } else { None });
         insert_opt(o, "topic_id", topic);
     }
+}
+
+/// Reactions as `[{emoji, count, chosen}]`.
+pub fn reactions(r: &tl::enums::MessageReactions) -> Vec<Value> {
+    let tl::enums::MessageReactions::Reactions(r) = r;
+    r.results
+        .iter()
+        .map(|c| {
+            let tl::enums::ReactionCount::Count(c) = c;
+            let emoji = match &c.reaction {
+                tl::enums::Reaction::Emoji(e) => e.emoticon.clone(),
+                tl::enums::Reaction::CustomEmoji(e) => format!("custom:{}", e.document_id),
+                tl::enums::Reaction::Paid => "paid".into(),
+                tl::enums::Reaction::Empty => String::new(),
+            };
+            json!({ "emoji": emoji, "count": c.count, "chosen": c.chosen_order.is_some() })
+        })
+        .collect()
 }
 
 /// `https://t.me/…` link of a message where one exists (public chats, supergroups, channels).

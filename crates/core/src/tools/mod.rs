@@ -2,19 +2,23 @@
 //! JSON schema of [`format`]; failures become [`ToolError`]s that the model
 //! sees as MCP tool errors (`isError: true`) with a structured body.
 
+pub mod actions;
 pub mod args;
 pub mod call;
 pub mod chat_ref;
 pub mod chats;
+pub mod drafts;
 mod error;
 pub mod files;
 pub mod format;
+pub mod inbox;
 pub mod media;
 pub mod mtproto;
 pub mod pager;
 pub mod params;
 pub mod read;
 pub mod results;
+pub mod scheduled;
 pub mod search;
 pub mod write;
 
@@ -36,9 +40,20 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("get_messages", Access::Read),
     ("find_chats", Access::Read),
     ("get_chat_info", Access::Read),
+    ("get_inbox", Access::Read),
+    ("list_scheduled", Access::Read),
+    ("get_drafts", Access::Read),
     ("send_message", Access::Write),
     ("edit_message", Access::Write),
     ("send_message_to_phone", Access::Write),
+    ("mark_read", Access::Write),
+    ("delete_messages", Access::Write),
+    ("forward_messages", Access::Write),
+    ("send_reaction", Access::Write),
+    ("pin_message", Access::Write),
+    ("unpin_message", Access::Write),
+    ("delete_scheduled", Access::Write),
+    ("save_draft", Access::Write),
     ("invoke_mtproto", Access::Full),
 ];
 

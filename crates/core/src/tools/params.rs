@@ -84,6 +84,9 @@ pub struct SendMessageParams {
     /// Any string unique to this message (e.g. a UUID): a retried call with the same key is sent only once and
     /// answers like the first (`idempotent_replay: true`).
     pub idempotency_key: Option<String>,
+    /// Schedule instead of sending now: when to send (ISO 8601 date-time, e.g. 2026-01-31T18:00:00Z; within a
+    /// year). See `list_scheduled` / `delete_scheduled`.
+    pub schedule_date: Option<String>,
 }
 
 /// `edit_message` parameters.
@@ -160,4 +163,127 @@ pub struct InvokeMtprotoParams {
     /// Method parameters as a JSON object. Peer fields accept `me`, @username or ids and are resolved.
     #[serde(default)]
     pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `get_inbox` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetInboxParams {
+    /// Maximum chats to return (1-100, default 20).
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+    /// Also list muted chats with unread messages (default false; a muted chat with unread mentions is always listed).
+    pub include_muted: Option<bool>,
+    /// Also list archived chats (default false).
+    pub include_archived: Option<bool>,
+    /// Cursor from a previous call's `next_cursor`, to get the next (older) chats.
+    pub cursor: Option<String>,
+}
+
+/// `mark_read` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MarkReadParams {
+    /// Chat to mark as read (`me`, @username, numeric id).
+    pub chat_id: ChatRef,
+    /// Mark messages up to and including this id as read (default: every message).
+    #[schemars(range(min = 1))]
+    pub max_id: Option<i32>,
+    /// Also clear the chat's unread mentions (default: true when marking every message, false with `max_id`,
+    /// as Telegram clears mentions for the whole chat).
+    pub mentions: Option<bool>,
+}
+
+/// `delete_messages` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeleteMessagesParams {
+    /// Chat containing the messages.
+    pub chat_id: ChatRef,
+    /// Ids of the messages to delete (1-100).
+    #[schemars(length(min = 1, max = 100))]
+    pub message_ids: Vec<i32>,
+    /// Delete for everyone, not only for you (default false). Always true in supergroups and channels.
+    pub revoke: Option<bool>,
+}
+
+/// `forward_messages` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ForwardMessagesParams {
+    /// Chat the messages are in.
+    pub from_chat_id: ChatRef,
+    /// Ids of the messages to forward (1-100), forwarded in this order; albums stay together.
+    #[schemars(length(min = 1, max = 100))]
+    pub message_ids: Vec<i32>,
+    /// Chat to forward them to.
+    pub to_chat_id: ChatRef,
+    /// Send as copies without the "Forwarded from" header (default false).
+    pub drop_author: Option<bool>,
+}
+
+/// `send_reaction` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SendReactionParams {
+    /// Chat containing the message.
+    pub chat_id: ChatRef,
+    /// Message to react to.
+    pub message_id: i32,
+    /// The reaction emoji, e.g. 👍; leave out (or empty) to remove your reaction.
+    pub emoji: Option<String>,
+}
+
+/// `pin_message` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PinMessageParams {
+    /// Chat containing the message.
+    pub chat_id: ChatRef,
+    /// Message to pin.
+    pub message_id: i32,
+    /// Notify the chat's members (default false: pin silently).
+    pub notify: Option<bool>,
+    /// In a private chat, pin only for you (default false: for both).
+    pub only_for_me: Option<bool>,
+}
+
+/// `unpin_message` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UnpinMessageParams {
+    /// Chat containing the message.
+    pub chat_id: ChatRef,
+    /// Message to unpin.
+    pub message_id: i32,
+}
+
+/// `list_scheduled` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListScheduledParams {
+    /// Chat whose scheduled messages to list.
+    pub chat_id: ChatRef,
+}
+
+/// `delete_scheduled` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeleteScheduledParams {
+    /// Chat the messages are scheduled in.
+    pub chat_id: ChatRef,
+    /// Ids of the scheduled messages (from `list_scheduled` or `send_message`'s result), 1-100.
+    #[schemars(length(min = 1, max = 100))]
+    pub message_ids: Vec<i32>,
+}
+
+/// `save_draft` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SaveDraftParams {
+    /// Chat to save the draft in.
+    pub chat_id: ChatRef,
+    /// The draft's text; empty clears the chat's draft.
+    pub message: String,
+    /// The message the draft replies to.
+    pub reply_to_id: Option<i32>,
+    /// Text formatting: auto (default), markdown, html or plain.
+    pub parse_mode: Option<ParseMode>,
+}
+
+/// `get_drafts` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetDraftsParams {
+    /// Only the draft of this chat (default: every chat with a draft).
+    pub chat_id: Option<ChatRef>,
 }

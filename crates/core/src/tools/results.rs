@@ -113,6 +113,23 @@ pub struct Message {
     /// The action of a service message (e.g. `chat_add_user`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// Pinned in its chat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    /// Reactions to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reactions: Option<Vec<Reaction>>,
+}
+
+/// One reaction and how many chose it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Reaction {
+    /// The emoji (or `custom:<id>` for a custom emoji, `paid` for Stars).
+    pub emoji: String,
+    /// How many reacted with it.
+    pub count: i64,
+    /// You reacted with it.
+    pub chosen: bool,
 }
 
 /// The origin of a forwarded message.
@@ -344,7 +361,7 @@ pub struct ChatInfo {
 /// `send_message` and `send_message_to_phone` result.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SentResult {
-    /// `sent`.
+    /// `sent`, or `scheduled` with `schedule_date` (the messages then carry scheduled ids and their send date).
     pub status: String,
     /// Where it went.
     pub chat: Entity,
@@ -377,4 +394,156 @@ pub struct MtprotoResult {
     pub method: String,
     /// Telegram's answer as JSON (`_` names each constructor).
     pub result: Value,
+}
+
+/// One chat of `get_inbox`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct InboxChat {
+    /// The chat.
+    pub chat: Entity,
+    /// Unread messages.
+    pub unread_count: i64,
+    /// Unread messages that mention you (or reply to you).
+    pub unread_mentions_count: i64,
+    /// You marked the chat as unread by hand.
+    pub marked_unread: bool,
+    /// Notifications are muted.
+    pub muted: bool,
+    /// In the archive.
+    pub archived: bool,
+    /// Pinned in your chat list.
+    pub pinned: bool,
+    /// The newest message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+}
+
+/// `get_inbox` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct InboxResult {
+    /// Chats with unread messages or mentions, newest activity first.
+    pub chats: Vec<InboxChat>,
+    /// More chats exist: pass `next_cursor` to get them.
+    pub has_more: bool,
+    /// Cursor of the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `mark_read` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MarkReadResult {
+    /// `read`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// Messages up to this id are now read.
+    pub read_up_to_id: i32,
+    /// Unread messages left (newer than `read_up_to_id`).
+    pub unread_count: i64,
+    /// Unread mentions left.
+    pub unread_mentions_count: i64,
+}
+
+/// `delete_messages` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DeletedResult {
+    /// `deleted`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// Ids asked for.
+    pub message_ids: Vec<i32>,
+    /// Messages Telegram actually deleted (ids that did not exist or were not yours to delete are not counted).
+    pub deleted_count: i64,
+    /// Deleted for everyone.
+    pub revoked: bool,
+}
+
+/// `forward_messages` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ForwardedResult {
+    /// `forwarded`.
+    pub status: String,
+    /// Where they went.
+    pub chat: Entity,
+    /// The new messages, in the order forwarded.
+    pub messages: Vec<Message>,
+}
+
+/// `send_reaction` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ReactionResult {
+    /// `reacted` or `removed`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The message.
+    pub message_id: i32,
+    /// Its reactions now.
+    pub reactions: Vec<Reaction>,
+}
+
+/// `pin_message` and `unpin_message` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PinResult {
+    /// `pinned` or `unpinned`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The message.
+    pub message_id: i32,
+}
+
+/// `list_scheduled` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ScheduledResult {
+    /// The chat.
+    pub chat: Entity,
+    /// Your scheduled messages there, latest send date first; `date` is when each will be sent.
+    pub messages: Vec<Message>,
+}
+
+/// `delete_scheduled` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DeletedScheduledResult {
+    /// `deleted`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The scheduled messages deleted (ids asked for that were not scheduled are left out).
+    pub message_ids: Vec<i32>,
+}
+
+/// A cloud draft.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DraftItem {
+    /// The chat it is written in.
+    pub chat: Entity,
+    /// Its text, formatting as Markdown.
+    pub text: String,
+    /// When it was saved (RFC 3339 UTC).
+    pub date: String,
+    /// The message it replies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to_msg_id: Option<i32>,
+}
+
+/// `save_draft` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DraftSavedResult {
+    /// `saved` or `cleared`.
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The draft as Telegram keeps it (absent when cleared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<DraftItem>,
+}
+
+/// `get_drafts` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DraftsResult {
+    /// Your unsent drafts.
+    pub drafts: Vec<DraftItem>,
 }

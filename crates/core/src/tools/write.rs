@@ -273,7 +273,9 @@ async fn upload_all(client: &TgClient, files: Vec<Prepared>) -> Result<Vec<Uploa
     Ok(out)
 }
 
-/// Sends text (split if long) and files to `chat`, returning the sent messages in the uniform schema.
+/// Sends text (split if long) and files to `chat` (or schedules them for `schedule`, a Unix
+/// time), returning the sent messages in the uniform schema.
+#[allow(clippy::too_many_arguments)]
 async fn deliver(
     ctx: &ToolCtx,
     client: &TgClient,
@@ -282,11 +284,16 @@ async fn deliver(
     text: &str,
     mode: ParseMode,
     files: &[String],
+    schedule: Option<i32>,
 ) -> Result<Value, ToolError> {
     let (plain, entities) = parse_text(text, mode);
     if plain.trim().is_empty() && files.is_empty() {
         return Err(ToolError::invalid("message is empty"));
     }
+    if schedule.is_some() && files.len() > 1 {
+        return Err(ToolError::invalid("an album cannot be scheduled; schedule one file per message"));
+    }
+    let when = schedule.map(|t| std::time::UNIX_EPOCH + std::time::Duration::from_secs(t as u64));
     let prepared = prepare_files(ctx, files).await?;
     let (chat, reply_to) = target(client, chat, reply_to).await?;
     let uploads = upload_all(client, prepared).await?;
@@ -299,7 +306,10 @@ async fn deliver(
     for (chunk, ents) in text_chunks.iter().filter(|(t, _)| !t.trim().is_empty()) {
         let m = client
             .raw()
-            .send_message(chat, InputMessage::new().text(chunk.clone()).fmt_entities(ents.clone()).reply_to(reply))
+            .send_message(
+                chat,
+                InputMessage::new().text(chunk.clone()).fmt_entities(ents.clone()).reply_to(reply).schedule_date(when),
+            )
             .await?;
         // Every chunk keeps the reply target, so a split message stays in its topic or thread.
         sent_ids.push(m.id());
@@ -310,7 +320,7 @@ async fn deliver(
         0 => {}
         1 => {
             let u = uploads.into_iter().next().expect("one");
-            let mut msg = InputMessage::new().text(caption).fmt_entities(cap_ents).reply_to(reply);
+            let mut msg = InputMessage::new().text(caption).fmt_entities(cap_ents).reply_to(reply).schedule_date(when);
             msg = if u.is_image { msg.photo(u.uploaded) } else { msg.document(u.uploaded) };
             if let (false, Some(m)) = (u.is_image, u.mime.as_deref()) {
                 msg = msg.mime_type(m);
@@ -338,15 +348,19 @@ async fn deliver(
         }
     }
     ctx.note_messages(sent_ids.iter().copied());
-    let raw = super::media::fetch_raw(client, &chat, &sent_ids).await?;
+    let raw = match schedule {
+        None => super::media::fetch_raw(client, &chat, &sent_ids).await?,
+        Some(_) => super::scheduled::fetch_scheduled(client, &chat, &sent_ids).await?,
+    };
     let peers = peers_of(client, &chat).await;
     let messages: Vec<Value> = raw.iter().filter_map(|m| format::message(m, &peers, false)).collect();
     let chat_entity = raw.iter().find_map(format::message_key).map(|(_, _, p)| peers.entity(&p)).unwrap_or(Value::Null);
-    Ok(json!({ "status": "sent", "chat": chat_entity, "messages": messages }))
+    let status = if schedule.is_some() { "scheduled" } else { "sent" };
+    Ok(json!({ "status": status, "chat": chat_entity, "messages": messages }))
 }
 
 /// Users/chats needed to name the chat and sender of sent messages.
-async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
+pub(super) async fn peers_of(client: &TgClient, chat: &PeerRef) -> Peers {
     let mut users = Vec::new();
     if let Ok(me) = client.invoke(&tl::functions::users::GetUsers { id: vec![tl::enums::InputUser::UserSelf] }).await {
         users.extend(me);
@@ -387,6 +401,7 @@ fn idempotency_key(key: Option<&str>) -> Result<Option<&str>, ToolError> {
 /// Sends a message.
 pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutput, ToolError> {
     let key = idempotency_key(p.idempotency_key.as_deref())?;
+    let schedule = super::scheduled::schedule_date(p.schedule_date.as_deref())?;
     let client = ctx.client().await?;
     let chat = ctx.chat(&client, p.chat_id.as_str()).await?;
     ctx.note_text(&p.message);
@@ -404,6 +419,7 @@ pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutp
                 &p.message,
                 p.parse_mode.unwrap_or_default(),
                 p.files.as_deref().unwrap_or(&[]),
+                schedule,
             )
             .await
         })
@@ -506,6 +522,7 @@ pub async fn send_to_phone(ctx: ToolCtx, p: SendToPhoneParams) -> Result<ToolOut
                 &p.message,
                 p.parse_mode.unwrap_or_default(),
                 p.files.as_deref().unwrap_or(&[]),
+                None,
             )
             .await
         })

@@ -93,7 +93,9 @@ fn dialogs_for(
                 read_inbox_max_id: read,
                 read_outbox_max_id: top.map(|m| m.id).unwrap_or(0),
                 unread_count,
-                unread_mentions_count: 0,
+                unread_mentions_count: acc.map_or(0, |a| {
+                    a.unread_mentions.iter().filter(|(q, _)| q == p).count() as i32
+                }),
                 unread_reactions_count: 0,
                 unread_poll_votes_count: 0,
                 notify_settings: notify_settings(acc.is_some_and(|a| a.muted.contains(p))),
@@ -101,7 +103,7 @@ fn dialogs_for(
                     PeerKey::Channel(c) => w.channels.get(c).map(|c| c.pts),
                     _ => None,
                 },
-                draft: None,
+                draft: super::drafts::dialog_draft(w, me, *p),
                 folder_id: acc.is_some_and(|a| a.archived.contains(p)).then_some(1),
                 ttl_period: None,
             }

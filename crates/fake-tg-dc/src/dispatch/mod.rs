@@ -15,14 +15,17 @@ use tl::{Cursor, Deserializable, Identifiable};
 use crate::world::World;
 use crate::{Call, Shared, State};
 
+mod actions;
 mod auth;
 mod common;
 mod contacts;
 mod dialogs;
+mod drafts;
 mod files;
 mod help;
 mod history;
 mod peers;
+mod scheduled;
 mod updates;
 mod writing;
 
@@ -120,6 +123,18 @@ const METHODS: &[(u32, Handler)] = methods! {
     channels::DeleteMessages => writing::channels_delete_messages,
     messages::ReadHistory => writing::messages_read_history,
     channels::ReadHistory => writing::channels_read_history,
+    // actions on messages: forward, react, pin, read mentions
+    messages::ForwardMessages => actions::messages_forward_messages,
+    messages::SendReaction => actions::messages_send_reaction,
+    messages::UpdatePinnedMessage => actions::messages_update_pinned_message,
+    messages::ReadMentions => actions::messages_read_mentions,
+    // cloud drafts
+    messages::SaveDraft => drafts::messages_save_draft,
+    messages::GetAllDrafts => drafts::messages_get_all_drafts,
+    // scheduled messages
+    messages::GetScheduledHistory => scheduled::messages_get_scheduled_history,
+    messages::GetScheduledMessages => scheduled::messages_get_scheduled_messages,
+    messages::DeleteScheduledMessages => scheduled::messages_delete_scheduled_messages,
 };
 
 /// The handler for a constructor id, from [`METHODS`] indexed once.
@@ -182,6 +197,8 @@ pub(crate) async fn call(shared: &Arc<Shared>, key_id: [u8; 8], raw: &[u8]) -> R
         None
     };
     let mut guard = shared.lock();
+    // Scheduled messages whose time has come are sent before anything else is answered.
+    guard.world.send_due(crate::world::now());
     let name = tl::name_for_id(id);
     if let Some(pos) = guard.faults.iter().position(|(m, _)| m == name) {
         let (_, fault) = guard.faults.remove(pos);

@@ -1,4 +1,4 @@
-//! Writing: send text, media and albums, edit, delete, and mark read; new messages are pushed to the other sessions that see them.
+//! Writing: send (or schedule) text, media and albums, edit, delete, and mark read; new messages are pushed to the other sessions that see them.
 
 use grammers_tl_types as tl;
 use tl::Serializable;
@@ -6,6 +6,7 @@ use tl::functions as f;
 
 use super::common::{input_channel, readable_peer, writable_peer};
 use super::files::input_media;
+use super::scheduled::schedule;
 use super::updates::{bump_pts, push_delivery, sent_updates, updates_tl};
 use super::{Ctx, Res, RpcErr, bad, decode, err};
 use crate::tlconv::{Refs, message_tl};
@@ -27,6 +28,12 @@ pub(super) fn messages_send_message(ctx: &mut Ctx, body: &[u8]) -> Res {
         ..Default::default()
     };
     let draft = apply_reply(ctx.w(), me, peer, draft, r.reply_to.as_ref())?;
+    if r.clear_draft {
+        clear_draft(&mut ctx.st.world, me, peer);
+    }
+    if let Some(when) = r.schedule_date {
+        return schedule(ctx, me, peer, vec![(draft, r.random_id)], when);
+    }
     let d = ctx.st.world.deliver(me, peer, draft);
     push_delivery(ctx, me, peer, &d);
     if matches!(peer, PeerKey::Channel(_)) {
@@ -72,6 +79,12 @@ pub(super) fn messages_send_media(ctx: &mut Ctx, body: &[u8]) -> Res {
         ..Default::default()
     };
     let draft = apply_reply(ctx.w(), me, peer, draft, r.reply_to.as_ref())?;
+    if r.clear_draft {
+        clear_draft(&mut ctx.st.world, me, peer);
+    }
+    if let Some(when) = r.schedule_date {
+        return schedule(ctx, me, peer, vec![(draft, r.random_id)], when);
+    }
     let d = ctx.st.world.deliver(me, peer, draft);
     push_delivery(ctx, me, peer, &d);
     Ok(sent_updates(ctx, me, peer, &[(d.id, r.random_id)]))
@@ -95,6 +108,7 @@ pub(super) fn messages_send_multi_media(ctx: &mut Ctx, body: &[u8]) -> Res {
     let peer = writable_peer(ctx.w(), me, &r.peer)?;
     let grouped = (r.multi_media.len() > 1).then(|| rand::random::<i64>().abs());
     let mut sent = Vec::new();
+    let mut drafts = Vec::new();
     for (i, sm) in r.multi_media.iter().enumerate() {
         let tl::enums::InputSingleMedia::Media(sm) = sm;
         let media = input_media(&mut ctx.st.world, &sm.media)?;
@@ -112,9 +126,16 @@ pub(super) fn messages_send_multi_media(ctx: &mut Ctx, body: &[u8]) -> Res {
         } else {
             draft
         };
+        if r.schedule_date.is_some() {
+            drafts.push((draft, sm.random_id));
+            continue;
+        }
         let d = ctx.st.world.deliver(me, peer, draft);
         push_delivery(ctx, me, peer, &d);
         sent.push((d.id, sm.random_id));
+    }
+    if let Some(when) = r.schedule_date {
+        return schedule(ctx, me, peer, drafts, when);
     }
     Ok(sent_updates(ctx, me, peer, &sent))
 }
@@ -173,23 +194,56 @@ pub(super) fn messages_edit_message(ctx: &mut Ctx, body: &[u8]) -> Res {
     Ok(updates_tl(vec![update], refs.users_tl(w, me), refs.chats_tl(w, me)).to_bytes())
 }
 
-/// `messages.deleteMessages`: from the viewer's own message box.
+/// `messages.deleteMessages`: from the viewer's own message box; with `revoke`, every copy
+/// too (in a private chat any message, in a basic group one's own or any as its creator).
 pub(super) fn messages_delete_messages(ctx: &mut Ctx, body: &[u8]) -> Res {
     let r: f::messages::DeleteMessages = decode(ctx, body)?;
     let me = ctx.me()?;
-    let acc = ctx
-        .st
-        .world
+    let w = ctx.w();
+    let mut gone: Vec<(i64, PeerKey, i32)> = Vec::new();
+    let mine: Vec<(PeerKey, i32, Option<PeerKey>)> = w
         .accounts
-        .get_mut(&me)
-        .ok_or_else(|| err(500, "INTERNAL"))?;
-    let before = acc.messages.len();
-    acc.messages.retain(|m| !r.id.contains(&m.id));
-    let n = (before - acc.messages.len()) as i32;
-    acc.pts += n;
+        .get(&me)
+        .map(|a| {
+            a.messages
+                .iter()
+                .filter(|m| r.id.contains(&m.id))
+                .map(|m| (m.peer, m.id, m.from))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (peer, id, from) in mine {
+        let may_revoke = match peer {
+            PeerKey::User(_) => true,
+            PeerKey::Chat(g) => {
+                from == Some(PeerKey::User(me)) || w.groups.get(&g).is_some_and(|g| g.creator == me)
+            }
+            PeerKey::Channel(_) => false,
+        };
+        if r.revoke && may_revoke {
+            gone.extend(w.copies(me, peer, id));
+        } else {
+            gone.push((me, peer, id));
+        }
+    }
+    let mut n = 0;
+    for acc in ctx.st.world.accounts.values_mut() {
+        let owner = acc.user_id;
+        let before = acc.messages.len();
+        acc.messages
+            .retain(|m| !gone.contains(&(owner, m.peer, m.id)));
+        acc.unread_mentions
+            .retain(|(p, id)| !gone.contains(&(owner, *p, *id)));
+        let removed = (before - acc.messages.len()) as i32;
+        acc.pts += removed;
+        if owner == me {
+            n = removed;
+        }
+    }
+    let pts = ctx.w().accounts.get(&me).map(|a| a.pts).unwrap_or(1);
     Ok(
         tl::enums::messages::AffectedMessages::Messages(tl::types::messages::AffectedMessages {
-            pts: acc.pts,
+            pts,
             pts_count: n,
         })
         .to_bytes(),
@@ -213,9 +267,16 @@ pub(super) fn channels_delete_messages(ctx: &mut Ctx, body: &[u8]) -> Res {
         .retain(|m| !(r.id.contains(&m.id) && (admin || m.from == Some(PeerKey::User(me)))));
     let n = (before - ch.messages.len()) as i32;
     ch.pts += n;
+    let pts = ch.pts;
+    let kept: Vec<i32> = ch.messages.iter().map(|m| m.id).collect();
+    let chat = PeerKey::Channel(id);
+    for acc in ctx.st.world.accounts.values_mut() {
+        acc.unread_mentions
+            .retain(|(p, m)| *p != chat || kept.contains(m));
+    }
     Ok(
         tl::enums::messages::AffectedMessages::Messages(tl::types::messages::AffectedMessages {
-            pts: ch.pts,
+            pts,
             pts_count: n,
         })
         .to_bytes(),
@@ -239,7 +300,9 @@ pub(super) fn messages_read_history(ctx: &mut Ctx, body: &[u8]) -> Res {
         .accounts
         .get_mut(&me)
         .ok_or_else(|| err(500, "INTERNAL"))?;
-    acc.read_inbox.insert(peer, max);
+    // Read state only moves forward.
+    let read = acc.read_inbox.entry(peer).or_insert(0);
+    *read = (*read).max(max);
     Ok(
         tl::enums::messages::AffectedMessages::Messages(tl::types::messages::AffectedMessages {
             pts: acc.pts,
@@ -262,13 +325,21 @@ pub(super) fn channels_read_history(ctx: &mut Ctx, body: &[u8]) -> Res {
         r.max_id.min(top)
     };
     if let Some(acc) = ctx.st.world.accounts.get_mut(&me) {
-        acc.read_inbox.insert(peer, max);
+        let read = acc.read_inbox.entry(peer).or_insert(0);
+        *read = (*read).max(max);
     }
     Ok(true.to_bytes())
 }
 
+/// Drops `me`'s draft in `peer` (a send with `clear_draft`).
+fn clear_draft(w: &mut World, me: i64, peer: PeerKey) {
+    if let Some(a) = w.accounts.get_mut(&me) {
+        a.drafts.remove(&peer);
+    }
+}
+
 /// Now, but never before the newest message: dates stay ordered like ids.
-fn next_date(w: &World) -> i32 {
+pub(super) fn next_date(w: &World) -> i32 {
     let newest = w
         .accounts
         .values()

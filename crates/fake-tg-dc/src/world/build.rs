@@ -104,8 +104,12 @@ impl World {
                 muted: BTreeSet::new(),
                 folders: Vec::new(),
                 read_inbox: HashMap::new(),
+                unread_mentions: BTreeSet::new(),
                 messages: Vec::new(),
                 last_id: 0,
+                drafts: Default::default(),
+                scheduled: Vec::new(),
+                last_scheduled_id: 0,
                 pts: 1,
             },
         );
@@ -217,6 +221,9 @@ impl World {
             random_id: None,
             grouped_id: None,
             discussion: None,
+            origin: 0,
+            pinned: false,
+            reactions: Vec::new(),
         });
         ch.topics.push(Topic {
             id,
@@ -259,6 +266,8 @@ impl World {
     /// post with a linked discussion group also gets its automatic copy in that group.
     pub fn deliver(&mut self, from: i64, to: PeerKey, draft: Draft) -> Delivery {
         let date = draft.date.unwrap_or_else(|| self.tick());
+        self.next_origin += 1;
+        let origin = self.next_origin;
         let mut delivery = Delivery::default();
         let mk = |id: i32, peer: PeerKey, sender: Option<PeerKey>, post: bool| Message {
             id,
@@ -277,6 +286,9 @@ impl World {
             random_id: draft.random_id,
             grouped_id: draft.grouped_id,
             discussion: None,
+            origin,
+            pinned: false,
+            reactions: Vec::new(),
         };
         match to {
             PeerKey::User(uid) => {
@@ -292,6 +304,9 @@ impl World {
                         acc.messages
                             .push(mk(id, peer, Some(PeerKey::User(from)), false));
                         delivery.boxes.push((owner, id));
+                        if owner != from {
+                            acc.read_inbox.entry(peer).or_insert(id - 1);
+                        }
                     }
                 }
             }
@@ -304,6 +319,11 @@ impl World {
                 let mut ordered: Vec<i64> =
                     members.iter().copied().filter(|m| *m == from).collect();
                 ordered.extend(members.iter().copied().filter(|m| *m != from));
+                let mentioned: Vec<i64> = ordered
+                    .iter()
+                    .copied()
+                    .filter(|m| self.mentions(*m, to, &draft.text, None))
+                    .collect();
                 for owner in ordered {
                     if let Some(acc) = self.accounts.get_mut(&owner) {
                         acc.last_id += 1;
@@ -312,6 +332,12 @@ impl World {
                         acc.messages
                             .push(mk(id, to, Some(PeerKey::User(from)), false));
                         delivery.boxes.push((owner, id));
+                        if owner != from {
+                            acc.read_inbox.entry(to).or_insert(id - 1);
+                        }
+                        if owner != from && mentioned.contains(&owner) {
+                            acc.unread_mentions.insert((to, id));
+                        }
                     }
                 }
             }
@@ -328,9 +354,28 @@ impl World {
                 } else {
                     Some(PeerKey::User(from))
                 };
+                let reply_author = draft
+                    .reply_to
+                    .and_then(|r| ch.messages.iter().find(|m| m.id == r))
+                    // Posting in a forum topic replies to its root; that mentions nobody.
+                    .filter(|m| m.topic_created.is_none())
+                    .and_then(|m| m.from);
                 ch.messages.push(mk(id, to, sender, broadcast));
                 let linked = ch.linked;
                 delivery.channel = Some((chid, id));
+                let members = ch.members.clone();
+                for member in members {
+                    let mentioned = self.mentions(member, to, &draft.text, reply_author);
+                    if let Some(acc) = self.accounts.get_mut(&member)
+                        && member != from
+                    {
+                        // A new message is unread for the other members.
+                        acc.read_inbox.entry(to).or_insert(id - 1);
+                        if mentioned {
+                            acc.unread_mentions.insert((to, id));
+                        }
+                    }
+                }
                 if broadcast && let Some(group) = linked {
                     let copy = Draft {
                         text: draft.text.clone(),
@@ -365,6 +410,9 @@ impl World {
                             random_id: None,
                             grouped_id: None,
                             discussion: None,
+                            origin: 0,
+                            pinned: false,
+                            reactions: Vec::new(),
                         };
                         m.discussion = Some((chid, id));
                         g.messages.push(m);

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 
 mod build;
 mod model;
+mod scheduled;
 
 pub use model::{
     Account, BasicGroup, Channel, Delivery, Draft, File, FileKind, Folder, Forward, Media, Message,
-    PeerKey, Topic, User,
+    PeerKey, SavedDraft, Topic, User,
 };
 
 /// The whole fake Telegram universe served by a [`crate::FakeDc`].
@@ -32,6 +33,8 @@ pub struct World {
     /// World clock for fixture messages (advances 60 s per message).
     pub clock: i32,
     next_id: i64,
+    /// Last [`Message::origin`] handed out.
+    next_origin: u64,
 }
 
 pub(crate) fn now() -> i32 {
@@ -123,6 +126,55 @@ impl World {
                 .iter_mut()
                 .find(|m| m.id == id && m.peer == peer),
         }
+    }
+
+    /// Whether `text` (or a reply to `reply_author`) in a group mentions `user`: Telegram counts
+    /// `@username` in the text and replies to the user's own messages; private chats and
+    /// broadcast channels have no mentions.
+    pub fn mentions(
+        &self,
+        user: i64,
+        peer: PeerKey,
+        text: &str,
+        reply_author: Option<PeerKey>,
+    ) -> bool {
+        let group = match peer {
+            PeerKey::User(_) => false,
+            PeerKey::Chat(_) => true,
+            PeerKey::Channel(c) => self.channels.get(&c).is_some_and(|c| !c.broadcast),
+        };
+        let named = self
+            .users
+            .get(&user)
+            .and_then(|u| u.username.as_ref())
+            .is_some_and(|u| {
+                let want = format!("@{}", u.to_lowercase());
+                text.to_lowercase().match_indices(&want).any(|(i, _)| {
+                    let after = text[i + want.len()..].chars().next();
+                    !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            });
+        group && (named || reply_author == Some(PeerKey::User(user)))
+    }
+
+    /// Every copy of a message: in a channel the message itself; in private chats and basic
+    /// groups the copy in each account's box, as (account, chat as that account sees it, id).
+    pub fn copies(&self, viewer: i64, peer: PeerKey, id: i32) -> Vec<(i64, PeerKey, i32)> {
+        let Some(m) = self.message(viewer, peer, id) else {
+            return Vec::new();
+        };
+        if matches!(peer, PeerKey::Channel(_)) || m.origin == 0 {
+            return vec![(viewer, peer, id)];
+        }
+        self.accounts
+            .values()
+            .flat_map(|a| {
+                a.messages
+                    .iter()
+                    .filter(|c| c.origin == m.origin)
+                    .map(|c| (a.user_id, c.peer, c.id))
+            })
+            .collect()
     }
 
     /// Concatenated bytes of a client upload (upload.saveFilePart / saveBigFilePart).

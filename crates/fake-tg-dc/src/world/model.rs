@@ -1,6 +1,6 @@
 //! The data model: peers, users, accounts, groups, channels, topics, files, media and messages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use grammers_tl_types as tl;
 
@@ -94,12 +94,33 @@ pub struct Account {
     pub folders: Vec<Folder>,
     /// Highest read incoming message id per dialog.
     pub read_inbox: HashMap<PeerKey, i32>,
+    /// Messages that mention this account and that it has not read yet (chat, message id).
+    pub unread_mentions: BTreeSet<(PeerKey, i32)>,
     /// Messages in private chats and basic groups, as seen by this account.
     pub messages: Vec<Message>,
     /// Last message id used in this account's box.
     pub last_id: i32,
+    /// Unsent drafts per chat (cloud drafts, shared by the account's sessions).
+    pub drafts: BTreeMap<PeerKey, SavedDraft>,
+    /// Messages this account scheduled, not sent yet (ids of their own sequence).
+    pub scheduled: Vec<Message>,
+    /// Last scheduled message id used.
+    pub last_scheduled_id: i32,
     /// Common update sequence (pts) of this account.
     pub pts: i32,
+}
+
+/// A cloud draft: text being written in a chat, not sent.
+#[derive(Clone, Debug)]
+pub struct SavedDraft {
+    /// Text.
+    pub text: String,
+    /// Formatting entities.
+    pub entities: Vec<tl::enums::MessageEntity>,
+    /// The message it replies to.
+    pub reply_to: Option<i32>,
+    /// When it was saved.
+    pub date: i32,
 }
 
 /// A basic group.
@@ -269,6 +290,12 @@ pub struct Message {
     pub grouped_id: Option<i64>,
     /// For a broadcast post: its discussion copy (group id, message id).
     pub discussion: Option<(i64, i32)>,
+    /// The same for every copy of one sent message in the account boxes (private chats, basic groups).
+    pub origin: u64,
+    /// Pinned in its chat.
+    pub pinned: bool,
+    /// Reactions: (user id, emoji), at most one per user, oldest first.
+    pub reactions: Vec<(i64, String)>,
 }
 
 /// What to send with [`World::deliver`].
