@@ -10,6 +10,7 @@
 pub mod app;
 pub mod attachments;
 pub mod backup;
+pub mod client_install;
 pub mod config;
 pub mod control;
 pub mod fsutil;
