@@ -1,5 +1,6 @@
 //! `fast-mcp-telegram`: the headless server and setup tool.
 
+mod client;
 mod ctl;
 mod owner;
 
@@ -108,6 +109,12 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Add this server to an AI client's config file (Claude Desktop, Claude Code, Cursor, VS Code,
+    /// Windsurf, Codex), remove it, or list which clients have it.
+    Client {
+        #[command(subcommand)]
+        action: client::ClientAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +220,7 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
             }
         }
         Command::Token { action } => token_command(action, config).await,
+        Command::Client { action } => client::run(action, config).await,
         Command::Backup { out, include_secrets } => {
             let out = absolute(&out)?;
             let passphrase = passphrase(true)?;
