@@ -9,6 +9,8 @@
 //! window at start; otherwise it opens only when setup is incomplete.
 #![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
 
+mod desktop;
+
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use tgmcp_core::config::{Config, Transport};
 use tgmcp_core::control::{COMMANDS, Control, HostKind, Reloader, ServerState};
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::owner::server::{OwnerServer, bind};
-use tgmcp_core::owner::{OwnerKind, OwnerLock};
+use tgmcp_core::owner::{OwnerError, OwnerKind, OwnerLock};
 use tokio::sync::oneshot;
 
 /// How long a stopping server may take to finish its requests.
@@ -41,6 +43,8 @@ struct Tray {
 #[derive(Default)]
 struct ServerSlot {
     running: tokio::sync::Mutex<Option<(oneshot::Sender<()>, tauri::async_runtime::JoinHandle<()>)>>,
+    /// Set once the window exists: a server that stops on its own is reported as a notification.
+    app: std::sync::OnceLock<AppHandle>,
 }
 
 impl ServerSlot {
@@ -72,12 +76,20 @@ impl ServerSlot {
             eprintln!("SETUP {url}");
         }
         let (stop, stopped) = oneshot::channel::<()>();
+        let asked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let notify = (asked.clone(), self.app.get().cloned());
         let handle = tauri::async_runtime::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.await;
+                asked.store(true, std::sync::atomic::Ordering::SeqCst);
             };
-            if let Err(e) = tgmcp_core::transport::http::serve(app, listener, shutdown).await {
+            let result = tgmcp_core::transport::http::serve(app, listener, shutdown).await;
+            if let Err(e) = &result {
                 tracing::error!("MCP server stopped: {e}");
+            }
+            if let (false, Some(handle)) = (notify.0.load(std::sync::atomic::Ordering::SeqCst), notify.1) {
+                let why = result.err().map(|e| e.to_string()).unwrap_or_else(|| "it stopped listening".into());
+                desktop::notify(&handle, "MCP server stopped", &format!("Clients cannot reach Telegram: {why}"));
             }
         });
         *running = Some((stop, handle));
@@ -134,6 +146,9 @@ control_commands!(
     session_import,
     backup_create,
     backup_restore,
+    client_setup_list,
+    client_setup_add,
+    client_setup_remove,
 );
 
 /// Copies text to the system clipboard (the webview's clipboard API is unreliable in WebKitGTK).
@@ -211,16 +226,27 @@ fn main() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     debug_assert_eq!(REGISTERED, COMMANDS, "every control command has an IPC command");
 
+    let context = tauri::generate_context!();
     // The tray app owns the config dir: a background agent hands over to it; any other owner
-    // (another tray app, an HTTP server) is named and we stop.
-    let lock =
-        match tauri::async_runtime::block_on(OwnerLock::acquire(&config.session_dir, OwnerKind::Tray, OWNER_WAIT)) {
-            Ok(l) => Arc::new(l),
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(3);
+    // (an HTTP server) is named and we stop. Another tray app is asked to show its window.
+    let lock = match OwnerLock::try_acquire(&config.session_dir, OwnerKind::Tray) {
+        Ok(l) => Arc::new(l),
+        Err(OwnerError::AlreadyOwned { owner: Some(o), .. }) if o.kind == OwnerKind::Tray => {
+            // The single-instance plugin hands this launch to the running app and exits the process.
+            let _ = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|_, _, _| {})).build(context);
+            eprintln!("error: the tray app is already running (pid {}) and could not be reached", o.pid);
+            std::process::exit(3);
+        }
+        Err(_) => {
+            match tauri::async_runtime::block_on(OwnerLock::acquire(&config.session_dir, OwnerKind::Tray, OWNER_WAIT)) {
+                Ok(l) => Arc::new(l),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(3);
+                }
             }
-        };
+        }
+    };
     let keystore = KeyStore::system();
     let app = match App::new(config, keystore.clone()) {
         Ok(a) => a,
@@ -264,8 +290,16 @@ fn main() {
 
     let setup_control = control.clone();
     let exit_control = control.clone();
+    let setup_slot = slot.clone();
     let built = tauri::Builder::default()
+        // First: a second launch must reach the running app before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("another launch of the app: showing the window");
+            show_window(app);
+        }))
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(desktop::autostart_plugin())
+        .plugin(tauri_plugin_notification::init())
         .manage(Tray { control: control.clone() })
         .setup(move |app| {
             let open = MenuItem::with_id(app, "open", "Open window", true, None::<&str>)?;
@@ -290,11 +324,16 @@ fn main() {
                     _ => {}
                 })
                 .build(app)?;
-            // Keep the status line current.
+            let _ = setup_slot.app.set(app.handle().clone());
+            // Keep the status line current, and notify what the user must see (new login, server stopped).
             let c = setup_control.clone();
+            let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
+                let mut watch = desktop::Watch::default();
                 loop {
-                    let line = status_line(&c.status().await);
+                    let st = c.status().await;
+                    desktop::notify_changes(&handle, &c, &mut watch, &st);
+                    let line = status_line(&st);
                     if status.text().ok().as_deref() != Some(line.as_str()) {
                         let _ = status.set_text(line);
                     }
@@ -334,9 +373,14 @@ fn main() {
             session_import,
             backup_create,
             backup_restore,
+            client_setup_list,
+            client_setup_add,
+            client_setup_remove,
             clipboard_write,
+            desktop::autostart_get,
+            desktop::autostart_set,
         ])
-        .build(tauri::generate_context!());
+        .build(context);
     let tauri_app = match built {
         Ok(a) => a,
         Err(e) => {
