@@ -616,7 +616,53 @@
     sel.replaceChildren(el('option', { value: '', text: 'No token (placeholder)' }));
     for (const t of tokensCache) sel.append(el('option', { value: t.id, text: `${t.label}${t.account ? ' — ' + t.account : ''}` }));
     if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
-    await renderClientsFor(sel.value);
+    await Promise.all([renderClientsFor(sel.value), loadClientSetup()]);
+  }
+
+  // One-click setup: our entry in each client's own config file (client_setup_* commands).
+  async function loadClientSetup() {
+    let list;
+    try {
+      list = await call('client_setup_list');
+    } catch (e) {
+      $('#setup-msg').textContent = e.message;
+      return;
+    }
+    const body = $('#setup-table tbody');
+    body.replaceChildren();
+    for (const c of list.clients) {
+      const state = c.error ? `Unreadable: ${c.error}`
+        : c.entry === 'present' ? `Added (${c.token_id || '?'})`
+        : c.entry === 'foreign' ? 'Another server is named “telegram”'
+        : c.client_found ? 'Not added' : 'Not added (client not found)';
+      const button = (action, text) => el('button', {
+        type: 'button', class: 'small', 'data-action': action, text, onclick: () => clientSetup(action, c),
+      });
+      body.append(el('tr', { 'data-client': c.client },
+        el('td', {}, c.name, el('span', { class: 'sub', text: c.path })),
+        el('td', { text: state }),
+        el('td', { class: 'actions-cell' },
+          c.entry === 'foreign' || c.error ? null : button('add', c.entry === 'present' ? 'Update' : `Add to ${c.name}`), ' ',
+          c.entry === 'present' ? button('remove', 'Remove') : null)));
+    }
+  }
+
+  async function clientSetup(action, c) {
+    const msg = $('#setup-msg');
+    const args = { client: c.client };
+    if (action === 'add' && $('#configs-token').value) args.token_id = $('#configs-token').value;
+    msg.className = 'msg';
+    try {
+      const r = await call(action === 'add' ? 'client_setup_add' : 'client_setup_remove', args);
+      const done = { added: 'Added to', updated: 'Updated in', unchanged: 'Already in', removed: 'Removed from', not_present: 'Not in' }[r.outcome];
+      msg.className = 'msg ok';
+      msg.textContent = `${done} ${c.name}: ${r.path}.` + (r.backup ? ` The file as it was: ${r.backup}.` : '') +
+        (r.outcome === 'unchanged' || r.outcome === 'not_present' ? '' : ` Restart ${c.name} to apply.`);
+    } catch (e) {
+      msg.className = 'msg err';
+      msg.textContent = e.message;
+    }
+    await loadClientSetup();
   }
 
   async function renderClientsFor(tokenId) {
@@ -793,6 +839,7 @@
       markFixed(input, fixed.has(k) ? k.toUpperCase() : null);
     }
     showRestart(g.restart_required, g.can_restart);
+    loadAutostart();
     const a = g.api;
     $('#api-state').textContent = a.configured
       ? `Configured (api_id ${a.api_id}). ${a.stored_in_settings ? 'Stored in the settings file.' : 'From the environment or .env.'}`
@@ -816,6 +863,31 @@
     }
     note.textContent = `Set by ${variable} in the environment or .env, which wins at every start; change it there.`;
   }
+
+  // Start at login: a tray-app setting kept by the OS (login item), so only under Tauri.
+  async function loadAutostart() {
+    if (!TAURI) return;
+    try {
+      $('#set-autostart').checked = !!(await call('autostart_get')).enabled;
+      show($('#desktop-settings'));
+    } catch (e) {
+      $('#settings-msg').textContent = e.message;
+    }
+  }
+
+  $('#set-autostart').addEventListener('change', async (e) => {
+    const msg = $('#settings-msg');
+    try {
+      const r = await call('autostart_set', { enabled: e.target.checked });
+      e.target.checked = !!r.enabled;
+      msg.className = 'msg ok';
+      msg.textContent = r.enabled ? 'The app will start at login.' : 'The app will not start at login.';
+    } catch (err) {
+      e.target.checked = !e.target.checked;
+      msg.className = 'msg err';
+      msg.textContent = err.message;
+    }
+  });
 
   function showRestart(fields, canRestart) {
     const n = $('#restart-notice');

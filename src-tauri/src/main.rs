@@ -9,6 +9,8 @@
 //! window at start; otherwise it opens only when setup is incomplete.
 #![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
 
+mod desktop;
+
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use tgmcp_core::config::{Config, Transport};
 use tgmcp_core::control::{Control, HostKind, Reloader, ServerState};
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::owner::server::{OwnerServer, bind};
-use tgmcp_core::owner::{OwnerKind, OwnerLock};
+use tgmcp_core::owner::{OwnerError, OwnerKind, OwnerLock};
 use tgmcp_core::server;
 
 /// How long a stopping server may take to finish its requests.
@@ -41,6 +43,8 @@ struct Tray {
 #[derive(Default)]
 struct ServerSlot {
     running: tokio::sync::Mutex<Option<server::Running>>,
+    /// Set once the window exists: a server that stops on its own is reported as a notification.
+    app: std::sync::OnceLock<AppHandle>,
 }
 
 impl ServerSlot {
@@ -60,7 +64,12 @@ impl ServerSlot {
         // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
         bound.announce();
         let local = bound.addr();
-        *running = Some(bound.spawn(app));
+        let window = self.app.get().cloned();
+        *running = Some(bound.spawn_watched(app, move |why| {
+            if let Some(handle) = window {
+                desktop::notify(&handle, "MCP server stopped", &format!("Clients cannot reach Telegram: {why}"));
+            }
+        }));
         ServerState::running(local)
     }
 }
@@ -92,7 +101,7 @@ macro_rules! ipc_commands {
 
         /// The invoke handler: every control command, and `clipboard_write`.
         fn invoke_handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name,)* clipboard_write]
+            tauri::generate_handler![$($name,)* clipboard_write, desktop::autostart_get, desktop::autostart_set]
         }
     };
 }
@@ -109,7 +118,7 @@ fn clipboard_write(app: AppHandle, args: Option<Value>) -> Result<Value, Value> 
         .map_err(|e| json!({ "error": { "message": format!("clipboard: {e}"), "code": "internal" } }))
 }
 
-fn show_window(app: &AppHandle) {
+pub(crate) fn show_window(app: &AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.show();
         let _ = w.unminimize();
@@ -174,17 +183,29 @@ fn main() {
     });
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 
+    let context = tauri::generate_context!();
     // The tray app owns the config dir: a background agent hands over to it; any other owner
-    // (another tray app, an HTTP server) is named and we stop.
-    let lock = match tauri::async_runtime::block_on(OwnerLock::acquire(
-        &config.startup.session_dir,
-        OwnerKind::Tray,
-        OWNER_WAIT,
-    )) {
+    // (an HTTP server) is named and we stop. Another tray app is asked to show its window.
+    let lock = match OwnerLock::try_acquire(&config.startup.session_dir, OwnerKind::Tray) {
         Ok(l) => Arc::new(l),
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(OwnerError::AlreadyOwned { owner: Some(o), .. }) if o.kind == OwnerKind::Tray => {
+            // The single-instance plugin hands this launch to the running app and exits the process.
+            let _ = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|_, _, _| {})).build(context);
+            eprintln!("error: the tray app is already running (pid {}) and could not be reached", o.pid);
             std::process::exit(3);
+        }
+        Err(_) => {
+            match tauri::async_runtime::block_on(OwnerLock::acquire(
+                &config.startup.session_dir,
+                OwnerKind::Tray,
+                OWNER_WAIT,
+            )) {
+                Ok(l) => Arc::new(l),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(3);
+                }
+            }
         }
     };
     let keystore = KeyStore::system();
@@ -230,8 +251,16 @@ fn main() {
 
     let setup_control = control.clone();
     let exit_control = control.clone();
+    let setup_slot = slot.clone();
     let built = tauri::Builder::default()
+        // First: a second launch must reach the running app before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("another launch of the app: showing the window");
+            show_window(app);
+        }))
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(desktop::autostart_plugin())
+        .plugin(tauri_plugin_notification::init())
         .manage(Tray { control: control.clone() })
         .setup(move |app| {
             let open = MenuItem::with_id(app, "open", "Open window", true, None::<&str>)?;
@@ -256,11 +285,15 @@ fn main() {
                     _ => {}
                 })
                 .build(app)?;
-            // Keep the status line current.
+            let _ = setup_slot.app.set(app.handle().clone());
+            // Keep the status line current, and notify what the user must see (new login, server stopped).
             let c = setup_control.clone();
+            let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
+                let mut watch = desktop::Watch::default();
                 loop {
                     if let Ok(s) = c.status().await {
+                        desktop::notify_changes(&handle, &c, &mut watch, &s).await;
                         let line = status_line(&s);
                         if status.text().ok().as_deref() != Some(line.as_str()) {
                             let _ = status.set_text(line);
@@ -282,7 +315,7 @@ fn main() {
             }
         })
         .invoke_handler(invoke_handler())
-        .build(tauri::generate_context!());
+        .build(context);
     let tauri_app = match built {
         Ok(a) => a,
         Err(e) => {

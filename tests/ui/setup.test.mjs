@@ -355,6 +355,29 @@ describe('setup page (headless server + Chromium)', () => {
     await shot('08-clients');
   });
 
+  test('clients tab: "Add to Cursor" writes our entry into ~/.cursor/mcp.json, "Remove" restores the file', async () => {
+    const file = path.join(dir, '.cursor', 'mcp.json'); // HOME is the temp dir
+    const original = '{\n  "mcpServers": {\n    "other": { "url": "http://localhost:9/mcp" }\n  }\n}\n';
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, original);
+    await page.click('#tab-tokens');
+    await page.click('#tab-clients');
+    const row = page.locator('#setup-table tr[data-client=cursor]');
+    await row.locator('[data-action=add]').waitFor();
+    const later = await page.$eval('#configs-token', (s) => [...s.options].find((o) => o.text.includes('Later'))?.value);
+    await page.selectOption('#configs-token', later);
+    await row.locator('[data-action=add]').click();
+    await waitFor(async () => /Added to Cursor/.test(await page.textContent('#setup-msg')), { message: 'added message' });
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(written.mcpServers.telegram.args, ['serve', '--transport', 'stdio', '--token-id', later]);
+    assert.equal(written.mcpServers.other.url, 'http://localhost:9/mcp');
+    await waitFor(async () => (await row.textContent()).includes(`Added (${later})`), { message: 'row shows the entry' });
+    await shot('08b-client-setup');
+    await row.locator('[data-action=remove]').click();
+    await waitFor(async () => /Removed from Cursor/.test(await page.textContent('#setup-msg')), { message: 'removed message' });
+    assert.equal(fs.readFileSync(file, 'utf8'), original);
+  });
+
   test('settings: DISABLE_AUTH is applied live, with a warning banner', async () => {
     assert.equal(await mcpInitialize(server.base, null), 401);
     await page.click('#tab-settings');

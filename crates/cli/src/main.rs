@@ -1,5 +1,6 @@
 //! `fast-mcp-telegram`: the headless server and setup tool.
 
+mod client;
 mod ctl;
 mod owner;
 mod tokens;
@@ -115,6 +116,12 @@ enum Command {
     },
     /// Show what assistants did: the activity log, newest first.
     Activity(ActivityArgs),
+    /// Add this server to an AI client's config file (Claude Desktop, Claude Code, Cursor, VS Code,
+    /// Windsurf, Codex), remove it, or list which clients have it.
+    Client {
+        #[command(subcommand)]
+        action: client::ClientAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +191,7 @@ async fn run(cli: Cli, config: &mut Config) -> anyhow::Result<()> {
         }
         Command::Token { action } => tokens::token_command(action, config).await,
         Command::Activity(args) => tokens::activity_command(args, config).await,
+        Command::Client { action } => client::run(action, config).await,
         Command::Backup { out, include_secrets } => {
             let out = absolute(&out)?;
             let passphrase = passphrase(true)?;

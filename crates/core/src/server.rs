@@ -60,14 +60,27 @@ impl Bound {
 
     /// Serves `app` in a task until [`Running::stop`] (or until the handle is dropped).
     pub fn spawn(self, app: Arc<App>) -> Running {
+        self.spawn_watched(app, |_| {})
+    }
+
+    /// Like [`Bound::spawn`]; `on_unexpected_stop` is told why when the server stops without
+    /// being asked to (the tray app shows it as a notification).
+    pub fn spawn_watched(self, app: Arc<App>, on_unexpected_stop: impl FnOnce(String) + Send + 'static) -> Running {
         let (stop, stopped) = oneshot::channel::<()>();
         let addr = self.addr;
+        let asked = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let task = tokio::spawn(async move {
+            let flag = asked.clone();
             let shutdown = async move {
                 let _ = stopped.await;
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
             };
-            if let Err(e) = self.run(app, shutdown).await {
+            let result = self.run(app, shutdown).await;
+            if let Err(e) = &result {
                 tracing::error!("MCP server stopped: {e}");
+            }
+            if !asked.load(std::sync::atomic::Ordering::SeqCst) {
+                on_unexpected_stop(result.err().map_or_else(|| "it stopped listening".to_string(), |e| e.to_string()));
             }
         });
         Running { addr, stop: Some(stop), task }

@@ -89,13 +89,6 @@ pub fn build_client_configs(
 ) -> Vec<ClientConfig> {
     let bearer = format!("Bearer {token}");
     let pretty = |v: Value| serde_json::to_string_pretty(&v).expect("json");
-    let mut env = serde_json::Map::new();
-    if crate::config::default_config_dir().as_deref() != Some(config.session_dir.as_path()) {
-        env.insert("SESSION_DIR".into(), json!(config.session_dir.to_string_lossy()));
-    }
-    if let Some(dc) = config.dc_override {
-        env.insert("TELEGRAM_DC_ADDR".into(), json!(dc.to_string()));
-    }
     let url_auth = url.replace("/v1/mcp", &format!("/v1/url_auth/{token}/mcp"));
     let toml_str = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     vec![
@@ -104,11 +97,9 @@ pub fn build_client_configs(
             name: "Claude Desktop",
             location: "claude_desktop_config.json (Settings → Developer → Edit Config)",
             format: "json",
-            text: pretty(json!({ "mcpServers": { "telegram": {
-                "command": binary,
-                "args": ["serve", "--transport", "stdio", "--token-id", token_id.unwrap_or(TOKEN_ID_PLACEHOLDER)],
-                "env": Value::Object(env),
-            }}})),
+            text: pretty(json!({ "mcpServers": { crate::client_install::SERVER_NAME:
+                crate::client_install::StdioEntry::new(config, binary, token_id.unwrap_or(TOKEN_ID_PLACEHOLDER)).to_json(),
+            }})),
             note: "Claude Desktop starts a small relay over stdio that talks to this app (or starts a background agent when the app is not running); the config holds only the token's id, no secret. Quit Claude Desktop from its tray icon and start it again after editing.".into(),
         },
         ClientConfig {

@@ -43,6 +43,9 @@ macro_rules! control_commands {
             session_import($crate::control::SessionImportArgs),
             backup_create($crate::control::BackupCreateArgs),
             backup_restore($crate::control::BackupRestoreArgs),
+            client_setup_list(),
+            client_setup_add($crate::client_install::ops::ClientSetupArgs),
+            client_setup_remove($crate::client_install::ops::ClientSetupArgs),
         }
     };
 }

@@ -10,6 +10,7 @@
 
 mod at_rest;
 mod client_configs;
+mod client_setup;
 mod commands;
 mod error;
 mod logins;
