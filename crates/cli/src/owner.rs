@@ -61,7 +61,10 @@ pub async fn serve_http(config: &Config) -> anyhow::Result<()> {
 /// by a stdio client) it exits after `AGENT_IDLE_EXIT_SECONDS` without clients, and quietly
 /// leaves the field to an owner that is already running.
 pub async fn agent(config: &Config, background: bool, idle_exit: Option<u64>) -> anyhow::Result<()> {
-    let wait = if background { Duration::ZERO } else { Duration::from_secs(2) };
+    // A background agent leaves at once when another owner runs, but waits a moment for an owner
+    // that holds the lock without having published itself yet (or a short CLI command), so
+    // that when it leaves, `agent.json` names who owns the dir.
+    let wait = if background { Duration::from_secs(1) } else { Duration::from_secs(2) };
     let lock = match OwnerLock::acquire(&config.startup.session_dir, OwnerKind::Agent, wait).await {
         Ok(l) => Arc::new(l),
         Err(e @ OwnerError::AlreadyOwned { .. }) if background => {
