@@ -10,9 +10,11 @@
 #![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
 
 mod desktop;
+mod embedded;
+
+use embedded::ServerSlot;
 
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -21,14 +23,10 @@ use tauri::{AppHandle, Manager, State, WindowEvent};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tgmcp_core::app::App;
 use tgmcp_core::config::{Config, Transport};
-use tgmcp_core::control::{Control, HostKind, Reloader, ServerState};
+use tgmcp_core::control::{Control, HostKind, Reloader};
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::owner::server::{OwnerServer, bind};
 use tgmcp_core::owner::{OwnerError, OwnerKind, OwnerLock};
-use tgmcp_core::server;
-
-/// How long a stopping server may take to finish its requests.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How long the app waits for the config dir's owner lock (a CLI command finishing, a
 /// background agent handing over).
@@ -37,41 +35,6 @@ const OWNER_WAIT: Duration = Duration::from_secs(15);
 /// Shared state of the tray app.
 struct Tray {
     control: Arc<Control>,
-}
-
-/// The embedded MCP server: at most one at a time.
-#[derive(Default)]
-struct ServerSlot {
-    running: tokio::sync::Mutex<Option<server::Running>>,
-    /// Set once the window exists: a server that stops on its own is reported as a notification.
-    app: std::sync::OnceLock<AppHandle>,
-}
-
-impl ServerSlot {
-    /// Stops the current server (if any) and starts one for `app` on its configured address.
-    async fn restart(&self, app: Arc<App>) -> ServerState {
-        let mut running = self.running.lock().await;
-        if let Some(old) = running.take() {
-            old.stop(SHUTDOWN_GRACE).await;
-        }
-        let bound = match server::bind(SocketAddr::new(app.config.host, app.settings().port)).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!("cannot start the MCP server: {e}");
-                return ServerState::failed(format!("{e} (change the port in Settings)"));
-            }
-        };
-        // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
-        bound.announce();
-        let local = bound.addr();
-        let window = self.app.get().cloned();
-        *running = Some(bound.spawn_watched(app, move |why| {
-            if let Some(handle) = window {
-                desktop::notify(&handle, "MCP server stopped", &format!("Clients cannot reach Telegram: {why}"));
-            }
-        }));
-        ServerState::running(local)
-    }
 }
 
 /// The configuration from the environment, `.env` and settings.json; always HTTP.

@@ -1,0 +1,49 @@
+//! The MCP HTTP server the tray app runs in-process: at most one at a time, restarted when the
+//! settings or the API credentials change, and its unexpected stop told to the user.
+
+use crate::desktop;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::AppHandle;
+use tgmcp_core::app::App;
+use tgmcp_core::control::ServerState;
+use tgmcp_core::server;
+
+/// How long a stopping server may take to finish its requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The embedded MCP server: at most one at a time.
+#[derive(Default)]
+pub struct ServerSlot {
+    running: tokio::sync::Mutex<Option<server::Running>>,
+    /// Set once the window exists: a server that stops on its own is reported as a notification.
+    pub app: std::sync::OnceLock<AppHandle>,
+}
+
+impl ServerSlot {
+    /// Stops the current server (if any) and starts one for `app` on its configured address.
+    pub async fn restart(&self, app: Arc<App>) -> ServerState {
+        let mut running = self.running.lock().await;
+        if let Some(old) = running.take() {
+            old.stop(SHUTDOWN_GRACE).await;
+        }
+        let bound = match server::bind(SocketAddr::new(app.config.host, app.settings().port)).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!("cannot start the MCP server: {e}");
+                return ServerState::failed(format!("{e} (change the port in Settings)"));
+            }
+        };
+        // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
+        bound.announce();
+        let local = bound.addr();
+        let window = self.app.get().cloned();
+        *running = Some(bound.spawn_watched(app, move |why| {
+            if let Some(handle) = window {
+                desktop::notify(&handle, "MCP server stopped", &format!("Clients cannot reach Telegram: {why}"));
+            }
+        }));
+        ServerState::running(local)
+    }
+}
