@@ -3,6 +3,14 @@
 use super::{ApprovalDecideArgs, ChatsPickArgs, Control, ControlError, MessageDeleteArgs, blocking};
 use crate::activity::{Entry, Filter};
 use crate::approvals::{Decision, PendingWrite};
+use crate::tools::results::ChatsResult;
+
+/// `message_delete` answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MessageDeleted {
+    /// How many messages Telegram deleted.
+    pub deleted: usize,
+}
 
 impl Control {
     /// The activity log, newest first, filtered by token, tool or chat.
@@ -15,7 +23,7 @@ impl Control {
 
     /// Chats of a token's account, for picking a chat list: the dialogs (newest first) or those
     /// matching `query`, without the token's own chat limits (the user is choosing them).
-    pub async fn chats_pick(&self, a: ChatsPickArgs) -> Result<serde_json::Value, ControlError> {
+    pub async fn chats_pick(&self, a: ChatsPickArgs) -> Result<ChatsResult, ControlError> {
         let app = self.app();
         let rec = app.tokens.get(&a.token_id)?;
         let identity = crate::app::Identity {
@@ -29,15 +37,15 @@ impl Control {
             None => serde_json::json!({ "min_date": "2000-01-01", "limit": 100 }),
         };
         let params = serde_json::from_value(args).map_err(|e| ControlError::Internal(e.to_string()))?;
-        match crate::tools::chats::find_chats(ctx, params).await {
-            Ok(out) => Ok(out.json),
-            Err(e) => Err(ControlError::InvalidInput(e.to_string())),
-        }
+        let out = crate::tools::chats::find_chats(ctx, params)
+            .await
+            .map_err(|e| ControlError::InvalidInput(e.to_string()))?;
+        serde_json::from_value(out.json).map_err(|e| ControlError::Internal(format!("unexpected chat list: {e}")))
     }
 
     /// Undoes an assistant's send: deletes the message for everyone, on the token's account, and
     /// records that in the activity log.
-    pub async fn message_delete(&self, a: MessageDeleteArgs) -> Result<serde_json::Value, ControlError> {
+    pub async fn message_delete(&self, a: MessageDeleteArgs) -> Result<MessageDeleted, ControlError> {
         let app = self.app();
         let rec = app.tokens.get(&a.token_id)?;
         let started = std::time::Instant::now();
@@ -59,7 +67,7 @@ impl Control {
             duration_ms: started.elapsed().as_millis() as u64,
             text: None,
         });
-        Ok(serde_json::json!({ "deleted": deleted }))
+        Ok(MessageDeleted { deleted })
     }
 
     /// Writes waiting for the user's yes, oldest first.
