@@ -174,7 +174,8 @@
     line.replaceChildren();
     const dot = el('span', { class: 'dot' + (s.server.running ? '' : ' off'), 'aria-hidden': 'true' });
     const where = s.server.running && s.server.addr ? `running on ${s.server.addr}` : 'not running';
-    const sessions = `${s.active_sessions} session${s.active_sessions === 1 ? '' : 's'}`;
+    const offline = (s.sessions || []).filter((a) => a.state === 'offline').length;
+    const sessions = `${s.accounts} account${s.accounts === 1 ? '' : 's'} logged in` + (offline ? ` · Telegram unreachable (${offline})` : '');
     const tokens = `${s.tokens} token${s.tokens === 1 ? '' : 's'}`;
     const atRest = s.at_rest === 'encrypted' ? 'sessions encrypted' : 'sessions PLAIN (no keyring)';
     line.append(dot, `Server: ${where} · ${sessions} · ${tokens} · auth ${s.auth_disabled ? 'OFF' : 'on'} · ${atRest}`);

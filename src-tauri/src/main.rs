@@ -91,10 +91,16 @@ pub(crate) fn show_window(app: &AppHandle) {
 
 /// "Server: running on 127.0.0.1:PORT · N sessions".
 fn status_line(s: &tgmcp_core::control::Status) -> String {
-    let sessions = format!("{} session{}", s.active_sessions, if s.active_sessions == 1 { "" } else { "s" });
+    let accounts = format!("{} account{} logged in", s.accounts, if s.accounts == 1 { "" } else { "s" });
+    let offline = s.sessions.iter().filter(|a| a.state == "offline").count();
+    let link = if offline > 0 { format!(" · Telegram unreachable ({offline})") } else { String::new() };
+    let waiting = match s.pending_approvals {
+        0 => String::new(),
+        n => format!(" · {n} waiting for your yes"),
+    };
     match (&s.server.addr, s.server.running) {
-        (Some(addr), true) => format!("Server: running on {addr} · {sessions}"),
-        _ => format!("Server: not running · {sessions}"),
+        (Some(addr), true) => format!("Server: running on {addr} · {accounts}{link}{waiting}"),
+        _ => format!("Server: not running · {accounts}{link}{waiting}"),
     }
 }
 

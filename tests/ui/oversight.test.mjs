@@ -61,6 +61,10 @@ describe('approvals, policies and activity (headless server + Chromium)', () => 
 
   const sends = async () => (await post('activity_list', { tool: 'send_message' })).filter((e) => e.outcome === 'ok').length;
 
+  test('the status line counts logged-in accounts, not connected clients', async () => {
+    await waitFor(async () => /1 account logged in/.test(await page.textContent('#status-line')), { message: 'account counted' });
+  });
+
   test('the policy dialog sets every write to wait for approval', async () => {
     await page.click('#tab-tokens');
     const row = page.locator(`tr[data-token-id="${tokenId}"]`);
