@@ -585,6 +585,12 @@
     const copy = el('button', { type: 'button', class: 'small primary', 'data-testid': 'config-copy', text: 'Copy' });
     const location = el('span', { 'data-testid': 'config-location' });
     meta.append(location, copy);
+    // One rule for secrets: masked by default, shown on request, copied whole, never clipped.
+    const reveal = el('button', { type: 'button', class: 'small', 'data-testid': 'config-reveal', 'aria-pressed': 'false', text: 'Show token' });
+    let revealed = false;
+    const TOKEN_RE = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+    const shown = (text) => (revealed || !data.token_included ? text : text.replace(TOKEN_RE, '•'.repeat(12)));
+    if (data.token_included) meta.append(reveal);
     const tokenNote = el('p', { class: 'muted', 'data-testid': 'config-token-note' });
     tokenNote.textContent = data.token_included
       ? 'These snippets contain your token: keep them private.'
@@ -594,7 +600,7 @@
       selectedClient = id;
       const c = data.configs.find((x) => x.id === id);
       for (const b of tabs.children) b.setAttribute('aria-selected', String(b.dataset.client === id));
-      pre.textContent = c.text;
+      pre.textContent = shown(c.text);
       pre.dataset.client = id;
       location.textContent = c.location;
       note.textContent = c.note;
@@ -605,7 +611,13 @@
         onclick: () => select(c.id),
       }));
     }
-    copy.addEventListener('click', () => copyText(pre.textContent, 'Configuration copied'));
+    copy.addEventListener('click', () => copyText(data.configs.find((x) => x.id === selectedClient).text, 'Configuration copied'));
+    reveal.addEventListener('click', () => {
+      revealed = !revealed;
+      reveal.textContent = revealed ? 'Hide token' : 'Show token';
+      reveal.setAttribute('aria-pressed', String(revealed));
+      select(selectedClient);
+    });
     container.append(tabs, meta, pre, note, tokenNote);
     select(selectedClient);
   }
@@ -722,12 +734,26 @@
   function showSecret(title, note, token) {
     $('#secret-title').textContent = title;
     $('#secret-note').textContent = note;
+    $('#secret-value').type = 'password';
+    $('#secret-toggle').textContent = 'Show';
+    $('#secret-toggle').setAttribute('aria-pressed', 'false');
     $('#secret-value').value = token;
     show($('#secret-panel'));
     $('#secret-value').focus();
     $('#secret-value').select();
   }
   $('#secret-copy').addEventListener('click', () => copyText($('#secret-value').value, 'Token copied'));
+  $('#secret-toggle').addEventListener('click', () => {
+    const i = $('#secret-value');
+    const showIt = i.type === 'password';
+    i.type = showIt ? 'text' : 'password';
+    $('#secret-toggle').textContent = showIt ? 'Hide' : 'Show';
+    $('#secret-toggle').setAttribute('aria-pressed', String(showIt));
+  });
+  function hideSecret() {
+    $('#secret-value').value = '';
+    show($('#secret-panel'), false);
+  }
   $('#secret-close').addEventListener('click', () => {
     $('#secret-value').value = '';
     show($('#secret-panel'), false);
@@ -758,7 +784,17 @@
     try {
       if (action === 'reveal') {
         if (knownSecrets.has(t.id)) return showSecret(`Token “${t.label}”`, 'Treat it like a password.', knownSecrets.get(t.id));
-        const r = await call('token_reveal', { id: t.id });
+        // Never leave another token's secret on screen under this one's name.
+        hideSecret();
+        let r;
+        try {
+          r = await call('token_reveal', { id: t.id });
+        } catch (e) {
+          const why = e.code === 'keyring_unavailable'
+            ? 'no OS keyring is available, so tokens are shown only once'
+            : e.code === 'not_in_keyring' ? 'its secret is not in the OS keyring' : e.message;
+          return toast(`“${t.label}”: ${why}. Rotate it to get a new secret.`, true);
+        }
         showSecret(`Token “${t.label}”`, 'From your OS keyring. Treat it like a password.', r.token);
       } else if (action === 'configs') {
         switchView('clients');

@@ -115,8 +115,11 @@ describe('setup page (headless server + Chromium)', () => {
     assert.equal(await mcpInitialize(server.base, token), 200);
     assert.equal(await mcpInitialize(server.base, null), 401);
 
-    // Client configs carry the token, in each client's own shape.
+    // Client configs carry the token, in each client's own shape; masked until asked for, like the token above.
     await page.click('#done-configs [data-testid=config-tab-cursor]');
+    const masked = JSON.parse(await page.textContent('#done-configs [data-testid=config-text]'));
+    assert.deepEqual(masked.mcpServers.telegram.headers, { Authorization: 'Bearer ••••••••••••' });
+    await page.click('#done-configs [data-testid=config-reveal]');
     const cursor = JSON.parse(await page.textContent('#done-configs [data-testid=config-text]'));
     assert.deepEqual(cursor.mcpServers.telegram, { url: `${server.base}/v1/mcp`, headers: { Authorization: `Bearer ${token}` } });
     await page.click('#done-configs [data-testid=config-tab-vscode]');
@@ -325,6 +328,9 @@ describe('setup page (headless server + Chromium)', () => {
     assert.equal(await page.isVisible('#done-token-box'), false, 'no new token');
     // The configs use the token this page created (held in memory only).
     await page.click('#done-configs [data-testid=config-tab-http]');
+    // Masked until asked for; then whole.
+    assert.ok(!(await page.textContent('#done-configs [data-testid=config-text]')).includes(secret), 'masked by default');
+    await page.click('#done-configs [data-testid=config-reveal]');
     assert.match(await page.textContent('#done-configs [data-testid=config-text]'), new RegExp(`Bearer ${secret}`));
     await page.click('#tab-tokens');
     await waitFor(async () => /Alice/.test(await page.locator('#tokens-table tbody tr', { hasText: 'Later' }).textContent()), { message: 'account shown' });
@@ -339,6 +345,10 @@ describe('setup page (headless server + Chromium)', () => {
     const row = page.locator('#tokens-table tbody tr', { hasText: 'Cursor' });
     await row.locator('[data-action=reveal]').click();
     await waitFor(async () => /keyring/i.test((await page.textContent('#toast')) || ''), { message: 'keyring toast' });
+    // The message names the token by its label, and no other secret is left on screen.
+    assert.match(await page.textContent('#toast'), /“Cursor”/);
+    assert.equal(await page.isVisible('#secret-panel'), false);
+    assert.equal(await page.inputValue('#secret-value'), '');
   });
 
   test('client configs tab: per-client snippets, a placeholder when the secret is unknown', async () => {
