@@ -700,7 +700,26 @@
     if (!render) return;
     const body = $('#tokens-table tbody');
     body.replaceChildren();
+    // Grouped by Telegram session: tokens that share one are signed out together.
+    const bySession = new Map();
     for (const t of tokensCache) {
+      if (!bySession.has(t.session_id)) bySession.set(t.session_id, []);
+      bySession.get(t.session_id).push(t);
+    }
+    const groups = [...bySession.values()].sort((a, b) => (a[0].account ? 0 : 1) - (b[0].account ? 0 : 1));
+    const ordered = [];
+    for (const g of groups) {
+      const who = g[0].account || 'Not logged in';
+      const shared = g.length > 1 ? ` · ${g.length} tokens share this Telegram session` : '';
+      ordered.push({ header: `${who}${shared}`, session: g[0].session_id });
+      for (const t of g) ordered.push({ t });
+    }
+    for (const item of ordered) {
+      if (item.header) {
+        body.append(el('tr', { class: 'group', 'data-session-id': item.session }, el('th', { colspan: '6', scope: 'colgroup', text: item.header })));
+        continue;
+      }
+      const t = item.t;
       const act = (action, text, cls = 'small') => el('button', { type: 'button', class: cls, 'data-action': action, text, onclick: () => tokenAction(action, t) });
       const account = t.account
         ? el('td', {}, t.account)
@@ -826,7 +845,11 @@
         await loadTokens();
         refreshStatus();
       } else if (action === 'signout') {
-        const c = await confirmDialog({ title: 'Sign out of Telegram?', text: `This logs the session of “${t.label}” (${t.account}) out of Telegram, deletes it, and revokes every token that uses it.`, ok: 'Sign out' });
+        const others = tokensCache.filter((x) => x.session_id === t.session_id && x.id !== t.id).map((x) => `“${x.label}”`);
+        const also = others.length
+          ? ` It also revokes ${others.length === 1 ? 'the other token' : `the ${others.length} other tokens`} on this session: ${others.join(', ')}.`
+          : '';
+        const c = await confirmDialog({ title: 'Sign out of Telegram?', text: `This logs the session of “${t.label}” (${t.account}) out of Telegram, deletes it, and revokes every token that uses it.${also}`, ok: 'Sign out' });
         if (!c.ok) return;
         const r = await call('session_sign_out', { token_id: t.id });
         for (const id of r.revoked) knownSecrets.delete(id);

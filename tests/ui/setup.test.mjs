@@ -444,7 +444,7 @@ describe('setup page (headless server + Chromium)', () => {
 
   test('sign out (account B) revokes its token and deletes the session; revoke can delete a session', async () => {
     await page.click('#tab-tokens');
-    const rowB = page.locator('#tokens-table tbody tr', { hasText: 'Bob' });
+    const rowB = page.locator('#tokens-table tbody tr[data-token-id]', { hasText: 'Bob' });
     await rowB.waitFor();
     const list = await (await post('tokens_list')).json();
     const recB = list.find((t) => (t.account || '').includes('Bob'));
