@@ -539,6 +539,27 @@
         ? { token: knownSecrets.get(step.existing_token.id) }
         : { token_id: step.existing_token.id };
     }
+    // The same account logged in again: offer to keep one Telegram session for all its tokens.
+    const same = step.same_account || [];
+    const mine = issued ? issued.record : step.existing_token;
+    show($('#done-same-account'), same.length > 0 && !!mine);
+    if (same.length && mine) {
+      const names = same.map((t) => `“${t.label}”`).join(', ');
+      $('#done-same-account-text').textContent =
+        `This account was already logged in (token${same.length === 1 ? '' : 's'} ${names}), so there are now two Telegram sessions for it. ` +
+        `Keep one: “${mine.label}” then uses the existing session, and this new login is signed out.`;
+      $('#done-merge').onclick = async () => {
+        try {
+          await call('session_merge', { token_id: mine.id, into_token_id: same[0].id });
+          show($('#done-same-account'), false);
+          toast(`One session now serves “${mine.label}” and ${names}`);
+          refreshStatus();
+        } catch (e) {
+          toast(e.message, true);
+        }
+      };
+      $('#done-keep-both').onclick = () => show($('#done-same-account'), false);
+    }
     login.tokenId = null;
     show($('#login-target'), false);
     $('#login-label-input').disabled = false;

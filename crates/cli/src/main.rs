@@ -322,7 +322,12 @@ async fn login_command(
             match r {
                 Err(e) if e.code == "invalid_code" || e.code == "invalid_password" => {
                     eprintln!("{}; try again.", e.message);
-                    Ok(LoginOutcome { step: again.clone(), issued: None, existing_token: None })
+                    Ok(LoginOutcome {
+                        step: again.clone(),
+                        issued: None,
+                        existing_token: None,
+                        same_account: Vec::new(),
+                    })
                 }
                 other => step(other?),
             }

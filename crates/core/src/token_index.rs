@@ -243,6 +243,19 @@ impl TokenIndex {
         })
     }
 
+    /// Moves every token of session `from` to session `to` (the same account logged in twice);
+    /// returns the ids moved. The caller signs `from` out.
+    pub fn move_session(&self, from: &str, to: &str) -> Result<Vec<String>, IndexError> {
+        self.mutate(|idx| {
+            let mut moved = Vec::new();
+            for r in idx.tokens.iter_mut().filter(|r| r.session_id == from) {
+                r.session_id = to.to_string();
+                moved.push(r.id.clone());
+            }
+            Ok(moved)
+        })
+    }
+
     /// Replaces a token's policy; running clients get it with their next call.
     pub fn set_policy(&self, id: &str, policy: Policy) -> Result<TokenRecord, IndexError> {
         policy.validate().map_err(IndexError::InvalidPolicy)?;

@@ -36,6 +36,7 @@ macro_rules! control_commands {
             message_delete($crate::control::MessageDeleteArgs),
             approval_decide($crate::control::ApprovalDecideArgs),
             session_sign_out($crate::control::SignOutArgs),
+            session_merge($crate::control::SessionMergeArgs),
             settings_get(),
             settings_set($crate::control::SettingsPatch),
             server_restart(),

@@ -104,7 +104,7 @@ async fn after_start(
 /// On `Done`: record the account and issue the token (for a new session).
 async fn finish(app: &Arc<App>, step: LoginStep) -> Result<LoginOutcome, ControlError> {
     let LoginStep::Done { session_id, account, purpose } = &step else {
-        return Ok(LoginOutcome { step, issued: None, existing_token: None });
+        return Ok(LoginOutcome { step, issued: None, existing_token: None, same_account: Vec::new() });
     };
     let (session_id, label) = (session_id.clone(), account_label(account));
     match purpose.token_id.clone() {
@@ -113,7 +113,9 @@ async fn finish(app: &Arc<App>, step: LoginStep) -> Result<LoginOutcome, Control
             let sid = session_id.clone();
             blocking(move || a.tokens.set_account(&sid, Some(label))).await??;
             let existing = app.tokens.get(&id).ok().map(TokenInfo::from);
-            Ok(LoginOutcome { step, issued: None, existing_token: existing })
+            let same_account =
+                same_account_elsewhere(app, &session_id, existing.as_ref().and_then(|t| t.account.as_deref()));
+            Ok(LoginOutcome { step, issued: None, existing_token: existing, same_account })
         }
         None => {
             let a = app.clone();
@@ -125,9 +127,23 @@ async fn finish(app: &Arc<App>, step: LoginStep) -> Result<LoginOutcome, Control
                 Ok(issued)
             })
             .await??;
-            Ok(LoginOutcome { step, issued: Some(IssuedToken::from(issued)), existing_token: None })
+            let same_account = same_account_elsewhere(app, &issued.record.session_id, issued.record.account.as_deref());
+            Ok(LoginOutcome { step, issued: Some(IssuedToken::from(issued)), existing_token: None, same_account })
         }
     }
+}
+
+/// Tokens of other sessions logged in to the same account (by its label: name, @username and
+/// masked phone), so the UI can offer to keep one Telegram session instead of two.
+fn same_account_elsewhere(app: &App, session_id: &str, account: Option<&str>) -> Vec<TokenInfo> {
+    let Some(account) = account else { return Vec::new() };
+    app.tokens
+        .list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.session_id != session_id && t.account.as_deref() == Some(account))
+        .map(TokenInfo::from)
+        .collect()
 }
 
 /// The account as shown next to its tokens.

@@ -1,8 +1,8 @@
 //! Token commands: list, create, reveal, rotate, revoke, and sign a session out.
 
 use super::{
-    Control, ControlError, IssuedToken, RevealedToken, Revoked, SignOutArgs, SignedOut, TokenCreateArgs, TokenIdArgs,
-    TokenInfo, TokenPolicyArgs, TokenRevokeArgs, blocking,
+    Control, ControlError, IssuedToken, RevealedToken, Revoked, SessionMergeArgs, SessionMerged, SignOutArgs,
+    SignedOut, TokenCreateArgs, TokenIdArgs, TokenInfo, TokenPolicyArgs, TokenRevokeArgs, blocking,
 };
 use crate::token_index::{IndexError, Issued};
 
@@ -89,6 +89,28 @@ impl Control {
     }
 
     /// Logs a token's session out on Telegram, deletes it and revokes every token of it.
+    /// Keeps one Telegram session for an account logged in twice: the tokens of `token_id`'s
+    /// session move to `into_token_id`'s, and the duplicate is signed out and deleted. The tokens
+    /// keep working throughout (they are moved before the sign-out).
+    pub async fn session_merge(&self, a: SessionMergeArgs) -> Result<SessionMerged, ControlError> {
+        let app = self.app();
+        let (dup, keep) = (app.tokens.get(&a.token_id)?, app.tokens.get(&a.into_token_id)?);
+        if dup.session_id == keep.session_id {
+            return Err(ControlError::InvalidInput("both tokens already use the same session".into()));
+        }
+        if dup.account.is_none() || dup.account != keep.account {
+            return Err(ControlError::InvalidInput("the two sessions are not logged in to the same account".into()));
+        }
+        let (from, to) = (dup.session_id.clone(), keep.session_id.clone());
+        let a2 = app.clone();
+        let moved = blocking(move || a2.tokens.move_session(&from, &to)).await??;
+        if let Err(e) = crate::login::sign_out(&app.sessions, &dup.session_id).await {
+            tracing::warn!("the duplicate session could not be signed out of Telegram ({e}); deleting it here");
+            let _ = app.sessions.delete(&dup.session_id).await;
+        }
+        Ok(SessionMerged { kept: keep.session_id, signed_out: dup.session_id, moved })
+    }
+
     pub async fn session_sign_out(&self, a: SignOutArgs) -> Result<SignedOut, ControlError> {
         let app = self.app();
         let rec = app.tokens.get(&a.token_id)?;

@@ -263,6 +263,32 @@ pub struct LoginOutcome {
     /// On `done` for an existing token's session: that token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_token: Option<TokenInfo>,
+    /// On `done`: tokens of another session already logged in to the same account (the UI
+    /// offers `session_merge` so that one Telegram session serves them all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_account: Vec<TokenInfo>,
+}
+
+/// `session_merge` arguments: the session of `token_id` is a second login of the account that
+/// `into_token_id`'s session holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionMergeArgs {
+    /// A token of the duplicate session (it and its siblings move).
+    pub token_id: String,
+    /// A token of the session to keep.
+    pub into_token_id: String,
+}
+
+/// `session_merge` answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionMerged {
+    /// The session kept.
+    pub kept: String,
+    /// The duplicate session, signed out of Telegram and deleted.
+    pub signed_out: String,
+    /// The tokens that now use the kept session.
+    pub moved: Vec<String>,
 }
 
 /// One ready-to-paste client configuration.
