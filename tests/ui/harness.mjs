@@ -193,3 +193,30 @@ export function freePort() {
     });
   });
 }
+
+/** A caller of the `/setup` API of `server` (`post(command, body)` → the JSON answer; fails the test on an error status). */
+export function setupApi(server) {
+  return async (cmd, body = {}) => {
+    const r = await fetch(`${server.base}/api/${cmd}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-setup-key': server.key },
+      body: JSON.stringify(body),
+    });
+    const v = await r.json();
+    if (!r.ok) throw new Error(`${cmd}: HTTP ${r.status} ${JSON.stringify(v)}`);
+    return v;
+  };
+}
+
+/** One MCP `tools/call` over HTTP as the assistant holding `token`; resolves with the MCP result (JSON or SSE answer). */
+export async function mcpTool(base, token, name, args) {
+  const r = await fetch(`${base}/v1/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name, arguments: args } }),
+  });
+  let text = await r.text();
+  const data = text.split('\n').find((l) => l.startsWith('data:'));
+  if (data) text = data.slice(5);
+  return JSON.parse(text).result;
+}

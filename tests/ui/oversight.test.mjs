@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ACCOUNT_A, artifact, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
+import { ACCOUNT_A, artifact, mcpTool, setupApi, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CAROL = 100003;
@@ -13,34 +13,16 @@ const CAROL = 100003;
 describe('approvals, policies and activity (headless server + Chromium)', () => {
   let dir, dc, server, browser, page, token, tokenId, approvedId;
 
-  const post = async (cmd, body = {}) => {
-    const r = await fetch(`${server.base}/api/${cmd}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-setup-key': server.key },
-      body: JSON.stringify(body),
-    });
-    const v = await r.json();
-    assert.ok(r.ok, `${cmd}: ${JSON.stringify(v)}`);
-    return v;
-  };
+  let post;
 
-  /** One MCP tools/call as the assistant; resolves with the result once the server answers. */
-  const tool = async (name, args) => {
-    const r = await fetch(`${server.base}/v1/mcp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name, arguments: args } }),
-    });
-    let text = await r.text();
-    const data = text.split('\n').find((l) => l.startsWith('data:'));
-    if (data) text = data.slice(5);
-    return JSON.parse(text).result;
-  };
+
+  const tool = (name, args) => mcpTool(server.base, token, name, args);
 
   before(async () => {
     dir = tmpDir();
     dc = await startFakeDc(path.join(dir, 'sessions'));
     server = await startServer(dir, dc.addr, { APPROVAL_TIMEOUT_SECONDS: '12' });
+    post = setupApi(server);
     const start = await post('login_start_code', { phone: ACCOUNT_A.phone, label: 'Assistant' });
     const done = await post('login_submit_code', { login_id: start.login_id, code: ACCOUNT_A.code });
     assert.equal(done.next, 'done');

@@ -5,28 +5,20 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ACCOUNT_A, artifact, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
+import { ACCOUNT_A, artifact, setupApi, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 describe('tokens table layout and grouping', () => {
   let dir, dc, server, browser, first, second;
 
-  const post = async (cmd, body = {}) => {
-    const r = await fetch(`${server.base}/api/${cmd}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-setup-key': server.key },
-      body: JSON.stringify(body),
-    });
-    const v = await r.json();
-    assert.ok(r.ok, `${cmd}: ${JSON.stringify(v)}`);
-    return v;
-  };
+  let post;
 
   before(async () => {
     dir = tmpDir();
     dc = await startFakeDc(path.join(dir, 'sessions'));
     server = await startServer(dir, dc.addr);
+    post = setupApi(server);
     const start = await post('login_start_code', { phone: ACCOUNT_A.phone, label: 'Claude Desktop with a long label' });
     const done = await post('login_submit_code', { login_id: start.login_id, code: ACCOUNT_A.code });
     first = done.issued.record;
