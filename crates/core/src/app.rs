@@ -154,14 +154,20 @@ impl App {
     /// that token's policy; the never-logged-in `default` session when there is none.
     pub fn dev_identity(&self, transport: Transport) -> Identity {
         let tokens = self.tokens.list().unwrap_or_default();
-        let chosen = self.settings().dev_token_id;
-        let pick = match chosen {
-            Some(id) => tokens.into_iter().find(|t| t.id == id),
-            None => tokens.into_iter().find(|t| t.account.is_some()),
-        };
-        match pick {
-            Some(t) => Identity { session_id: t.session_id, token_id: Some(t.id), transport },
+        match self.dev_token(&tokens) {
+            Some(t) => Identity { session_id: t.session_id.clone(), token_id: Some(t.id.clone()), transport },
             None => Identity { session_id: crate::sessions::DEFAULT_SESSION_ID.into(), token_id: None, transport },
+        }
+    }
+
+    /// Of `tokens`, the one requests without a token act as (see [`App::dev_identity`]).
+    pub fn dev_token<'a>(
+        &self,
+        tokens: &'a [crate::token_index::TokenRecord],
+    ) -> Option<&'a crate::token_index::TokenRecord> {
+        match self.settings().dev_token_id {
+            Some(id) => tokens.iter().find(|t| t.id == id),
+            None => tokens.iter().find(|t| t.account.is_some()),
         }
     }
 

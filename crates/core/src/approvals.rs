@@ -137,6 +137,16 @@ impl Approvals {
         v
     }
 
+    /// How many writes wait now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no write waits.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Changes whenever the list changes (for pushing it to a window).
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changes.subscribe()

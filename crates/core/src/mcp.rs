@@ -465,15 +465,12 @@ impl ServerHandler for TelegramMcp {
         _request: Option<rmcp::model::PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListToolsResult, rmcp::ErrorData> {
-        let policy = match self.identity(&ctx) {
-            Some(identity) => ToolCtx::new(self.app.clone(), identity, None).ok().map(|c| c.policy),
-            None => None,
-        };
+        let policy = self.identity(&ctx).and_then(|identity| crate::tools::policy_for(&self.app, &identity).ok());
         let tools = self
             .tool_router
             .list_all()
             .into_iter()
-            .filter(|t| policy.as_deref().is_some_and(|p| crate::tools::tool_allowed(p, &t.name).is_ok()))
+            .filter(|t| policy.as_ref().is_some_and(|p| crate::tools::tool_allowed(p, &t.name).is_ok()))
             .collect();
         Ok(rmcp::model::ListToolsResult {
             result_type: Some(rmcp::model::ResultType::COMPLETE),

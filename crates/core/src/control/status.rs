@@ -23,11 +23,10 @@ impl Control {
             api_credentials_configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
             keyring_available: app.tokens.keystore().is_available(),
             at_rest: app.sessions.at_rest(),
-            pending_approvals: app.approvals.list().len(),
-            dev_acts_as: app.dev_identity(crate::config::Transport::Http).token_id.and_then(|id| {
-                let t = tokens.iter().find(|t| t.id == id)?;
-                Some(format!("{} ({})", t.label, t.account.as_deref().unwrap_or("not logged in")))
-            }),
+            pending_approvals: app.approvals.len(),
+            dev_acts_as: app
+                .dev_token(&tokens)
+                .map(|t| format!("{} ({})", t.label, t.account.as_deref().unwrap_or("not logged in"))),
             importable_sessions: crate::import::importable(&app),
             tokens: tokens.len(),
             accounts: accounts.len(),

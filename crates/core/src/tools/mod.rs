@@ -111,15 +111,14 @@ impl ToolCtx {
         identity: Identity,
         peer: Option<rmcp::Peer<rmcp::RoleServer>>,
     ) -> Result<ToolCtx, ToolError> {
-        let policy = match &identity.token_id {
-            Some(id) => app
-                .tokens
-                .get(id)
-                .map(|r| r.policy)
-                .map_err(|_| ToolError::forbidden(format!("token {id} was revoked"), ACTION_RECONFIGURE_CLIENT))?,
-            None => Policy::unauthenticated(),
-        };
+        let policy = policy_for(&app, &identity)?;
         Ok(ToolCtx { app, identity, peer, policy: Arc::new(policy), touched: Arc::default() })
+    }
+
+    /// Who this call counts as for write limits and idempotency keys: its token, or its session
+    /// when it has none.
+    pub fn caller_key(&self) -> String {
+        self.identity.token_id.clone().unwrap_or_else(|| format!("session:{}", self.identity.session_id))
     }
 
     /// The connected Telegram client of this call's session.
@@ -160,7 +159,7 @@ impl ToolCtx {
         text: &str,
     ) -> Result<(), ToolError> {
         let chat_id = chat.id.bot_api_dialog_id_unchecked();
-        let token = self.identity.token_id.clone().unwrap_or_else(|| format!("session:{}", self.identity.session_id));
+        let token = self.caller_key();
         if self.policy.needs_approval(chat_id, self.app.pacing.wrote_to(&token, chat_id)) {
             let label = self.identity.token_id.as_ref().and_then(|id| self.app.tokens.get(id).ok()).map(|r| r.label);
             let view = crate::approvals::PendingWrite {
@@ -288,6 +287,19 @@ rmcp::elicit_safe!(ApprovalAnswer);
 pub const ACTION_USER_DECLINED: &str = "user_declined";
 /// `action` of a write nobody approved in time.
 pub const ACTION_ASK_APPROVAL: &str = "ask_user_to_approve";
+
+/// The current policy of `identity`'s token (a revoked token is refused); requests without a
+/// token get [`Policy::unauthenticated`].
+pub fn policy_for(app: &App, identity: &Identity) -> Result<Policy, ToolError> {
+    match &identity.token_id {
+        Some(id) => app
+            .tokens
+            .get(id)
+            .map(|r| r.policy)
+            .map_err(|_| ToolError::forbidden(format!("token {id} was revoked"), ACTION_RECONFIGURE_CLIENT)),
+        None => Ok(Policy::unauthenticated()),
+    }
+}
 
 /// A policy refusal as the tool error the model sees.
 pub fn refused(r: Refusal) -> ToolError {

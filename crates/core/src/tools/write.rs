@@ -405,7 +405,7 @@ pub async fn send_message(ctx: ToolCtx, p: SendMessageParams) -> Result<ToolOutp
     let client = ctx.client().await?;
     let chat = ctx.chat(&client, p.chat_id.as_str()).await?;
     ctx.note_text(&p.message);
-    let token = ctx.identity.token_id.clone().unwrap_or_else(|| ctx.identity.session_id.clone());
+    let token = ctx.caller_key();
     let out = ctx
         .app
         .pacing
@@ -507,7 +507,7 @@ pub async fn send_to_phone(ctx: ToolCtx, p: SendToPhoneParams) -> Result<ToolOut
     }
     ctx.note_text(&p.message);
     let key = idempotency_key(p.idempotency_key.as_deref())?;
-    let token = ctx.identity.token_id.clone().unwrap_or_else(|| ctx.identity.session_id.clone());
+    let token = ctx.caller_key();
     let masked = crate::login::mask_phone(&phone);
     let delivered = ctx
         .app
