@@ -2,7 +2,8 @@
 
 Classes: url_auth tokens in logs, over-limit bodies in every encoding, foreign Host/Origin and
 wrong ports (DNS rebinding), attachment links after revocation or rotation, local-file tricks
-in stdio mode, raw-API spellings and wrappers, SSRF forms and path traversal. Every case
+in stdio mode, raw-API spellings and wrappers, SSRF forms, path traversal, and cross-scope leaks
+(a token limited to one chat trying every door). Every case
 asserts the specific refusal, not just "an error". Raw HTTP goes through plain sockets so the
 framing (chunked or not, Host, Origin) is exactly what the case says.
 """
@@ -399,3 +400,42 @@ def test_traversal_paths_reach_nothing(http_server, base_env, config_dir):
         status, headers, _ = raw(base, "POST", f"/v1/url_auth/{bogus}/mcp", {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}, json.dumps(INIT).encode())
         assert status == 401 and headers["www-authenticate"].startswith("Bearer"), bogus
     assert (config_dir / "tokens.json").exists()
+
+
+# ---------- 11. cross-scope leaks: a token limited to one chat, through every door ----------
+
+def test_a_chat_scoped_token_reaches_no_other_chat_through_any_door(tg_env, http_server):
+    token = cli_login(tg_env, A_PHONE, A_CODE)
+    token_id = json.loads(subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env,
+                                         capture_output=True, text=True, check=True).stdout)[-1]["id"]
+    carol, family = 100003, -200008
+    subprocess.run([binary("fast-mcp-telegram"), "token", "edit", token_id, "--access", "full", "--allow-chat", str(carol)],
+                   env=tg_env, capture_output=True, text=True, check=True)
+    base, _ = http_server(tg_env)
+
+    async def call(tool, args):
+        return await http_call(base, token, tool, args)
+
+    # The other chat by id, by @username, as a reply target and as a forward source: refused.
+    for tool, args in [
+        ("get_messages", {"chat_id": family}),
+        ("get_messages", {"chat_id": str(family)}),
+        ("get_messages", {"chat_id": "@erin_e"}),
+        ("get_chat_info", {"chat_id": family}),
+        ("send_message", {"chat_id": family, "message": "x"}),
+        ("forward_messages", {"from_chat_id": family, "to_chat_id": carol, "message_ids": [1]}),
+        ("mark_read", {"chat_id": family}),
+    ]:
+        result = anyio.run(call, tool, args)
+        assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (tool, args, result)
+    # Results that span chats name only Carol's chat.
+    for tool, args in [("search_messages_globally", {"query": "a"}), ("find_chats", {"query": "ar"}),
+                       ("get_inbox", {"include_muted": True})]:
+        text = json.dumps(anyio.run(call, tool, args).structured_content)
+        assert "200008" not in text and "Family" not in text, (tool, text[:500])
+    # The raw API and the bridge, whatever the spelling: refused before Telegram is asked.
+    for method in ["messages.getHistory", "Messages.GetHistory", "messages.getDialogs"]:
+        result = anyio.run(call, "invoke_mtproto", {"method": method, "params": {}})
+        assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (method, result)
+        status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), b"{}")
+        assert status == 403, (method, status, body)
