@@ -83,6 +83,8 @@ pub struct ActivityLog {
     pending: Mutex<Vec<u8>>,
     lines: std::sync::atomic::AtomicUsize,
     queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Bumped on every entry (windows showing the log refresh).
+    recorded: crate::changes::Signal,
 }
 
 impl ActivityLog {
@@ -93,6 +95,7 @@ impl ActivityLog {
             pending: Mutex::default(),
             lines: Default::default(),
             queued: Default::default(),
+            recorded: Default::default(),
         }
     }
 
@@ -121,6 +124,12 @@ impl ActivityLog {
         if full && let Err(e) = self.flush() {
             tracing::warn!("cannot write the activity log: {e}");
         }
+        self.recorded.bump();
+    }
+
+    /// A receiver that changes after every entry.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.recorded.subscribe()
     }
 
     /// Appends what is queued (one write), rotating the file first when it is over [`ROTATE_BYTES`].

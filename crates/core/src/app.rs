@@ -26,6 +26,8 @@ pub struct App {
     /// The configuration fixed at start (see [`App::settings`] for the live, changeable part).
     pub config: Startup,
     settings: RwLock<Settings>,
+    /// Bumped when the settings change (windows showing them refresh).
+    settings_changed: crate::changes::Signal,
     /// Setting variables the environment fixes (they would undo a change at the next start).
     env_fixed: Vec<&'static str>,
     /// Token digests → sessions.
@@ -92,6 +94,7 @@ impl App {
         Ok(Arc::new(App {
             config,
             settings: RwLock::new(settings),
+            settings_changed: Default::default(),
             env_fixed,
             tokens,
             sessions,
@@ -203,6 +206,12 @@ impl App {
             }
         }
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = new.clone();
+        self.settings_changed.bump();
         Ok(new)
+    }
+
+    /// A receiver that changes after every settings change.
+    pub fn subscribe_settings(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.settings_changed.subscribe()
     }
 }

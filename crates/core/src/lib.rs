@@ -17,6 +17,7 @@ pub mod app;
 pub mod approvals;
 pub(crate) mod attachments;
 pub(crate) mod backup;
+pub mod changes;
 pub mod client_install;
 mod clock;
 pub mod config;

@@ -120,6 +120,8 @@ struct Pool {
     state: Mutex<State>,
     /// Signalled whenever a lease ends or a slot is freed.
     freed: tokio::sync::Notify,
+    /// Bumped when a client connects or closes, or a link's health flips (what status shows).
+    changes: crate::changes::Signal,
 }
 
 impl Pool {
@@ -199,7 +201,12 @@ impl Sessions {
         let dir = config_dir.join("sessions");
         ensure_private_dir(config_dir)?;
         ensure_private_dir(&dir)?;
-        let pool = Arc::new(Pool { limits, state: Mutex::new(State::default()), freed: tokio::sync::Notify::new() });
+        let pool = Arc::new(Pool {
+            limits,
+            state: Mutex::new(State::default()),
+            freed: tokio::sync::Notify::new(),
+            changes: Default::default(),
+        });
         Ok(Sessions { dir, at_rest, seal, connect, pool, opening: Default::default() })
     }
 
@@ -267,6 +274,8 @@ impl Sessions {
             in_flight: 1,
         };
         st.slots.insert(session_id.to_string(), slot);
+        drop(st);
+        self.pool.changes.bump();
         Ok(Lease { client, session_id: session_id.to_string(), pool: self.pool.clone() })
     }
 
@@ -283,6 +292,7 @@ impl Sessions {
             if old.in_flight == 0 {
                 old.client.disconnect();
             }
+            self.pool.changes.bump();
             return None;
         }
         slot.tick = tick;
@@ -318,6 +328,7 @@ impl Sessions {
                     st.opening += 1;
                     drop(st);
                     slot.client.disconnect();
+                    self.pool.changes.bump();
                     return Ok(());
                 }
                 st.waiting += 1;
@@ -358,6 +369,7 @@ impl Sessions {
         }
         if !closed.is_empty() {
             self.pool.freed.notify_waiters();
+            self.pool.changes.bump();
         }
         closed.len()
     }
@@ -367,6 +379,8 @@ impl Sessions {
         let mut st = self.pool.lock();
         let slot = st.slots.remove(session_id)?;
         st.history.insert(session_id.to_string(), slot.last_access);
+        drop(st);
+        self.pool.changes.bump();
         Some(slot)
     }
 
@@ -391,6 +405,7 @@ impl Sessions {
                 })
                 .collect()
         };
+        self.pool.changes.bump();
         futures::future::join_all(clients.iter().map(|c| c.shutdown())).await;
     }
 
@@ -424,8 +439,13 @@ impl Sessions {
         st.tick += 1;
         let seq = st.tick;
         let h = st.health.entry(session_id.to_string()).or_default();
+        let was_failing = h.failing() || h.last_ok.is_none();
         h.last_ok = Some(crate::clock::now());
         h.ok_seq = seq;
+        drop(st);
+        if was_failing {
+            self.pool.changes.bump();
+        }
     }
 
     /// Records a connection failure of this session (shown by /health until the next answer).
@@ -434,8 +454,13 @@ impl Sessions {
         st.tick += 1;
         let seq = st.tick;
         let h = st.health.entry(session_id.to_string()).or_default();
+        let was_failing = h.failing();
         h.last_error = Some((crate::clock::now(), error.chars().take(200).collect()));
         h.error_seq = seq;
+        drop(st);
+        if !was_failing {
+            self.pool.changes.bump();
+        }
     }
 
     /// A call of this session got no answer in time: its client is closed (in the background,
@@ -453,6 +478,11 @@ impl Sessions {
         if let Some(slot) = self.pool.lock().slots.get(session_id) {
             slot.client.forget_resolutions();
         }
+    }
+
+    /// A receiver that changes when a client connects or closes or a link's health flips.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.pool.changes.subscribe()
     }
 
     /// Number of connected clients.

@@ -50,12 +50,20 @@ pub struct Control {
     server: RwLock<ServerState>,
     kind: HostKind,
     reloader: Option<Reloader>,
+    /// Bumped when the server state is recorded or the app is rebuilt (see [`Control::changes`]).
+    host_changed: crate::changes::Signal,
 }
 
 impl Control {
     /// A control layer for `app`, reporting `server`.
     pub fn new(app: Arc<App>, kind: HostKind, server: ServerState) -> Self {
-        Control { app: RwLock::new(app), server: RwLock::new(server), kind, reloader: None }
+        Control {
+            app: RwLock::new(app),
+            server: RwLock::new(server),
+            kind,
+            reloader: None,
+            host_changed: Default::default(),
+        }
     }
 
     /// Lets this host rebuild its app and restart its server (the tray app).
@@ -77,6 +85,21 @@ impl Control {
     /// Records a new server state (after a (re)start).
     pub fn set_server(&self, state: ServerState) {
         *self.server.write().unwrap_or_else(|p| p.into_inner()) = state;
+        self.host_changed.bump();
+    }
+
+    /// A feed of what changes in this host's app (tokens, approvals, sessions, activity,
+    /// settings, the server), for pushing to a window instead of polling. Follows the app across
+    /// rebuilds.
+    pub fn changes(self: &Arc<Self>) -> crate::changes::ChangeFeed {
+        let host = self.host_changed.subscribe();
+        crate::changes::ChangeFeed {
+            sources: crate::changes::Sources::of(&self.app()),
+            control: self.clone(),
+            host,
+            min_gap: crate::changes::DEFAULT_GAP,
+            last: None,
+        }
     }
 
     /// Which front door this is.
@@ -90,7 +113,7 @@ impl Control {
         let reloader = self.reloader.clone().ok_or(ControlError::RestartUnsupported)?;
         let (app, server) = reloader().await.map_err(ControlError::Internal)?;
         *self.app.write().unwrap_or_else(|p| p.into_inner()) = app;
-        self.set_server(server.clone());
+        self.set_server(server.clone()); // (wakes the change feeds, which then follow the new app)
         Ok(server)
     }
 }

@@ -391,3 +391,98 @@ mod fake_dc {
         assert!(!app.sessions.exists(&sid));
     }
 }
+
+mod change_feed {
+    use super::*;
+    use crate::changes::Changed;
+    use std::time::Duration;
+
+    fn entry() -> crate::activity::Entry {
+        crate::activity::Entry {
+            ts_ms: 1,
+            token_id: None,
+            session_id: "s".into(),
+            transport: "http".into(),
+            tool: "get_messages".into(),
+            chats: vec![],
+            message_ids: vec![],
+            outcome: "ok".into(),
+            error_kind: None,
+            error: None,
+            duration_ms: 1,
+            text: None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_owner_wakes_no_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Arc::new(control(app_with(dir.path(), &[], KeyStore::none())));
+        let mut feed = c.changes();
+        // Virtual time: an hour passes at once when nothing else can run.
+        assert!(tokio::time::timeout(Duration::from_secs(3600), feed.next()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn each_change_is_reported_under_its_topic() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Arc::new(control(app_with(dir.path(), &[], crate::keystore::mock())));
+        let mut feed = c.changes().min_gap(Duration::ZERO);
+
+        c.call("token_create", json!({"label": "Cursor"})).await.unwrap();
+        assert_eq!(feed.next().await, Changed { tokens: true, status: true, ..Default::default() });
+
+        c.app().activity.record(&entry());
+        assert_eq!(feed.next().await, Changed { activity: true, ..Default::default() });
+
+        c.call("settings_set", json!({"disable_auth": true})).await.unwrap();
+        assert_eq!(feed.next().await, Changed { status: true, ..Default::default() });
+
+        c.set_server(ServerState::failed("stopped"));
+        assert_eq!(feed.next().await, Changed::ALL);
+    }
+
+    #[tokio::test]
+    async fn a_burst_is_one_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Arc::new(control(app_with(dir.path(), &[], KeyStore::none())));
+        let mut feed = c.changes();
+        let app = c.app();
+        app.activity.record(&entry());
+        assert!(feed.next().await.activity);
+        for _ in 0..100 {
+            app.activity.record(&entry());
+        }
+        let got = feed.next().await;
+        assert!(got.activity);
+        // The burst was taken whole: nothing is left to report.
+        assert!(tokio::time::timeout(Duration::from_millis(50), feed.next()).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_feed_follows_a_rebuilt_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        let reloader: Reloader = Arc::new(move || {
+            let d = d.clone();
+            Box::pin(async move {
+                Ok((
+                    app_with(&d, &[], crate::keystore::mock()),
+                    ServerState::running("127.0.0.1:4568".parse().unwrap()),
+                ))
+            })
+        });
+        let c = Arc::new(
+            Control::new(app_with(dir.path(), &[], crate::keystore::mock()), HostKind::Tauri, ServerState::default())
+                .with_reloader(reloader),
+        );
+        let mut feed = c.changes().min_gap(Duration::ZERO);
+        let old = c.app();
+        c.call("server_restart", json!({})).await.unwrap();
+        assert_eq!(feed.next().await, Changed::ALL);
+        assert!(!Arc::ptr_eq(&old, &c.app()));
+        // A change in the new app reaches the feed; the old app's sources are gone.
+        c.call("token_create", json!({"label": "After"})).await.unwrap();
+        assert!(feed.next().await.tokens);
+    }
+}

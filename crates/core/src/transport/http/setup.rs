@@ -1,6 +1,7 @@
 //! The browser setup page of the headless server: `GET /setup` serves the
 //! same static `ui/` as the tray app (embedded in the binary) and
-//! `POST /api/{command}` runs [`Control`] commands.
+//! `POST /api/{command}` runs [`Control`] commands; `GET /api/events` pushes what changed
+//! (server-sent events), so the open page never polls.
 //!
 //! Mounted only when the server listens on a loopback address. Besides the
 //! Host/Origin guard of the HTTP router (DNS rebinding, foreign pages), every
@@ -53,7 +54,7 @@ pub fn setup_url(local: SocketAddr) -> Option<String> {
 }
 
 struct SetupState {
-    control: Control,
+    control: Arc<Control>,
 }
 
 /// The setup routes for a server listening on `local`; empty unless `local` is a loopback address.
@@ -61,12 +62,14 @@ pub fn routes<S: Clone + Send + Sync + 'static>(app: Arc<App>, local: SocketAddr
     if !local.ip().is_loopback() {
         return Router::new();
     }
-    let state = Arc::new(SetupState { control: Control::new(app, HostKind::Http, ServerState::running(local)) });
+    let state =
+        Arc::new(SetupState { control: Arc::new(Control::new(app, HostKind::Http, ServerState::running(local))) });
     Router::new()
         .route("/", get(|| async { axum::response::Redirect::temporary("/setup") }))
         .route("/setup", get(page))
         .route("/setup/", get(page))
         .route("/setup/{*path}", get(asset))
+        .route("/api/events", get(events))
         .route("/api/{command}", post(api))
         .with_state(state)
 }
@@ -112,20 +115,45 @@ fn mime_of(path: &str) -> &'static str {
     }
 }
 
+/// The refusal of a request without this process's setup key (`None`: the key is right).
+fn refuse_without_key(headers: &HeaderMap) -> Option<Response> {
+    let presented = headers.get(SETUP_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if crate::tokens::constant_time_eq(presented.as_bytes(), setup_key().as_bytes()) {
+        return None;
+    }
+    tracing::warn!("refused a setup API call without the right setup key");
+    Some(api_error(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "missing or wrong setup key: open the SETUP link the server printed at start",
+    ))
+}
+
+/// `GET /api/events`: a `ready` event, then one `changed` event (`{"status","tokens","approvals",
+/// "activity"}` booleans) per burst of changes. Nothing is sent while nothing changes.
+async fn events(State(st): State<Arc<SetupState>>, headers: HeaderMap) -> Response {
+    if let Some(refused) = refuse_without_key(&headers) {
+        return refused;
+    }
+    use axum::response::sse::{Event, Sse};
+    let ready =
+        futures::stream::once(async { Ok::<_, std::convert::Infallible>(Event::default().event("ready").data("{}")) });
+    let changes = futures::stream::unfold(st.control.changes(), |mut feed| async move {
+        let changed = feed.next().await;
+        let event = Event::default().event("changed").json_data(changed).expect("booleans serialise");
+        Some((Ok(event), feed))
+    });
+    no_store(Sse::new(futures::StreamExt::chain(ready, changes)).into_response())
+}
+
 async fn api(
     State(st): State<Arc<SetupState>>,
     Path(command): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let presented = headers.get(SETUP_KEY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !crate::tokens::constant_time_eq(presented.as_bytes(), setup_key().as_bytes()) {
-        tracing::warn!("refused a setup API call without the right setup key");
-        return api_error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "missing or wrong setup key: open the SETUP link the server printed at start",
-        );
+    if let Some(refused) = refuse_without_key(&headers) {
+        return refused;
     }
     let json_body = headers
         .get(header::CONTENT_TYPE)
@@ -212,6 +240,33 @@ mod tests {
         assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
         let (status, _, _) = send(&r, req("GET", "/setup/../Cargo.toml", &[], "")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn events_need_the_key_and_push_a_change_made_through_the_api() {
+        use futures::StreamExt;
+        let (_d, r) = router_for("127.0.0.1:4567");
+        let key = setup_key();
+        let (status, _, _) = send(&r, req("GET", "/api/events", &[], "")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let evil = [("origin", "http://evil.example"), (SETUP_KEY_HEADER, key)];
+        assert_eq!(send(&r, req("GET", "/api/events", &evil, "")).await.0, StatusCode::FORBIDDEN);
+
+        let resp = r.clone().oneshot(req("GET", "/api/events", &[(SETUP_KEY_HEADER, key)], "")).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/event-stream");
+        let mut body = resp.into_body().into_data_stream();
+        let mut next =
+            async || String::from_utf8(body.next().await.expect("the stream stays open").unwrap().to_vec()).unwrap();
+        assert!(next().await.starts_with("event: ready"));
+        let json_ct = ("content-type", "application/json");
+        let (status, _, _) =
+            send(&r, req("POST", "/api/settings_set", &[json_ct, (SETUP_KEY_HEADER, key)], r#"{"disable_auth":true}"#))
+                .await;
+        assert_eq!(status, StatusCode::OK);
+        let changed = next().await;
+        assert!(changed.starts_with("event: changed"), "{changed}");
+        assert!(changed.contains(r#""status":true"#), "{changed}");
     }
 
     #[tokio::test]
