@@ -134,8 +134,34 @@
   let lastStatus = null;
   let tokensCache = [];
 
+  // ---------- what the window shows, kept across a closed window ----------
+  // The tray app destroys its window on close (the web view's memory goes with it) and keeps this
+  // in memory, so the reopened window starts where the user left: the tab, and a login waiting for
+  // its code, password or QR scan. A browser tab keeps the tab in sessionStorage (closing it
+  // cancels its login).
+  const uiState = { view: 'login', login: null };
+
+  function saveUiState() {
+    if (TAURI) {
+      call('ui_state_set', { state: uiState }).catch(() => { /* an older app: nothing kept */ });
+      return;
+    }
+    try { sessionStorage.setItem('uiState', JSON.stringify({ view: uiState.view })); } catch (_) { /* storage may be off */ }
+  }
+
+  async function loadUiState() {
+    try {
+      const s = TAURI ? (await call('ui_state_get')).state : JSON.parse(sessionStorage.getItem('uiState') || 'null');
+      return s && typeof s === 'object' ? s : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   // ---------- tabs ----------
   function switchView(name) {
+    uiState.view = name;
+    saveUiState();
     for (const b of document.querySelectorAll('.tabs [role=tab]')) {
       const on = b.dataset.view === name;
       b.setAttribute('aria-selected', String(on));
@@ -316,9 +342,15 @@
     }
   }
 
+  function rememberStep(step) {
+    uiState.login = step && ['code', 'password', 'qr'].includes(step.next) ? { ...step, method: login.method } : null;
+    saveUiState();
+  }
+
   async function handleStep(step) {
     clearLoginError();
     login.id = step.login_id || null;
+    rememberStep(step);
     switch (step.next) {
       case 'code':
         $('#code-input').value = '';
@@ -432,12 +464,14 @@
     if (login.id) {
       const id = login.id;
       login.id = null;
+      rememberStep(null);
       try { await call('login_cancel', { login_id: id }); } catch (_) { /* already gone */ }
     }
   }
 
   function resetLogin(keepError = true) {
     stopQrPolling();
+    rememberStep(null);
     setMethod('phone');
     if (!keepError) clearLoginError();
     $('#phone-form').hidden = false;
@@ -894,6 +928,7 @@
     attachment_ticket_ttl_seconds: '#set-ttl',
     max_file_size_mb: '#set-max-size',
     dev_token_id: '#set-dev-token',
+    keep_window_loaded: '#set-keep-window',
   };
   let loadedSettings = null;
 
@@ -1076,7 +1111,11 @@
   });
 
   // What the other scripts of the page use (oversight.js).
-  window.FMT = { call, el, $, show, toast, fmtTime, confirmDialog, loadTokens, tokens: () => tokensCache, refreshStatus };
+  const visible = (view) => !$('#view-' + view).hidden;
+  window.FMT = {
+    call, el, $, show, toast, fmtTime, confirmDialog, loadTokens, tokens: () => tokensCache, refreshStatus, visible,
+    setupKey: () => setupKey, mode: MODE,
+  };
 
   // ---------- start ----------
   document.documentElement.dataset.mode = MODE;
@@ -1091,6 +1130,7 @@
     try { sessionStorage.setItem('setupKey', key); } catch (_) { /* storage may be off */ }
     history.replaceState(null, '', location.pathname + location.search);
     show($('#no-key'), false);
+    document.dispatchEvent(new CustomEvent('fmt:key'));
     refreshStatus().then((s) => {
       if (s) document.documentElement.dataset.ready = 'true';
     });
@@ -1106,9 +1146,17 @@
     $('#key-link').value = '';
     useKey(m[1]);
   });
-  refreshStatus().then((s) => {
+  refreshStatus().then(async (s) => {
+    const saved = await loadUiState();
+    if (saved && saved.view && saved.view !== 'login' && document.getElementById('view-' + saved.view)) switchView(saved.view);
+    if (TAURI && saved && saved.login && saved.login.login_id) {
+      // The window was closed during a login: it goes on where it stopped (or says it expired).
+      setMethod(saved.login.method === 'qr' ? 'qr' : 'phone');
+      try { await handleStep(saved.login); } catch (_) { resetLogin(); }
+    }
     document.documentElement.dataset.ready = s ? 'true' : 'error';
   });
-  setInterval(() => { if (!document.hidden) refreshStatus(); }, 5000);
-  window.addEventListener('beforeunload', () => { if (login.id) cancelLogin(); });
+  // No timer: the owner pushes what changed (live.js). A closed browser tab cancels its login; a
+  // closed app window does not (the reopened window resumes it).
+  if (!TAURI) window.addEventListener('beforeunload', () => { if (login.id) cancelLogin(); });
 })();

@@ -105,7 +105,15 @@
   });
 
   // ---------- approvals ----------
-  let approvalPoll = null;
+  // The list is pushed (`fmt:changed`); only the "N s left" countdown ticks, while something waits.
+  let countdown = null;
+
+  function tickCountdown() {
+    const now = Math.floor(Date.now() / 1000);
+    for (const s of document.querySelectorAll('#approvals-list [data-expires-at]')) {
+      s.textContent = ` (${Math.max(0, Number(s.dataset.expiresAt) - now)} s left)`;
+    }
+  }
 
   async function loadApprovals() {
     let list;
@@ -132,19 +140,25 @@
       const left = Math.max(0, p.expires_at - Math.floor(Date.now() / 1000));
       ul.append(el('li', { 'data-approval-id': p.id },
         el('div', {}, el('strong', { text: p.token_label || p.token_id }), ` wants to ${p.tool.replace(/_/g, ' ')} to `,
-          el('strong', { text: p.chat_title }), el('span', { class: 'sub', text: ` (${left} s left)` })),
+          el('strong', { text: p.chat_title }), el('span', { class: 'sub', 'data-expires-at': String(p.expires_at), text: ` (${left} s left)` })),
         el('blockquote', { text: p.preview }),
         el('div', { class: 'actions' }, decide(true, false, 'Send it', 'primary'), ' ',
           decide(true, true, 'Always allow this chat', ''), ' ', decide(false, false, 'Decline', 'danger'))));
     }
     show($('#approvals'), list.length > 0);
-    // While something waits, look again every second; otherwise the status poll notices new ones.
-    clearTimeout(approvalPoll);
-    if (list.length) approvalPoll = setTimeout(loadApprovals, 1000);
+    clearInterval(countdown);
+    countdown = list.length ? setInterval(tickCountdown, 1000) : null;
   }
 
+  // The first status look (and a window reopened while something waits) shows the list.
+  let looked = false;
   document.addEventListener('fmt:status', (e) => {
-    if (e.detail.pending_approvals > 0 || !$('#approvals').hidden) loadApprovals();
+    if (!looked && e.detail.pending_approvals > 0) loadApprovals();
+    looked = true;
+  });
+  document.addEventListener('fmt:changed', (e) => {
+    if (e.detail.approvals) loadApprovals();
+    if (e.detail.activity && window.FMT.visible('activity')) loadActivity();
   });
 
   // ---------- activity ----------
