@@ -60,7 +60,13 @@ pub struct Note {
 impl Watch {
     /// The notes for the change since the last look: a token newly logged in, the server stopping.
     /// The first look only remembers.
-    pub fn look(&mut self, server: &ServerState, logged_in: Vec<(String, String)>, pending: usize) -> Vec<Note> {
+    /// `logged_in` is `None` when the token list did not change since the last look.
+    pub fn look(
+        &mut self,
+        server: &ServerState,
+        logged_in: Option<Vec<(String, String)>>,
+        pending: usize,
+    ) -> Vec<Note> {
         let mut notes = Vec::new();
         if pending > self.pending {
             notes.push(Note {
@@ -69,18 +75,20 @@ impl Watch {
             });
         }
         self.pending = pending;
-        let ids: HashSet<String> = logged_in.iter().map(|(id, _)| id.clone()).collect();
-        if let Some(before) = &self.logged_in {
-            for (id, account) in &logged_in {
-                if !before.contains(id) {
-                    notes.push(Note {
-                        title: "New Telegram login",
-                        body: format!("{account} is now signed in ({id})."),
-                    });
+        if let Some(logged_in) = logged_in {
+            let ids: HashSet<String> = logged_in.iter().map(|(id, _)| id.clone()).collect();
+            if let Some(before) = &self.logged_in {
+                for (id, account) in &logged_in {
+                    if !before.contains(id) {
+                        notes.push(Note {
+                            title: "New Telegram login",
+                            body: format!("{account} is now signed in ({id})."),
+                        });
+                    }
                 }
             }
+            self.logged_in = Some(ids);
         }
-        self.logged_in = Some(ids);
         if self.running == Some(true) && !server.running {
             let why = server.error.clone().unwrap_or_else(|| "it is not running any more".into());
             notes.push(Note { title: "MCP server stopped", body: format!("Clients cannot reach Telegram: {why}") });
@@ -92,12 +100,23 @@ impl Watch {
 
 /// Looks at the app and shows a notification for each change the user must see; a write waiting
 /// for approval also brings the window up, where the user answers it.
-pub async fn notify_changes(app: &AppHandle, control: &Arc<Control>, watch: &mut Watch, status: &Status) {
-    let logged_in = control
-        .tokens_list()
-        .await
-        .map(|l| l.into_iter().filter_map(|t| t.account.map(|a| (t.id, a))).collect())
-        .unwrap_or_default();
+pub async fn notify_changes(
+    app: &AppHandle,
+    control: &Arc<Control>,
+    watch: &mut Watch,
+    status: &Status,
+    tokens_changed: bool,
+) {
+    let logged_in = match tokens_changed {
+        true => Some(
+            control
+                .tokens_list()
+                .await
+                .map(|l| l.into_iter().filter_map(|t| t.account.map(|a| (t.id, a))).collect())
+                .unwrap_or_default(),
+        ),
+        false => None,
+    };
     for note in watch.look(&status.server, logged_in, status.pending_approvals) {
         notify(app, note.title, &note.body);
         if note.title == APPROVAL_TITLE {
@@ -128,37 +147,46 @@ mod tests {
     #[test]
     fn the_first_look_only_remembers() {
         let mut w = Watch::default();
-        assert_eq!(w.look(&running(), vec![login("tok_a")], 0), vec![]);
+        assert_eq!(w.look(&running(), Some(vec![login("tok_a")]), 0), vec![]);
     }
 
     #[test]
     fn a_token_newly_logged_in_is_announced_once() {
         let mut w = Watch::default();
-        w.look(&running(), vec![login("tok_a")], 0);
-        let notes = w.look(&running(), vec![login("tok_a"), login("tok_b")], 0);
+        w.look(&running(), Some(vec![login("tok_a")]), 0);
+        let notes = w.look(&running(), Some(vec![login("tok_a"), login("tok_b")]), 0);
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].title, "New Telegram login");
         assert!(notes[0].body.contains("tok_b"));
-        assert_eq!(w.look(&running(), vec![login("tok_a"), login("tok_b")], 0), vec![]);
+        assert_eq!(w.look(&running(), Some(vec![login("tok_a"), login("tok_b")]), 0), vec![]);
     }
 
     #[test]
     fn a_server_that_stops_is_announced_with_its_reason() {
         let mut w = Watch::default();
-        w.look(&running(), vec![], 0);
-        let notes = w.look(&ServerState::failed("cannot listen on 127.0.0.1:8000"), vec![], 0);
+        w.look(&running(), Some(vec![]), 0);
+        let notes = w.look(&ServerState::failed("cannot listen on 127.0.0.1:8000"), Some(vec![]), 0);
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].title, "MCP server stopped");
         assert!(notes[0].body.contains("cannot listen"));
-        assert_eq!(w.look(&ServerState::failed("still"), vec![], 0), vec![], "once, not on every look");
+        assert_eq!(w.look(&ServerState::failed("still"), Some(vec![]), 0), vec![], "once, not on every look");
     }
 
     #[test]
     fn a_new_write_waiting_for_approval_is_announced() {
         let mut w = Watch::default();
-        w.look(&running(), vec![], 0);
-        assert_eq!(w.look(&running(), vec![], 1)[0].title, APPROVAL_TITLE);
-        assert_eq!(w.look(&running(), vec![], 1), vec![], "the same one is not announced again");
-        assert_eq!(w.look(&running(), vec![], 0), vec![]);
+        w.look(&running(), Some(vec![]), 0);
+        assert_eq!(w.look(&running(), None, 1)[0].title, APPROVAL_TITLE);
+        assert_eq!(w.look(&running(), None, 1), vec![], "the same one is not announced again");
+        assert_eq!(w.look(&running(), Some(vec![]), 0), vec![]);
+    }
+
+    #[test]
+    fn an_unchanged_token_list_keeps_what_was_seen() {
+        let mut w = Watch::default();
+        w.look(&running(), Some(vec![login("tok_a")]), 0);
+        assert_eq!(w.look(&running(), None, 0), vec![]);
+        let notes = w.look(&running(), Some(vec![login("tok_a"), login("tok_b")]), 0);
+        assert_eq!(notes.len(), 1, "tok_a was remembered across the look without a list");
     }
 }

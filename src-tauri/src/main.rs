@@ -3,7 +3,8 @@
 //! It runs the MCP HTTP server in-process (on the configured port, loopback
 //! by default), shows the setup UI (`ui/`) in a window that talks to the
 //! shared [`Control`] layer over Tauri IPC, and lives in the system tray:
-//! closing the window only hides it; the server keeps running until Quit.
+//! closing the window frees it (see [`window`]); the server keeps running until Quit.
+//! Nothing polls: the tray menu and the window are told what changed ([`Control::changes`]).
 //!
 //! Flags: `--show-window` (or `FAST_MCP_TELEGRAM_SHOW_WINDOW=1`) opens the
 //! window at start; otherwise it opens only when setup is incomplete.
@@ -11,6 +12,7 @@
 
 mod desktop;
 mod embedded;
+mod window;
 
 use embedded::ServerSlot;
 
@@ -19,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, State, WindowEvent};
+use tauri::{AppHandle, Emitter, State, WindowEvent};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tgmcp_core::app::App;
 use tgmcp_core::config::{Config, Transport};
@@ -64,7 +66,10 @@ macro_rules! ipc_commands {
 
         /// The invoke handler: every control command, and `clipboard_write`.
         fn invoke_handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name,)* clipboard_write, desktop::autostart_get, desktop::autostart_set]
+            tauri::generate_handler![
+                $($name,)* clipboard_write, desktop::autostart_get, desktop::autostart_set,
+                window::ui_state_get, window::ui_state_set
+            ]
         }
     };
 }
@@ -82,11 +87,7 @@ fn clipboard_write(app: AppHandle, args: Option<Value>) -> Result<Value, Value> 
 }
 
 pub(crate) fn show_window(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
-    }
+    window::show(app);
 }
 
 /// "Server: running on 127.0.0.1:PORT · N sessions".
@@ -220,6 +221,7 @@ fn main() {
 
     let setup_control = control.clone();
     let exit_control = control.clone();
+    let close_control = control.clone();
     let setup_slot = slot.clone();
     let built = tauri::Builder::default()
         // First: a second launch must reach the running app before anything else starts.
@@ -231,6 +233,7 @@ fn main() {
         .plugin(desktop::autostart_plugin())
         .plugin(tauri_plugin_notification::init())
         .manage(Tray { control: control.clone() })
+        .manage(window::UiState::default())
         .setup(move |app| {
             let open = MenuItem::with_id(app, "open", "Open window", true, None::<&str>)?;
             let status = MenuItem::with_id(app, "status", "Server: starting…", false, None::<&str>)?;
@@ -255,20 +258,28 @@ fn main() {
                 })
                 .build(app)?;
             let _ = setup_slot.app.set(app.handle().clone());
-            // Keep the status line current, and notify what the user must see (new login, server stopped).
+            // On every change (never on a timer): the status line, the notifications the user must
+            // see (new login, a write waiting for approval), and the open window told what changed.
             let c = setup_control.clone();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let mut watch = desktop::Watch::default();
+                let mut feed = c.changes();
+                let mut changed = tgmcp_core::changes::Changed::ALL;
                 loop {
-                    if let Ok(s) = c.status().await {
-                        desktop::notify_changes(&handle, &c, &mut watch, &s).await;
+                    if changed.status
+                        && let Ok(s) = c.status().await
+                    {
+                        desktop::notify_changes(&handle, &c, &mut watch, &s, changed.tokens).await;
                         let line = status_line(&s);
                         if status.text().ok().as_deref() != Some(line.as_str()) {
                             let _ = status.set_text(line);
                         }
                     }
-                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    if window::exists(&handle) {
+                        let _ = handle.emit("fmt-changed", changed);
+                    }
+                    changed = feed.next().await;
                 }
             });
             if show_flag || needs_setup {
@@ -276,9 +287,12 @@ fn main() {
             }
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                // Closing hides the window; the server keeps running in the tray.
+        .on_window_event(move |window, event| {
+            // Closing frees the window (the server keeps running in the tray), or only hides it
+            // when the user keeps it loaded.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && close_control.app().settings().keep_window_loaded
+            {
                 let _ = window.hide();
                 api.prevent_close();
             }
@@ -292,12 +306,15 @@ fn main() {
             std::process::exit(1);
         }
     };
-    tauri_app.run(move |_, event| {
-        if let tauri::RunEvent::Exit = event {
+    tauri_app.run(move |_, event| match event {
+        // The last window closed: the app stays in the tray (Quit asks with an exit code).
+        tauri::RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+        tauri::RunEvent::Exit => {
             // Close the socket and the Telegram connections cleanly, then give the config dir up.
             owner.stop();
             tauri::async_runtime::block_on(exit_control.app().shutdown());
             drop(lock.clone());
         }
+        _ => {}
     });
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the real Tauri tray window: builds the app, installs tauri-driver if needed, and runs
-# tests/gui/smoke.test.mjs under one Xvfb display and one private D-Bus session (with an unlocked
+# the tests in tests/gui (one after the other) under one Xvfb display and one private D-Bus session (with an unlocked
 # throwaway gnome-keyring, so the OS keyring path is exercised too). Screenshot: tests/artifacts/gui-smoke.png.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,4 +17,4 @@ done
 mkdir -p tests/artifacts
 
 exec xvfb-run -a -s "-screen 0 1280x800x24" \
-  dbus-run-session -- scripts/with-secret-service.sh node --test tests/gui/smoke.test.mjs
+  dbus-run-session -- scripts/with-secret-service.sh node --test --test-concurrency=1 tests/gui/smoke.test.mjs tests/gui/window.test.mjs tests/gui/tray_start.test.mjs

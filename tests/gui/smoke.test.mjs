@@ -6,55 +6,25 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  ACCOUNT_A, API_HASH, API_ID, Proc, artifact, bin, freePort, mcpInitialize, serverEnv, startFakeDc, tmpDir, waitFor,
-} from '../ui/harness.mjs';
+import { ACCOUNT_A, API_HASH, API_ID, artifact, mcpInitialize, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
+import { startApp } from './driver.mjs';
 
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
-let dir, dc, driver, base, sid;
-
-async function wd(method, p, body, timeoutMs = 30000) {
-  const r = await fetch(`${base}${p}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const json = await r.json();
-  if (!r.ok) throw new Error(`${method} ${p} → ${r.status}: ${JSON.stringify(json.value ?? json)}`);
-  return json.value;
-}
-const s = (p) => `/session/${sid}${p}`;
-const find = async (css) => (await wd('POST', s('/element'), { using: 'css selector', value: css }))[ELEMENT];
-const exec = (script, ...args) => wd('POST', s('/execute/sync'), { script, args });
-const visible = (css) => exec('const e = document.querySelector(arguments[0]); return !!e && !e.closest("[hidden]");', css);
+let dir, dc, app, wd, s, find, exec, visible;
 
 before(async () => {
   dir = tmpDir('tgmcp-gui-');
   dc = await startFakeDc(path.join(dir, 'sessions'));
-  const [port, nativePort] = [await freePort(), await freePort()];
-  const passthrough = Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'RUST_LOG'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
-  const env = { ...serverEnv(dir, dc.addr, { PORT: '0' }), ...passthrough };
+  // The app inherits this environment: private config dir, the fake DC, any free port, and NO API
+  // credentials: the first test enters them in the UI (the app then restarts its server in-process).
+  const env = serverEnv(dir, dc.addr, { PORT: '0' });
   delete env.API_ID; // (unset, not empty: an empty variable would still shadow settings.json)
   delete env.API_HASH;
-  driver = new Proc('tauri-driver', process.env.TAURI_DRIVER || 'tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
-    cwd: dir,
-    // The app inherits this environment: private config dir, the fake DC, any free port, and NO API
-    // credentials: the first test enters them in the UI (the app then restarts its server in-process).
-    env,
-  });
-  base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/status`)).ok, { timeout: 20000, message: 'tauri-driver to listen' });
-  // Without a display the session request would hang forever: the timeout bounds it.
-  const session = await wd('POST', '/session', {
-    capabilities: { alwaysMatch: { 'tauri:options': { application: bin('fast-mcp-telegram-tray'), args: ['--show-window'] } } },
-  }, 90000);
-  sid = session.sessionId;
+  app = await startApp(dir, env);
+  ({ wd, s, find, exec, visible } = app);
 });
 
 after(async () => {
-  if (sid) await wd('DELETE', `/session/${sid}`).catch(() => {});
-  await driver?.stop(); // SIGTERM: tauri-driver then stops WebKitWebDriver (SIGKILL would orphan it)
+  await app?.stop();
   await dc?.proc.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The variables behind [`Settings`], in field order.
-pub const SETTING_VARS: [&str; 10] = [
+pub const SETTING_VARS: [&str; 11] = [
     "PORT",
     "DISABLE_AUTH",
     "ATTACHMENT_TICKET_TTL_SECONDS",
@@ -22,6 +22,7 @@ pub const SETTING_VARS: [&str; 10] = [
     "ALLOWED_FILE_ROOTS",
     "ACTIVITY_LOG_TEXT",
     "DEV_TOKEN_ID",
+    "KEEP_WINDOW_LOADED",
 ];
 
 /// The runtime-changeable settings.
@@ -52,6 +53,10 @@ pub struct Settings {
     /// clients with no token (`DEV_TOKEN_ID`, a token id; empty: the first logged-in token).
     #[serde(default)]
     pub dev_token_id: Option<String>,
+    /// Tray app: closing the window only hides it, keeping its web view (about 100 MiB) loaded
+    /// (`KEEP_WINDOW_LOADED`, off: closing frees it and the tray reopens it where it was).
+    #[serde(default)]
+    pub keep_window_loaded: bool,
 }
 
 impl Settings {
@@ -84,6 +89,7 @@ impl Settings {
                 }
                 None => None,
             },
+            keep_window_loaded: parse_bool(var, "KEEP_WINDOW_LOADED", false)?,
         })
     }
 
@@ -110,6 +116,7 @@ impl Settings {
             join_roots(&self.allowed_file_roots),
             self.activity_log_text.to_string(),
             self.dev_token_id.clone().unwrap_or_else(|| "none".into()),
+            self.keep_window_loaded.to_string(),
         ];
         SETTING_VARS.iter().map(|k| k.to_string()).zip(values).collect()
     }
