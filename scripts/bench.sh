@@ -6,7 +6,9 @@
 #
 # Usage: scripts/bench.sh [--quick] [--tray] [--no-python] [fmt-bench options…]
 #   --quick      small counts: a smoke run of every part (a minute or two)
-#   --tray       also build the tray app (heavy) and measure its memory under Xvfb
+#   --tray       also build the tray app (heavy) and measure its memory under Xvfb: first start, and
+#                (tests/gui/footprint.mjs) window open / closed / idle with 3 clients / reopened
+#                (FOOTPRINT_IDLE_MINUTES, default 10), written to target/bench/tray-footprint.json
 #   --no-python  skip the Python reference even when it can be installed
 # Other options go to fmt-bench (see target/release/fmt-bench --help).
 set -euo pipefail
@@ -38,7 +40,7 @@ fi
 
 step "build release binaries"
 cargo build --release -p fast-mcp-telegram -p fake-tg-dc -p fmt-bench
-[ $tray -eq 1 ] && cargo build --release -p fast-mcp-telegram-tray
+[ $tray -eq 1 ] && cargo build --release -p fast-mcp-telegram-tray --features fast-mcp-telegram-tray/custom-protocol
 
 if [ $python -eq 1 ]; then
   step "Python reference (fast-mcp-telegram 0.46.1, optional)"
@@ -61,4 +63,11 @@ if [ $python -eq 1 ]; then
 fi
 
 step "run (machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
-exec target/release/fmt-bench "${args[@]}"
+target/release/fmt-bench "${args[@]}"
+
+if [ $tray -eq 1 ]; then
+  step "tray app footprint: window open, closed, idle with 3 clients, reopened"
+  command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
+  xvfb-run -a -s "-screen 0 1280x800x24" \
+    dbus-run-session -- scripts/with-secret-service.sh node tests/gui/footprint.mjs
+fi

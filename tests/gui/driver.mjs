@@ -1,11 +1,12 @@
 // The real tray app under tauri-driver (WebDriver → WebKitWebDriver → the app's web view), with
 // plain fetch calls (no client library). Shared by the tests in this folder.
+import fs from 'node:fs';
 import { Proc, bin, freePort, waitFor } from '../ui/harness.mjs';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 /** Starts tauri-driver and a session on the app with `env` (the app inherits it) and `args`. */
-export async function startApp(dir, env, args = ['--show-window']) {
+export async function startApp(dir, env, args = ['--show-window'], profile = 'debug') {
   const [port, nativePort] = [await freePort(), await freePort()];
   const passthrough = Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'RUST_LOG'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
   const driver = new Proc('tauri-driver', process.env.TAURI_DRIVER || 'tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
@@ -27,7 +28,7 @@ export async function startApp(dir, env, args = ['--show-window']) {
   await waitFor(async () => (await fetch(`${base}/status`)).ok, { timeout: 20000, message: 'tauri-driver to listen' });
   // Without a display the session request would hang forever: the timeout bounds it.
   const session = await wd('POST', '/session', {
-    capabilities: { alwaysMatch: { 'tauri:options': { application: bin('fast-mcp-telegram-tray'), args } } },
+    capabilities: { alwaysMatch: { 'tauri:options': { application: bin('fast-mcp-telegram-tray', profile), args } } },
   }, 90000);
   const s = (p) => `/session/${session.sessionId}${p}`;
   const app = {
@@ -47,4 +48,16 @@ export async function startApp(dir, env, args = ['--show-window']) {
     },
   };
   return app;
+}
+
+/** Names of the live child processes of `pid` (`/proc/<pid>/stat`: "pid (comm) state ppid …"). */
+export function childNames(pid) {
+  const out = [];
+  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const m = /^(\d+) \((.*)\) (\S) (\d+)/.exec(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
+      if (m && Number(m[4]) === pid && m[3] !== 'Z') out.push(m[2]);
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
 }

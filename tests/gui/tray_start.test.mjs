@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Proc, bin, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
+import { childNames as children } from './driver.mjs';
 
 let dir, dc, env, tray;
 
@@ -24,18 +25,6 @@ after(async () => {
   await dc?.proc.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Names of the live child processes of `pid`. */
-function children(pid) {
-  const out = [];
-  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const m = /^(\d+) \((.*)\) (\S) (\d+)/.exec(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
-      if (m && Number(m[4]) === pid && m[3] !== 'Z') out.push(m[2]);
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
 
 test('no web view until the window is asked for, then one', async () => {
   tray = new Proc('tray', bin('fast-mcp-telegram-tray'), [], { env, cwd: dir });

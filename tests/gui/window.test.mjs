@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, bin, mcpInitialize, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { startApp } from './driver.mjs';
+import { childNames as children, startApp } from './driver.mjs';
 
 let dir, dc, env, app;
 
@@ -28,17 +28,6 @@ after(async () => {
 
 const appPid = () => JSON.parse(fs.readFileSync(path.join(dir, 'agent.json'), 'utf8')).pid;
 
-/** The app's child processes, by name (`/proc/<pid>/stat`: "pid (comm) state ppid …"). */
-function children(pid) {
-  const out = [];
-  for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const m = /^(\d+) \((.*)\) (\S) (\d+)/.exec(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
-      if (m && Number(m[4]) === pid && m[3] !== 'Z') out.push(m[2]);
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
 const webProcesses = () => children(appPid()).filter((c) => c.startsWith('WebKitWebProces'));
 
 /** The CLI against the running app (through its owner socket). */
