@@ -42,6 +42,8 @@ pub struct App {
     pub approvals: crate::approvals::Approvals,
     /// Write limits, FLOOD_WAIT and idempotency keys.
     pub pacing: crate::pacing::Pacing,
+    /// Chat folders read for token scopes, briefly cached per session.
+    pub folders: crate::tools::folders::FolderCache,
     /// When the server started.
     pub started: Instant,
 }
@@ -100,6 +102,7 @@ impl App {
             activity,
             approvals,
             pacing: Default::default(),
+            folders: Default::default(),
             started: Instant::now(),
         }))
     }
