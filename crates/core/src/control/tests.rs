@@ -35,7 +35,7 @@ async fn err(c: &Control, cmd: &str, args: Value) -> ControlError {
 async fn every_command_of_the_table_is_dispatched() {
     let dir = tempfile::tempdir().unwrap();
     let c = control(app_with(dir.path(), &[], KeyStore::none()));
-    assert_eq!(COMMANDS.len(), 30);
+    assert_eq!(COMMANDS.len(), 31);
     assert_eq!(COMMANDS[0], "status");
     for cmd in COMMANDS {
         if let Err(e) = c.call(cmd, json!({})).await {

@@ -82,7 +82,7 @@ pub(super) fn facts(d: &DialogInfo) -> ChatFacts {
 
 /// The account's folders (`messages.getDialogFilters`), without the "All chats" entry. Shared
 /// folders (chat lists) hold only their pinned and included chats.
-pub async fn folder_defs(client: &TgClient) -> Result<Vec<FolderDef>, ToolError> {
+pub async fn folder_defs(client: &TgClient) -> Result<Vec<FolderDef>, crate::telegram::TgError> {
     let tl::enums::messages::DialogFilters::Filters(fs) =
         client.invoke(&tl::functions::messages::GetDialogFilters {}).await?;
     let ids = |v: &[tl::enums::InputPeer]| v.iter().filter_map(input_peer_id).collect::<HashSet<i64>>();
