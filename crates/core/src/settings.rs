@@ -6,8 +6,9 @@
 //! The file may also hold the Telegram API credentials (`API_ID`, `API_HASH`)
 //! entered in the setup UI. They are not part of [`Settings`]: they are saved
 //! with [`save_api_credentials`], kept when settings are written, read through
-//! [`Config::layered`](crate::config::Config::layered) at start, and so apply
-//! after a restart (the tray app restarts its embedded server by itself).
+//! [`Config::layered`](crate::config::Config::layered) at start; when entered while
+//! running they apply at once (the tray app restarts its embedded server, other owners
+//! switch in place with [`App::apply_api_credentials`](crate::app::App::apply_api_credentials)).
 
 use crate::config::{Config, ConfigError, Settings, read_settings_file, settings_path};
 use crate::fsutil::write_private_atomic;
@@ -66,7 +67,7 @@ pub fn validate_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Resu
 }
 
 /// Validates and stores `API_ID`/`API_HASH` in settings.json, keeping everything else in the file.
-/// They take effect when the configuration is next loaded (restart).
+/// The running owner applies them itself (see `Control::settings_set`); this only stores them.
 pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(), ConfigError> {
     let (id, hash) = validate_api_credentials(dir, api_id, api_hash)?;
     let mut vars = read_settings_file(dir)?;
