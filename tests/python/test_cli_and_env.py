@@ -1,5 +1,5 @@
 """README claims checked through the real binary: `.env` loading, the DISABLE_AUTH warning,
-`login --qr` in a terminal, and `token show` without a keyring."""
+`login --qr` in a terminal, `token show` without a keyring, and settings.json format versions."""
 import json
 import subprocess
 
@@ -75,3 +75,18 @@ def test_token_show_without_a_keyring_says_why(base_env):
     assert show.returncode != 0
     assert show.stdout == "", "nothing that looks like a token is printed"
     assert "no OS keyring is available: tokens are shown once only; rotate the token to get a new one" in show.stderr
+
+
+def test_a_settings_file_from_a_newer_version_stops_the_binary_and_is_left_as_it_is(base_env, config_dir):
+    settings = config_dir / "settings.json"
+    text = '{"format_version": 2, "API_ID": "12345", "NEW_THING": {"from": "the future"}}'
+    settings.write_text(text)
+    for args in (["token", "list"], ["serve", "--transport", "http", "--port", "0"]):
+        out = subprocess.run([binary("fast-mcp-telegram"), *args], env=base_env, capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0, (args, out.stdout)
+        assert str(settings) in out.stderr and "newer version" in out.stderr, out.stderr
+    assert settings.read_text() == text
+    # An unversioned file (from before versions) is read as format 1.
+    settings.write_text('{"MAX_FILE_SIZE_MB": "7"}')
+    out = subprocess.run([binary("fast-mcp-telegram"), "token", "list"], env=base_env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr

@@ -5,7 +5,7 @@ mod settings;
 mod vars;
 
 pub use settings::{SETTING_VARS, Settings};
-pub use vars::{read_settings_file, settings_path};
+pub use vars::{SETTINGS_FORMAT, SETTINGS_FORMAT_KEY, read_settings_file, settings_file_bytes, settings_path};
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
