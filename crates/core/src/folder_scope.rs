@@ -110,9 +110,12 @@ impl FolderDef {
         }
         let f = &self.flags;
         // A muted chat with unread mentions stays in the main list's folders (as in Telegram's apps).
-        let muted_out = f.exclude_muted && c.muted && !(c.mentions && !c.archived);
+        let mentioned_in_main_list = c.mentions && !c.archived;
+        let muted_out = f.exclude_muted && c.muted && !mentioned_in_main_list;
         let read_out = f.exclude_read && !c.unread && !c.mentions;
-        self.takes_kind(c, false) && !muted_out && !read_out && !(f.exclude_archived && c.archived)
+        let archived_out = f.exclude_archived && c.archived;
+        let left_out = muted_out || read_out || archived_out;
+        self.takes_kind(c, false) && !left_out
     }
 
     /// Whether the flags take a chat of this kind; `wide` counts your Saved Messages as a
