@@ -1,4 +1,4 @@
-// What the user decides and watches: each token's policy (access, chats, approvals, limits),
+// What the user decides and watches: each token's policy (access, chats and folders, approvals, limits),
 // the writes waiting for approval, and the activity log. Uses window.FMT from app.js.
 'use strict';
 
@@ -9,8 +9,12 @@
   function summary(p) {
     if (!p) return '';
     const parts = [p.access];
-    parts.push(p.allow_chats ? `${p.allow_chats.length} chat${p.allow_chats.length === 1 ? '' : 's'}` : 'all chats');
+    const n = (k, what) => `${k} ${what}${k === 1 ? '' : 's'}`;
+    const af = (p.allow_folders || []).length;
+    const scope = [p.allow_chats ? n(p.allow_chats.length, 'chat') : null, af ? n(af, 'folder') : null].filter(Boolean);
+    parts.push(scope.length ? scope.join(' + ') : 'all chats');
     if (p.deny_chats && p.deny_chats.length) parts.push(`${p.deny_chats.length} denied`);
+    if (p.deny_folders && p.deny_folders.length) parts.push(`${n(p.deny_folders.length, 'folder')} denied`);
     if (p.allow_sensitive) parts.push('sensitive chats allowed');
     if (p.approval === 'new_chats') parts.push('asks for new chats');
     if (p.approval === 'every_write') parts.push('asks for every write');
@@ -18,7 +22,45 @@
   }
 
   const dialog = $('#policy-dialog');
-  let editing = null; // { token, allow: Map(id -> title), deny: Map }
+  let editing = null; // { token, allow: Map(id -> title), deny: Map, folders: [{ rule, state }] }
+
+  // Chat folders: one row per folder of the account (and per rule naming a folder it no longer
+  // has), each allowed, denied or neither. Rules keep the folder's id once it is known.
+  const folderList = el('ul', { id: 'policy-folders', class: 'chat-pick', 'data-testid': 'policy-folders' });
+  $('#policy-chats').after(el('p', { class: 'sub', text: 'Chat folders (their chats as Telegram groups them):' }), folderList);
+  const norm = (t) => (t || '').trim().split(/\s+/).join(' ').toLowerCase();
+
+  function renderFolders(found) {
+    const rows = [];
+    const pending = editing.folders.slice();
+    for (const f of found) {
+      const i = pending.findIndex((x) => (x.rule.id != null ? x.rule.id === f.id : norm(x.rule.title) === norm(f.title)));
+      const state = i >= 0 ? pending.splice(i, 1)[0].state : 'none';
+      rows.push({ rule: { id: f.id, title: f.title }, state });
+    }
+    rows.push(...pending); // rules naming folders the account no longer has stay visible
+    editing.folders = rows;
+    folderList.replaceChildren();
+    for (const row of rows) {
+      const name = row.rule.title || `folder ${row.rule.id}`;
+      const pick = el('select', { 'data-folder-id': String(row.rule.id ?? ''), 'aria-label': `Rule for folder ${name}` },
+        el('option', { value: 'none', text: '—' }), el('option', { value: 'allow', text: 'allow' }), el('option', { value: 'deny', text: 'deny' }));
+      pick.value = row.state;
+      pick.addEventListener('change', () => { row.state = pick.value; });
+      folderList.append(el('li', {}, el('span', { text: name }), el('span', { class: 'sub', text: row.rule.id != null ? `folder ${row.rule.id}` : 'not found' }), pick));
+    }
+  }
+
+  async function loadFolders() {
+    try {
+      renderFolders(await call('folders_pick', { id: editing.token.id }));
+    } catch (e) {
+      renderFolders([]);
+      const msg = $('#policy-msg');
+      msg.className = 'msg err';
+      msg.textContent = `Folders: ${e.message}`;
+    }
+  }
 
   function renderChats(list) {
     const ul = $('#policy-chats');
@@ -60,19 +102,27 @@
   function edit(t) {
     const p = t.policy;
     const rules = (list) => new Map((list || []).map((c) => [c.id, c.title || '']));
-    editing = { token: t, allow: rules(p.allow_chats), deny: rules(p.deny_chats) };
+    const folderRules = (list, state) => (list || []).map((rule) => ({ rule, state }));
+    editing = {
+      token: t, allow: rules(p.allow_chats), deny: rules(p.deny_chats),
+      folders: [...folderRules(p.allow_folders, 'allow'), ...folderRules(p.deny_folders, 'deny')],
+    };
     $('#policy-title').textContent = `What “${t.label}” may do`;
     $('#policy-access').value = p.access;
     $('#policy-approval').value = p.approval || 'none';
-    $(p.allow_chats ? '#policy-only' : '#policy-all').checked = true;
+    $(p.allow_chats || (p.allow_folders || []).length ? '#policy-only' : '#policy-all').checked = true;
     $('#policy-sensitive').checked = !!p.allow_sensitive;
     $('#policy-per-minute').value = p.limits.per_minute;
     $('#policy-new-chats').value = p.limits.new_chats_per_day;
     $('#policy-search').value = '';
     $('#policy-msg').textContent = '';
     renderChats([]);
+    renderFolders([]);
     dialog.showModal();
-    if (t.account) searchChats();
+    if (t.account) {
+      searchChats();
+      loadFolders();
+    }
   }
 
   $('#policy-search-go').addEventListener('click', searchChats);
@@ -83,11 +133,15 @@
     const t = editing.token;
     const toRules = (m) => [...m].map(([id, title]) => (title ? { id, title } : { id }));
     const only = $('#policy-only').checked;
+    const folders = (state) => editing.folders.filter((f) => f.state === state).map((f) => f.rule);
     const policy = {
       access: $('#policy-access').value,
       approval: $('#policy-approval').value,
-      allow_chats: only ? toRules(editing.allow) : null,
+      // Only folders allowed: no chat list (an empty one would read "0 chats").
+      allow_chats: only && (editing.allow.size || !folders('allow').length) ? toRules(editing.allow) : null,
       deny_chats: toRules(editing.deny),
+      allow_folders: only ? folders('allow') : [],
+      deny_folders: folders('deny'),
       allow_sensitive: $('#policy-sensitive').checked,
       approved_chats: t.policy.approved_chats || [],
       limits: { per_minute: Number($('#policy-per-minute').value), new_chats_per_day: Number($('#policy-new-chats').value) },

@@ -439,3 +439,74 @@ def test_a_chat_scoped_token_reaches_no_other_chat_through_any_door(tg_env, http
         assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (method, result)
         status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), b"{}")
         assert status == 403, (method, status, body)
+
+
+def test_a_folder_scoped_token_reaches_no_chat_outside_its_folder_through_any_door(tg_env, http_server):
+    """Account A's folder `Work` holds Dev Forum, Tech News and Tech News Chat (groups except
+    muted ones, plus two included channels). Carol (a contact), Family Group (a group the folder
+    leaves out because it is muted) and Helper Bot are outside it."""
+    token = cli_login(tg_env, A_PHONE, A_CODE)
+    token_id = json.loads(subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env,
+                                         capture_output=True, text=True, check=True).stdout)[-1]["id"]
+    subprocess.run([binary("fast-mcp-telegram"), "token", "edit", token_id, "--access", "full", "--allow-folder", "Work"],
+                   env=tg_env, capture_output=True, text=True, check=True)
+    dev_forum, tech_news, tech_chat = -1000000300010, -1000000300011, -1000000300012
+    folder = {dev_forum, tech_news, tech_chat}
+    carol, family, bot = 100003, -200008, 100006
+    base, _ = http_server(tg_env)
+
+    async def call(tool, args):
+        return await http_call(base, token, tool, args)
+
+    def refused(tool, args):
+        result = anyio.run(call, tool, args)
+        assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (tool, args, result)
+
+    # Inside the folder it works (so the refusals below are the scope, not a broken token).
+    structured(anyio.run(call, "get_messages", {"chat_id": dev_forum, "limit": 1}))
+    for outside in [carol, family, bot, str(family), "@carol", "@helper_bot", "me"]:
+        refused("get_messages", {"chat_id": outside})
+        refused("get_chat_info", {"chat_id": outside})
+        refused("send_message", {"chat_id": outside, "message": "x"})
+        refused("mark_read", {"chat_id": outside})
+        refused("list_scheduled", {"chat_id": outside})
+        refused("save_draft", {"chat_id": outside, "message": "x"})
+    refused("forward_messages", {"from_chat_id": family, "to_chat_id": dev_forum, "message_ids": [1]})
+    refused("forward_messages", {"from_chat_id": dev_forum, "to_chat_id": carol, "message_ids": [4]})
+    refused("send_reaction", {"chat_id": carol, "message_id": 1, "emoji": "👍"})
+    refused("pin_message", {"chat_id": family, "message_id": 1})
+    refused("delete_messages", {"chat_id": carol, "message_ids": [1]})
+    refused("send_message_to_phone", {"phone_number": "+15550003", "message": "x"})
+
+    # Results that span chats name only the folder's chats.
+    def chats_in(v):
+        if isinstance(v, dict):
+            if isinstance(v.get("chat"), dict) and "id" in v["chat"]:
+                yield v["chat"]["id"]
+            for c in v.get("chats", []) if isinstance(v.get("chats"), list) else []:
+                if isinstance(c, dict) and "id" in c:
+                    yield c["id"]
+            for x in v.values():
+                yield from chats_in(x)
+        elif isinstance(v, list):
+            for x in v:
+                yield from chats_in(x)
+
+    for tool, args in [("search_messages_globally", {"query": "a", "limit": 50}),
+                       ("search_messages_globally", {"query": "pineapple, zebra, helper"}),
+                       ("find_chats", {"query": "ar, family, helper, carol"}),
+                       ("find_chats", {"min_date": "2000-01-01", "limit": 100}),
+                       ("find_chats", {"filter": "Personal"}), ("find_chats", {"filter": "Bots"}),
+                       ("get_inbox", {"include_muted": True, "include_archived": True}),
+                       ("get_drafts", {})]:
+        out = structured(anyio.run(call, tool, args))
+        seen = set(chats_in(out))
+        assert seen <= folder, (tool, args, seen - folder)
+        text = json.dumps(out)
+        assert "Family" not in text and "pineapple" not in text and "zebra" not in text and "Helper Bot" not in text, (tool, text[:500])
+    # The raw API and the bridge: refused before Telegram is asked.
+    for method in ["messages.getHistory", "messages.getDialogs", "messages.getDialogFilters"]:
+        result = anyio.run(call, "invoke_mtproto", {"method": method, "params": {}})
+        assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (method, result)
+        status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), b"{}")
+        assert status == 403, (method, status, body)

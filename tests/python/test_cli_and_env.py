@@ -1,5 +1,5 @@
 """README claims checked through the real binary: `.env` loading, the DISABLE_AUTH warning,
-`login --qr` in a terminal, and `token show` without a keyring."""
+`login --qr` in a terminal, `token show` without a keyring, and settings.json format versions."""
 import json
 import subprocess
 
@@ -75,3 +75,59 @@ def test_token_show_without_a_keyring_says_why(base_env):
     assert show.returncode != 0
     assert show.stdout == "", "nothing that looks like a token is printed"
     assert "no OS keyring is available: tokens are shown once only; rotate the token to get a new one" in show.stderr
+
+
+def test_a_settings_file_from_a_newer_version_stops_the_binary_and_is_left_as_it_is(base_env, config_dir):
+    settings = config_dir / "settings.json"
+    text = '{"format_version": 2, "API_ID": "12345", "NEW_THING": {"from": "the future"}}'
+    settings.write_text(text)
+    for args in (["token", "list"], ["serve", "--transport", "http", "--port", "0"]):
+        out = subprocess.run([binary("fast-mcp-telegram"), *args], env=base_env, capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0, (args, out.stdout)
+        assert str(settings) in out.stderr and "newer version" in out.stderr, out.stderr
+    assert settings.read_text() == text
+    # An unversioned file (from before versions) is read as format 1.
+    settings.write_text('{"MAX_FILE_SIZE_MB": "7"}')
+    out = subprocess.run([binary("fast-mcp-telegram"), "token", "list"], env=base_env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+
+
+def test_token_new_same_session_as_shares_one_telegram_login_through_the_binary(tg_env, http_server, config_dir):
+    import anyio
+    from mcp import ClientSession
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+    from conftest import cli_login
+
+    first = cli_login(tg_env, "+15550001", "12345", label="first")
+    listed = json.loads(subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env,
+                                       capture_output=True, text=True, check=True).stdout)
+    first_id = listed[0]["id"]
+    new = subprocess.run([binary("fast-mcp-telegram"), "token", "new", "--label", "second", "--same-session-as", first_id],
+                         env=tg_env, capture_output=True, text=True, timeout=60)
+    assert new.returncode == 0, new.stderr
+    second = new.stdout.strip()
+    assert len(second) == 43 and second != first
+    listed = {t["label"]: t for t in json.loads(subprocess.run(
+        [binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env, capture_output=True, text=True, check=True).stdout)}
+    assert listed["second"]["session_id"] == listed["first"]["session_id"], listed
+    assert len(list((config_dir / "sessions").glob("*.session"))) == 1, "no second Telegram login"
+    # A token for a session that does not exist is refused, and makes nothing.
+    bad = subprocess.run([binary("fast-mcp-telegram"), "token", "new", "--same-session-as", "tok_0000000000000000"],
+                         env=tg_env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "tok_0000000000000000" in bad.stderr, bad.stderr
+    assert len(json.loads(subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env,
+                                         capture_output=True, text=True, check=True).stdout)) == 2
+
+    base, _ = http_server(tg_env)
+
+    async def me(token):
+        client = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+        async with client, streamable_http_client(f"{base}/v1/mcp", http_client=client) as (r, w), ClientSession(r, w) as s:
+            await s.initialize()
+            res = await s.call_tool("get_chat_info", {"chat_id": "me"})
+            assert not res.is_error, res
+            return res.structured_content["id"]
+
+    # Both act as the same account, without logging in again.
+    assert anyio.run(me, first) == anyio.run(me, second) == 100001

@@ -115,3 +115,40 @@ def test_a_client_that_can_ask_its_user_approves_or_declines_by_elicitation(tg_e
     assert len(asked) == 2 and "asked and approved" in asked[0] and "asked and declined" in asked[1], asked
     log = [json.loads(line) for line in cli(tg_env, "activity", "--json", "--tool", "send_message").stdout.splitlines()]
     assert [e["outcome"] for e in log] == ["error", "ok"]
+
+
+def test_folders_set_from_the_cli_limit_a_connected_stdio_client(tg_env):
+    """`--allow-folder` / `--deny-folder` by title or id, read by the running owner at the next call."""
+    dev_forum, tech_chat, helper_bot = -1000000300010, -1000000300012, 100006
+    _, token_id = login(tg_env)
+    cli(tg_env, "token", "edit", token_id, "--allow-folder", "work", "--deny-folder", "2")
+    listed = [t for t in json.loads(cli(tg_env, "token", "list", "--json").stdout) if t["id"] == token_id][0]
+    assert listed["policy"]["allow_folders"] == [{"title": "work"}], listed
+    assert listed["policy"]["deny_folders"] == [{"id": 2}], listed
+    assert "write · 1 folder · 1 folder denied" in cli(tg_env, "token", "list").stdout
+
+    async def main():
+        params = StdioServerParameters(command=binary("fast-mcp-telegram"),
+                                       args=["serve", "--transport", "stdio", "--token-id", token_id], env=tg_env)
+        async with stdio_client(params) as (r, w), ClientSession(r, w) as s:
+            await s.initialize()
+            tools = {t.name for t in (await s.list_tools()).tools}
+            assert "invoke_mtproto" not in tools and "send_message_to_phone" not in tools
+            # Folder 2 is `Work`: allowed by title, denied by id; deny wins.
+            denied = await s.call_tool("get_messages", {"chat_id": dev_forum, "limit": 1})
+            assert denied.is_error and 'in the folder id 2' in denied.structured_content["error"], denied
+            cli(tg_env, "token", "edit", token_id, "--clear-deny")
+            assert not (await s.call_tool("get_messages", {"chat_id": dev_forum, "limit": 1})).is_error
+            assert not (await s.call_tool("get_messages", {"chat_id": "@technews_chat", "limit": 1})).is_error
+            carol = await s.call_tool("get_messages", {"chat_id": CAROL, "limit": 1})
+            assert carol.is_error and carol.structured_content["action"] == WIDEN, carol
+            found = await s.call_tool("find_chats", {"min_date": "2000-01-01", "limit": 100})
+            ids = {c["id"] for c in found.structured_content["chats"]}
+            assert ids == {dev_forum, tech_chat, -1000000300011}, ids
+            # Everything again, but never the `Personal` folder (Carol, Erin, Bob; not the bot it excludes).
+            cli(tg_env, "token", "edit", token_id, "--all-chats", "--deny-folder", "Personal")
+            carol = await s.call_tool("get_messages", {"chat_id": CAROL, "limit": 1})
+            assert carol.is_error and 'in the folder "Personal"' in carol.structured_content["error"], carol
+            assert not (await s.call_tool("get_messages", {"chat_id": helper_bot, "limit": 1})).is_error
+            assert not (await s.call_tool("get_messages", {"chat_id": FAMILY, "limit": 1})).is_error
+    anyio.run(main)

@@ -130,4 +130,38 @@ describe('approvals, policies and activity (headless server + Chromium)', () => 
     assert.equal(log[0].tool, 'delete_message (by you, in the app)');
     assert.deepEqual(log[0].message_ids, [approvedId]);
   });
+
+  test('the policy dialog limits a token to a chat folder and denies another, by folder id', async () => {
+    const DEV_FORUM = -1000000300010;
+    await page.click('#tab-tokens');
+    const row = page.locator(`tr[data-token-id="${tokenId}"]`);
+    await row.locator('button[data-action="policy"]').click();
+    await page.locator('#policy-dialog').waitFor({ state: 'visible' });
+    const folders = page.locator('#policy-folders li');
+    await waitFor(async () => (await folders.count()) === 3, { message: 'the account\'s three folders listed' });
+    assert.deepEqual(await folders.locator('span:first-child').allTextContents(), ['Work', 'Personal', 'Bots']);
+    await page.check('#policy-only');
+    await page.selectOption('#policy-folders select[data-folder-id="2"]', 'allow');
+    await page.selectOption('#policy-folders select[data-folder-id="4"]', 'deny');
+    await page.screenshot({ path: artifact('ui-policy-folders.png') });
+    await page.click('#policy-save');
+    await waitFor(async () => /1 folder · 1 folder denied/.test(await row.locator('.policy-cell').textContent()), { message: 'summary updated' });
+    const [t] = (await post('tokens_list')).filter((x) => x.id === tokenId);
+    assert.deepEqual(t.policy.allow_folders, [{ id: 2, title: 'Work' }]);
+    assert.deepEqual(t.policy.deny_folders, [{ id: 4, title: 'Bots' }]);
+    assert.equal(t.policy.allow_chats, undefined, 'no empty chat list next to the folder');
+    // The assistant now reaches the folder's chats and nothing else.
+    const inFolder = await tool('get_messages', { chat_id: DEV_FORUM, limit: 1 });
+    assert.notEqual(inFolder.isError, true, JSON.stringify(inFolder));
+    const carol = await tool('get_messages', { chat_id: CAROL, limit: 1 });
+    assert.equal(carol.isError, true);
+    assert.equal(carol.structuredContent.action, 'ask_user_to_widen_token_policy');
+    // Opened again, the dialog shows the folders as saved.
+    await row.locator('button[data-action="policy"]').click();
+    await page.locator('#policy-dialog').waitFor({ state: 'visible' });
+    await waitFor(async () => (await page.inputValue('#policy-folders select[data-folder-id="2"]')) === 'allow', { message: 'Work shown allowed' });
+    assert.equal(await page.inputValue('#policy-folders select[data-folder-id="4"]'), 'deny');
+    assert.equal(await page.isChecked('#policy-only'), true);
+    await page.click('#policy-cancel');
+  });
 });

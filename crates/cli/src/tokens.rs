@@ -6,7 +6,7 @@ use serde_json::json;
 use tgmcp_core::activity::Entry;
 use tgmcp_core::config::Config;
 use tgmcp_core::control::{IssuedToken, TokenInfo};
-use tgmcp_core::policy::{Access, Approval, ChatRule, Policy};
+use tgmcp_core::policy::{Access, Approval, ChatRule, FolderRule, Policy};
 
 #[derive(Subcommand)]
 pub enum TokenAction {
@@ -27,10 +27,10 @@ pub enum TokenAction {
         id: String,
         #[command(flatten)]
         policy: PolicyArgs,
-        /// Drop the chat allowlist: every chat (but the denied and sensitive ones).
-        #[arg(long, conflicts_with = "allow_chat")]
+        /// Drop the chat and folder allowlist: every chat (but the denied and sensitive ones).
+        #[arg(long, conflicts_with_all = ["allow_chat", "allow_folder"])]
         all_chats: bool,
-        /// Empty the denylist.
+        /// Empty the denylist (chats and folders).
         #[arg(long)]
         clear_deny: bool,
     },
@@ -73,6 +73,13 @@ pub struct PolicyArgs {
     /// Never this chat; repeat for more.
     #[arg(long = "deny-chat", value_name = "CHAT_ID", allow_negative_numbers = true)]
     deny_chat: Vec<i64>,
+    /// Also the chats of this Telegram chat folder (its title, or its id); repeat for more.
+    /// Replaces the folder allowlist, and makes the token's scope an allowlist.
+    #[arg(long = "allow-folder", value_name = "FOLDER")]
+    allow_folder: Vec<String>,
+    /// Never the chats of this folder (title or id); repeat for more.
+    #[arg(long = "deny-folder", value_name = "FOLDER")]
+    deny_folder: Vec<String>,
     /// Let this token reach the sensitive chats (Telegram's login-code chat 777000, @BotFather,
     /// @SpamBot): true or false. Blocked by default.
     #[arg(long, value_name = "BOOL")]
@@ -93,6 +100,8 @@ impl PolicyArgs {
         self.access.is_some()
             || !self.allow_chat.is_empty()
             || !self.deny_chat.is_empty()
+            || !self.allow_folder.is_empty()
+            || !self.deny_folder.is_empty()
             || self.allow_sensitive.is_some()
             || self.approval.is_some()
             || self.per_minute.is_some()
@@ -111,6 +120,14 @@ impl PolicyArgs {
         for r in rules(&self.deny_chat) {
             if !base.deny_chats.contains(&r) {
                 base.deny_chats.push(r);
+            }
+        }
+        if !self.allow_folder.is_empty() {
+            base.allow_folders = self.allow_folder.iter().map(|f| FolderRule::parse(f)).collect();
+        }
+        for f in self.deny_folder.iter().map(|f| FolderRule::parse(f)) {
+            if !base.deny_folders.contains(&f) {
+                base.deny_folders.push(f);
             }
         }
         if let Some(s) = self.allow_sensitive {
@@ -180,9 +197,11 @@ pub async fn token_command(action: TokenAction, config: &Config) -> anyhow::Resu
             let mut base = current.policy;
             if all_chats {
                 base.allow_chats = None;
+                base.allow_folders.clear();
             }
             if clear_deny {
                 base.deny_chats.clear();
+                base.deny_folders.clear();
             }
             let new = policy.apply(base);
             let out: TokenInfo =

@@ -30,6 +30,10 @@ pub struct App {
     settings_changed: crate::changes::Signal,
     /// Setting variables the environment fixes (they would undo a change at the next start).
     env_fixed: Vec<&'static str>,
+    /// Whether the environment fixes the API credentials.
+    api_from_env: bool,
+    /// The API credentials in use: those of the start, or those entered since ([`App::apply_api_credentials`]).
+    api: RwLock<(Option<i32>, Option<String>)>,
     /// Token digests → sessions.
     pub tokens: TokenIndex,
     /// Session files and connected clients.
@@ -44,6 +48,8 @@ pub struct App {
     pub approvals: crate::approvals::Approvals,
     /// Write limits, FLOOD_WAIT and idempotency keys.
     pub pacing: crate::pacing::Pacing,
+    /// Chat folders read for token scopes, briefly cached per session.
+    pub folders: crate::tools::folders::FolderCache,
     /// When the server started.
     pub started: Instant,
 }
@@ -65,7 +71,7 @@ pub enum AppError {
 impl App {
     /// Builds the shared state from a config and a keyring.
     pub fn new(config: Config, keystore: KeyStore) -> Result<Arc<App>, AppError> {
-        let Config { startup: config, settings, env_fixed } = config;
+        let Config { startup: config, settings, env_fixed, api_from_env } = config;
         // The owner checks (and tightens) the config dir's permissions at every start.
         #[cfg(unix)]
         crate::fsutil::repair_permissions(&config.session_dir)?;
@@ -89,6 +95,7 @@ impl App {
         };
         let sessions = Sessions::new(&config.session_dir, limits, connect, seal)?;
         let logins = Logins::new(config.api_id, config.api_hash.clone());
+        let api = (config.api_id, config.api_hash.clone());
         let activity = crate::activity::ActivityLog::new(&config.session_dir);
         let approvals = crate::approvals::Approvals::new(config.approval_timeout);
         Ok(Arc::new(App {
@@ -96,6 +103,8 @@ impl App {
             settings: RwLock::new(settings),
             settings_changed: Default::default(),
             env_fixed,
+            api_from_env,
+            api: RwLock::new(api),
             tokens,
             sessions,
             logins,
@@ -103,6 +112,7 @@ impl App {
             activity,
             approvals,
             pacing: Default::default(),
+            folders: Default::default(),
             started: Instant::now(),
         }))
     }
@@ -177,6 +187,32 @@ impl App {
     /// The live settings.
     pub fn settings(&self) -> Settings {
         self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The API id and hash in use (`None` until the user gives them).
+    pub fn api_credentials(&self) -> (Option<i32>, Option<String>) {
+        self.api.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether both API credentials are known, so Telegram can be reached.
+    pub fn api_configured(&self) -> bool {
+        matches!(self.api_credentials(), (Some(_), Some(_)))
+    }
+
+    /// Uses new API credentials from now on, without a restart: new connections and logins
+    /// take them at once (idle connected clients are closed and reconnect with them). Callers
+    /// check [`App::api_from_env`] first: the environment would win again at the next start.
+    pub fn apply_api_credentials(&self, api_id: i32, api_hash: String) {
+        self.sessions.set_api_id(api_id, self.config.dc_override);
+        self.logins.set_credentials(api_id, api_hash.clone());
+        *self.api.write().unwrap_or_else(|p| p.into_inner()) = (Some(api_id), Some(api_hash));
+        self.settings_changed.bump(); // (the status line says whether credentials are set)
+        tracing::info!(api_id, "new API credentials in use");
+    }
+
+    /// Whether the environment sets the API credentials (the setup page cannot change them).
+    pub fn api_from_env(&self) -> bool {
+        self.api_from_env
     }
 
     /// Setting variables the environment (or `.env`) fixes: shown read-only, changes refused.

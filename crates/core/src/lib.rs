@@ -22,6 +22,7 @@ pub mod client_install;
 mod clock;
 pub mod config;
 pub mod control;
+pub mod folder_scope;
 pub(crate) mod fsutil;
 pub(crate) mod import;
 pub mod keystore;

@@ -164,20 +164,25 @@ struct Pending {
 
 /// All pending logins of this process: the one owner of login flow state.
 pub struct Logins {
-    api_id: Option<i32>,
-    api_hash: Option<String>,
+    /// API id and hash; they can arrive while running ([`Logins::set_credentials`]).
+    credentials: std::sync::Mutex<(Option<i32>, Option<String>)>,
     pending: Mutex<HashMap<String, Pending>>,
 }
 
 impl Logins {
     /// Login flows using the app's API credentials.
     pub fn new(api_id: Option<i32>, api_hash: Option<String>) -> Self {
-        Logins { api_id, api_hash, pending: Mutex::new(HashMap::new()) }
+        Logins { credentials: std::sync::Mutex::new((api_id, api_hash)), pending: Mutex::new(HashMap::new()) }
     }
 
-    fn credentials(&self) -> Result<(i32, &str), LoginError> {
-        match (self.api_id, self.api_hash.as_deref()) {
-            (Some(id), Some(hash)) => Ok((id, hash)),
+    /// New API credentials: logins started from now on use them.
+    pub fn set_credentials(&self, api_id: i32, api_hash: String) {
+        *self.credentials.lock().unwrap_or_else(|p| p.into_inner()) = (Some(api_id), Some(api_hash));
+    }
+
+    fn credentials(&self) -> Result<(i32, String), LoginError> {
+        match &*self.credentials.lock().unwrap_or_else(|p| p.into_inner()) {
+            (Some(id), Some(hash)) => Ok((*id, hash.clone())),
             _ => Err(TgError::Config(
                 "API_ID and API_HASH must be set to log in (get them at https://my.telegram.org/apps)".into(),
             )
@@ -196,7 +201,7 @@ impl Logins {
         let phone = normalize_phone(phone).ok_or(LoginError::InvalidPhone)?;
         let (_, hash) = self.credentials()?;
         let client = sessions.client(session_id).await?;
-        let token = client.raw().request_login_code(&phone, hash).await.map_err(|e| match TgError::from(e) {
+        let token = client.raw().request_login_code(&phone, &hash).await.map_err(|e| match TgError::from(e) {
             TgError::Rpc { name, .. } if name.starts_with("PHONE_NUMBER_INVALID") => LoginError::InvalidPhone,
             other => LoginError::Telegram(other),
         })?;

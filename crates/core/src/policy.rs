@@ -7,7 +7,9 @@
 //! 2. **Chat scope.** All chats, or an allowlist; a denylist applies either way. Chats are named by
 //!    their Bot API id (users positive, groups negative, channels `-100…`). A chat outside the
 //!    scope is refused before Telegram is asked anything about it, and results that span chats
-//!    (global search, chat search, dialogs) leave it out.
+//!    (global search, chat search, dialogs) leave it out. Both lists can also name chat folders
+//!    (by id or title), resolved at call time ([`crate::folder_scope`]); deny beats allow, and a
+//!    folder rule that cannot be decided for a chat refuses it.
 //! 3. **Sensitive chats.** Telegram's service notifications (777000, which carry login codes),
 //!    @BotFather and @SpamBot are out of scope for every token unless the user lifts this per token.
 //! 4. **Raw API.** Raw calls name chats in too many ways (peers, bare ids, message ids) to be held
@@ -15,6 +17,7 @@
 //!    other full tokens every peer a raw call names is checked, and messages from the sensitive
 //!    chats are taken out of every answer.
 
+use crate::folder_scope::FolderScope;
 use serde::{Deserialize, Serialize};
 
 /// Telegram's service notifications account (login codes arrive here).
@@ -116,6 +119,39 @@ pub struct ChatRule {
     pub title: Option<String>,
 }
 
+/// One chat folder (a Telegram dialog filter) in an allow- or denylist: by id (which survives a
+/// rename) or, without one, by title (spaces and case ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FolderRule {
+    /// The folder's id (2 and up; the one Telegram gives it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i32>,
+    /// Its title: how it is found when there is no id, for display otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl FolderRule {
+    /// `Work (3)`, `Work` or `folder 3`: for messages.
+    pub fn name(&self) -> String {
+        match (&self.title, self.id) {
+            (Some(t), Some(id)) => format!("{t:?} (id {id})"),
+            (Some(t), None) => format!("{t:?}"),
+            (None, Some(id)) => format!("id {id}"),
+            (None, None) => "(unnamed)".into(),
+        }
+    }
+
+    /// A folder from the CLI: a number is an id, anything else a title.
+    pub fn parse(s: &str) -> FolderRule {
+        let s = s.trim();
+        match s.parse::<i32>() {
+            Ok(id) => FolderRule { id: Some(id), title: None },
+            Err(_) => FolderRule { id: None, title: Some(s.to_string()) },
+        }
+    }
+}
+
 /// What one token may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Policy {
@@ -127,6 +163,13 @@ pub struct Policy {
     /// Never these chats.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny_chats: Vec<ChatRule>,
+    /// Also (or, without `allow_chats`, only) the chats of these folders: naming one makes the
+    /// token's scope an allowlist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_folders: Vec<FolderRule>,
+    /// Never the chats of these folders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_folders: Vec<FolderRule>,
     /// Lift the block on the sensitive chats ([`SENSITIVE_CHATS`]) for this token.
     #[serde(default)]
     pub allow_sensitive: bool,
@@ -148,6 +191,8 @@ impl Default for Policy {
             access: Access::Write,
             allow_chats: None,
             deny_chats: Vec::new(),
+            allow_folders: Vec::new(),
+            deny_folders: Vec::new(),
             allow_sensitive: false,
             approval: Approval::None,
             approved_chats: Vec::new(),
@@ -184,6 +229,32 @@ pub enum Refusal {
         /// What it is.
         name: &'static str,
     },
+    /// The chat is in a folder the token may not reach.
+    #[error(
+        "chat {id} is in the folder {folder}, which this token may not reach (the user can change the token's chats in the app)"
+    )]
+    DeniedFolder {
+        /// The chat.
+        id: i64,
+        /// The folder, as named in the policy.
+        folder: String,
+    },
+    /// Whether the chat is in a denied folder cannot be decided (Telegram's dialog list does not
+    /// show it, and the folder takes chats of its kind): refused, never allowed.
+    #[error(
+        "chat {id} may belong to the folder {folder}, which this token may not reach, and it cannot be checked (it is not in your dialog list), so it is refused (the user can change the token's chats in the app)"
+    )]
+    UndecidedFolder {
+        /// The chat.
+        id: i64,
+        /// The folder, as named in the policy.
+        folder: String,
+    },
+    /// A folder of the denylist no longer exists (or its chats were not read): no chat can be cleared.
+    #[error(
+        "the folder {0} in this token's denylist cannot be found among your Telegram folders, so no chat can be cleared (the user can fix the token's folders in the app)"
+    )]
+    DenyFolderMissing(String),
     /// A tool that reaches chats a chat allowlist cannot name in advance.
     #[error(
         "{0} can reach chats outside this token's chat list, so this token cannot use it (the user can change the token's chats in the app)"
@@ -212,14 +283,31 @@ impl Policy {
         }
     }
 
-    /// Whether the token is limited to some chats by an allow- or denylist (the sensitive block
-    /// alone does not count).
+    /// Whether the token is limited to some chats by an allow- or denylist of chats or folders
+    /// (the sensitive block alone does not count).
     pub fn limited_to_some_chats(&self) -> bool {
-        self.allow_chats.is_some() || !self.deny_chats.is_empty()
+        self.has_allowlist() || !self.deny_chats.is_empty() || !self.deny_folders.is_empty()
     }
 
-    /// Refuses a chat (by Bot API id) outside the scope.
+    /// Whether only listed chats (or folders) are in scope.
+    pub fn has_allowlist(&self) -> bool {
+        self.allow_chats.is_some() || !self.allow_folders.is_empty()
+    }
+
+    /// Whether checking a chat needs the account's folders read first.
+    pub fn names_folders(&self) -> bool {
+        !self.allow_folders.is_empty() || !self.deny_folders.is_empty()
+    }
+
+    /// Refuses a chat (by Bot API id) outside the scope, without the folders resolved: folder
+    /// rules then allow nothing and a folder denylist refuses every chat (see [`Policy::check_chat_in`]).
     pub fn check_chat(&self, id: i64) -> Result<(), Refusal> {
+        self.check_chat_in(id, None)
+    }
+
+    /// Refuses a chat (by Bot API id) outside the scope, with the token's folders as resolved
+    /// for this call (`None`: not resolved, which never allows more). Deny beats allow.
+    pub fn check_chat_in(&self, id: i64, folders: Option<&FolderScope>) -> Result<(), Refusal> {
         if !self.allow_sensitive
             && let Some((_, name)) = SENSITIVE_CHATS.iter().find(|(s, _)| *s == id)
         {
@@ -228,10 +316,17 @@ impl Policy {
         if self.deny_chats.iter().any(|r| r.id == id) {
             return Err(Refusal::Chat(id));
         }
-        match &self.allow_chats {
-            Some(allow) if !allow.iter().any(|r| r.id == id) => Err(Refusal::Chat(id)),
-            _ => Ok(()),
+        if let Some(first) = self.deny_folders.first() {
+            match folders {
+                Some(scope) => scope.check_denied(id)?,
+                None => return Err(Refusal::DenyFolderMissing(first.name())),
+            }
         }
+        if !self.has_allowlist() {
+            return Ok(());
+        }
+        let listed = self.allow_chats.iter().flatten().any(|r| r.id == id);
+        if listed || folders.is_some_and(|s| s.allows(id)) { Ok(()) } else { Err(Refusal::Chat(id)) }
     }
 
     /// Whether a write to chat `id` needs the user's yes (`written_before`: this token wrote there).
@@ -244,18 +339,28 @@ impl Policy {
         }
     }
 
-    /// Whether a chat is in scope (for filtering results).
+    /// Whether a chat is in scope (for filtering results), folders resolved or not.
+    pub fn permits_in(&self, id: i64, folders: Option<&FolderScope>) -> bool {
+        self.check_chat_in(id, folders).is_ok()
+    }
+
+    /// Whether a chat is in scope without the folders resolved (see [`Policy::check_chat`]).
     pub fn permits(&self, id: i64) -> bool {
-        self.check_chat(id).is_ok()
+        self.permits_in(id, None)
     }
 
     /// A chat named by the model before it is resolved: a numeric id is checked at once, so an
     /// out-of-scope chat costs no Telegram call (names are checked once resolved).
-    pub fn precheck_spec(&self, spec: &str) -> Result<(), Refusal> {
+    pub fn precheck_spec_in(&self, spec: &str, folders: Option<&FolderScope>) -> Result<(), Refusal> {
         match spec.trim().parse::<i64>() {
-            Ok(id) => self.check_chat(id),
+            Ok(id) => self.check_chat_in(id, folders),
             Err(_) => Ok(()),
         }
+    }
+
+    /// [`Policy::precheck_spec_in`] without the folders resolved.
+    pub fn precheck_spec(&self, spec: &str) -> Result<(), Refusal> {
+        self.precheck_spec_in(spec, None)
     }
 
     /// Checks the policy itself: lists of sane size, ids that are chat ids.
@@ -268,6 +373,22 @@ impl Policy {
             if r.title.as_ref().is_some_and(|t| t.chars().count() > 256) {
                 return Err("chat titles are limited to 256 characters".into());
             }
+        }
+        for f in self.allow_folders.iter().chain(self.deny_folders.iter()) {
+            match (&f.id, &f.title) {
+                (None, None) => return Err("a folder needs an id or a title".into()),
+                (None, Some(t)) if t.trim().is_empty() => return Err("a folder needs an id or a title".into()),
+                (Some(id), _) if *id < 2 => {
+                    return Err(format!("folder id {id} is not a folder (folders are 2 and up)"));
+                }
+                _ => {}
+            }
+            if f.title.as_ref().is_some_and(|t| t.chars().count() > 256) {
+                return Err("folder titles are limited to 256 characters".into());
+            }
+        }
+        if self.allow_folders.len() + self.deny_folders.len() > 100 {
+            return Err("at most 100 folders in the allow- and denylists together".into());
         }
         if self.limits.per_minute == 0 || self.limits.per_minute > 600 {
             return Err("messages per minute must be between 1 and 600".into());
@@ -285,12 +406,18 @@ impl Policy {
     /// "write · 3 chats · sensitive blocked": for lists and the CLI.
     pub fn summary(&self) -> String {
         let mut parts = vec![self.access.as_str().to_string()];
-        parts.push(match &self.allow_chats {
-            None => "all chats".into(),
-            Some(a) => format!("{} chat{}", a.len(), if a.len() == 1 { "" } else { "s" }),
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        parts.push(match (&self.allow_chats, self.allow_folders.len()) {
+            (None, 0) => "all chats".into(),
+            (Some(a), 0) => plural(a.len(), "chat"),
+            (None, f) => plural(f, "folder"),
+            (Some(a), f) => format!("{} + {}", plural(a.len(), "chat"), plural(f, "folder")),
         });
         if !self.deny_chats.is_empty() {
             parts.push(format!("{} denied", self.deny_chats.len()));
+        }
+        if !self.deny_folders.is_empty() {
+            parts.push(format!("{} denied", plural(self.deny_folders.len(), "folder")));
         }
         if self.allow_sensitive {
             parts.push("sensitive chats allowed".into());

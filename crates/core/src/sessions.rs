@@ -182,7 +182,8 @@ pub struct Sessions {
     dir: PathBuf,
     at_rest: AtRest,
     seal: Option<crate::session_store::SealKey>,
-    connect: Option<ConnectOptions>,
+    /// How new clients connect; `None` until API_ID is known (it can arrive while running).
+    connect: Mutex<Option<ConnectOptions>>,
     pool: Arc<Pool>,
     /// Serialises opening per session so one file never gets two pools.
     opening: tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -207,7 +208,7 @@ impl Sessions {
             freed: tokio::sync::Notify::new(),
             changes: Default::default(),
         });
-        Ok(Sessions { dir, at_rest, seal, connect, pool, opening: Default::default() })
+        Ok(Sessions { dir, at_rest, seal, connect: Mutex::new(connect), pool, opening: Default::default() })
     }
 
     /// How session files are protected at rest.
@@ -217,7 +218,23 @@ impl Sessions {
 
     /// The key new session files are sealed with (none without a keyring).
     pub fn seal_key(&self) -> Option<crate::session_store::SealKey> {
-        self.connect.as_ref().and_then(|c| c.seal.clone()).or_else(|| self.seal.clone())
+        self.connect_options().and_then(|c| c.seal).or_else(|| self.seal.clone())
+    }
+
+    fn connect_options(&self) -> Option<ConnectOptions> {
+        self.connect.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// New API credentials entered while running: clients opened from now on use `api_id`;
+    /// idle connected clients are closed so they reconnect with it (busy ones finish first).
+    pub fn set_api_id(&self, api_id: i32, dc_override: Option<std::net::SocketAddr>) {
+        let mut connect = self.connect.lock().unwrap_or_else(|p| p.into_inner());
+        *connect = Some(match connect.take() {
+            Some(c) => ConnectOptions { api_id, ..c },
+            None => ConnectOptions { api_id, dc_override, auto_retry: false, seal: self.seal.clone() },
+        });
+        drop(connect);
+        self.close_idle();
     }
 
     /// The directory holding the session files.
@@ -249,11 +266,10 @@ impl Sessions {
             return Ok(l);
         }
         let opts = self
-            .connect
-            .as_ref()
+            .connect_options()
             .ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
         self.reserve_slot().await?;
-        let opened = TgClient::open(&path, opts).await;
+        let opened = TgClient::open(&path, &opts).await;
         let mut st = self.pool.lock();
         st.opening -= 1;
         let client = match opened {

@@ -1,15 +1,18 @@
 //! `settings.json`: where the live [`Settings`] the tray app and `/setup` change are kept.
 //!
-//! Stored in the config dir (0600), with the same names as the environment variables.
+//! Stored in the config dir (0600), with the same names as the environment variables, and a
+//! `format_version` (see [`SETTINGS_FORMAT`](crate::config::SETTINGS_FORMAT)): a file without one
+//! is read as format 1 and written back with it; one from a newer version is refused, untouched.
 //! Precedence: environment > settings.json > defaults.
 //!
 //! The file may also hold the Telegram API credentials (`API_ID`, `API_HASH`)
 //! entered in the setup UI. They are not part of [`Settings`]: they are saved
 //! with [`save_api_credentials`], kept when settings are written, read through
-//! [`Config::layered`](crate::config::Config::layered) at start, and so apply
-//! after a restart (the tray app restarts its embedded server by itself).
+//! [`Config::layered`](crate::config::Config::layered) at start; when entered while
+//! running they apply at once (the tray app restarts its embedded server, other owners
+//! switch in place with [`App::apply_api_credentials`](crate::app::App::apply_api_credentials)).
 
-use crate::config::{Config, ConfigError, Settings, read_settings_file, settings_path};
+use crate::config::{Config, ConfigError, Settings, read_settings_file, settings_file_bytes, settings_path};
 use crate::fsutil::write_private_atomic;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,7 +25,7 @@ pub const API_CREDENTIAL_VARS: [&str; 2] = ["API_ID", "API_HASH"];
 pub fn write_settings_file(dir: &Path, s: &Settings) -> std::io::Result<()> {
     let mut vars = kept_vars(dir)?;
     vars.extend(s.to_vars());
-    write_private_atomic(&settings_path(dir), &serde_json::to_vec_pretty(&vars).expect("serializes"))
+    write_private_atomic(&settings_path(dir), &settings_file_bytes(&vars))
 }
 
 /// API credentials as stored in settings.json (not from the environment).
@@ -66,13 +69,13 @@ pub fn validate_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Resu
 }
 
 /// Validates and stores `API_ID`/`API_HASH` in settings.json, keeping everything else in the file.
-/// They take effect when the configuration is next loaded (restart).
+/// The running owner applies them itself (see `Control::settings_set`); this only stores them.
 pub fn save_api_credentials(dir: &Path, api_id: i32, api_hash: &str) -> Result<(), ConfigError> {
     let (id, hash) = validate_api_credentials(dir, api_id, api_hash)?;
     let mut vars = read_settings_file(dir)?;
     vars.insert("API_ID".into(), id);
     vars.insert("API_HASH".into(), hash);
-    write_private_atomic(&settings_path(dir), &serde_json::to_vec_pretty(&vars).expect("serializes"))
+    write_private_atomic(&settings_path(dir), &settings_file_bytes(&vars))
         .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("cannot save settings: {e}") })
 }
 
@@ -156,6 +159,44 @@ mod tests {
         let s = base(dir.path()).settings;
         assert!(write_settings_file(dir.path(), &s).is_err());
         assert_eq!(std::fs::read_to_string(settings_path(dir.path())).unwrap(), text);
+    }
+
+    #[test]
+    fn an_unversioned_file_is_read_as_format_1_and_written_back_versioned() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "{ \"API_ID\": \"12345\", \"API_HASH\": \"0123456789abcdef0123456789abcdef\", \"PORT\": \"9001\" }";
+        std::fs::write(settings_path(dir.path()), text).unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        let c = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
+        assert_eq!((c.startup.api_id, c.settings.port), (Some(12345), 9001));
+        write_settings_file(dir.path(), &c.settings).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(settings_path(dir.path())).unwrap()).unwrap();
+        assert_eq!(written["format_version"], 1);
+        assert_eq!((written["API_ID"].as_str(), written["PORT"].as_str()), (Some("12345"), Some("9001")));
+        // And it reads back the same.
+        let again = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
+        assert_eq!((again.startup.api_id, again.settings.port), (Some(12345), 9001));
+    }
+
+    #[test]
+    fn a_file_from_a_newer_version_is_refused_by_name_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = settings_path(dir.path());
+        let text = "{\"format_version\": 2, \"API_ID\": \"12345\", \"THEME\": {\"new\": \"shape\"}}";
+        std::fs::write(&path, text).unwrap();
+        let d = dir.path().to_string_lossy().into_owned();
+        let e = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap_err();
+        assert!(e.reason.contains(&path.display().to_string()), "{e}");
+        assert!(e.reason.contains("newer version") && e.reason.contains("format 2"), "{e}");
+        assert!(write_settings_file(dir.path(), &base(dir.path()).settings).is_err());
+        assert!(save_api_credentials(dir.path(), 777, "0123456789abcdef0123456789abcdef").is_err());
+        assert_eq!(read_api_credentials(dir.path()), StoredApiCredentials::default(), "nothing read from it");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "left byte for byte");
+        // A version that is no number is corruption, also named and left alone.
+        std::fs::write(&path, "{\"format_version\": \"one\"}").unwrap();
+        let e = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap_err();
+        assert!(e.reason.contains("is corrupt") && e.reason.contains("format_version"), "{e}");
     }
 
     #[test]

@@ -35,6 +35,9 @@ mod resolve;
 mod target;
 mod transport;
 
+#[cfg(test)]
+mod pinned_tls_tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -146,7 +149,13 @@ impl Fetcher {
 
     /// Downloads `url` into memory. See the [crate docs](crate) for the checks.
     pub async fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
-        fetch::fetch_bytes(url, &self.policy, self.resolver.as_ref(), &ReqwestTransport).await
+        fetch::fetch_bytes(
+            url,
+            &self.policy,
+            self.resolver.as_ref(),
+            &ReqwestTransport::default(),
+        )
+        .await
     }
 
     /// Downloads `url` into `writer` chunk by chunk (the writer is flushed at
@@ -161,7 +170,7 @@ impl Fetcher {
             url,
             &self.policy,
             self.resolver.as_ref(),
-            &ReqwestTransport,
+            &ReqwestTransport::default(),
             writer,
         )
         .await
@@ -170,7 +179,7 @@ impl Fetcher {
 
 /// Downloads `url` into memory under `policy`, resolving names with the system resolver.
 pub async fn fetch(url: &str, policy: &FetchPolicy) -> Result<Fetched, FetchError> {
-    fetch::fetch_bytes(url, policy, &SystemResolver, &ReqwestTransport).await
+    fetch::fetch_bytes(url, policy, &SystemResolver, &ReqwestTransport::default()).await
 }
 
 /// Streams `url` into `writer` under `policy`, resolving names with the system
@@ -180,5 +189,12 @@ pub async fn fetch_to_writer<W: AsyncWrite + Unpin + ?Sized>(
     policy: &FetchPolicy,
     writer: &mut W,
 ) -> Result<FetchedMeta, FetchError> {
-    fetch::fetch_into(url, policy, &SystemResolver, &ReqwestTransport, writer).await
+    fetch::fetch_into(
+        url,
+        policy,
+        &SystemResolver,
+        &ReqwestTransport::default(),
+        writer,
+    )
+    .await
 }

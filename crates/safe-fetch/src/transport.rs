@@ -20,8 +20,16 @@ pub(crate) trait Transport: Send + Sync {
     ) -> BoxFuture<'a, Result<reqwest::Response, FetchError>>;
 }
 
-/// The production transport: a fresh, locked-down `reqwest` client per hop.
-pub(crate) struct ReqwestTransport;
+/// The production transport: a fresh, locked-down `reqwest` client per hop,
+/// trusting the built-in web roots only.
+#[derive(Default)]
+pub(crate) struct ReqwestTransport {
+    /// Extra trusted roots, for this crate's own tests (a local TLS server with a
+    /// test CA). Compiled only into `cfg(test)` builds of this crate: no feature,
+    /// setting or environment variable can add a root to a real build.
+    #[cfg(test)]
+    pub(crate) test_roots: Vec<reqwest::Certificate>,
+}
 
 /// A DNS resolver that refuses every lookup. Installed under the per-hop
 /// overrides so that a name which is not pinned can never fall through to a
@@ -51,6 +59,10 @@ impl Transport for ReqwestTransport {
                 .referer(false)
                 .https_only(!policy.allow_http)
                 .dns_resolver(Arc::new(RefuseDns));
+            #[cfg(test)]
+            for root in &self.test_roots {
+                builder = builder.add_root_certificate(root.clone());
+            }
             if let Some(name) = &hop.pin_name {
                 // Connect only to the addresses that were checked; TLS SNI and
                 // the Host header still use the name from the URL.

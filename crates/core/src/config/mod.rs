@@ -5,7 +5,7 @@ mod settings;
 mod vars;
 
 pub use settings::{SETTING_VARS, Settings};
-pub use vars::{read_settings_file, settings_path};
+pub use vars::{SETTINGS_FORMAT, SETTINGS_FORMAT_KEY, read_settings_file, settings_file_bytes, settings_path};
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -48,6 +48,9 @@ pub struct Config {
     /// Setting variables given by the environment (or `.env`): they win over `settings.json` at
     /// every start, so the UI shows them read-only and a change to them is refused.
     pub env_fixed: Vec<&'static str>,
+    /// Whether `API_ID` or `API_HASH` came from the environment (or `.env`): they then win over
+    /// credentials saved in `settings.json`, so the setup page cannot change them.
+    pub api_from_env: bool,
 }
 
 /// The part of the configuration fixed for the life of the process.
@@ -111,6 +114,7 @@ impl Config {
         let mut config =
             if file.is_empty() { first } else { Self::from_lookup(|k| env(k).or_else(|| file.get(k).cloned()))? };
         config.env_fixed = SETTING_VARS.iter().copied().filter(|k| env(k).is_some()).collect();
+        config.api_from_env = env("API_ID").is_some() || env("API_HASH").is_some();
         if env("SERVER_MODE").is_some_and(|m| m.eq_ignore_ascii_case("http-no-auth")) {
             config.env_fixed.push("DISABLE_AUTH");
         }
@@ -224,7 +228,7 @@ impl Config {
             max_request_body_bytes,
             request_timeout,
         };
-        Ok(Config { startup, settings, env_fixed: Vec::new() })
+        Ok(Config { startup, settings, env_fixed: Vec::new(), api_from_env: false })
     }
 }
 

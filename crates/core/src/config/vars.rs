@@ -83,13 +83,53 @@ pub fn settings_path(dir: &Path) -> PathBuf {
     dir.join("settings.json")
 }
 
-/// Reads settings.json as variables; a missing file is empty, a corrupt one is an error naming the file.
+/// The `settings.json` format this version writes, and the newest it reads. A file without a
+/// version is format 1 (written before versions existed) and gets one when next written.
+pub const SETTINGS_FORMAT: u64 = 1;
+
+/// The key of the format version in `settings.json` (a number; every other value is a string).
+pub const SETTINGS_FORMAT_KEY: &str = "format_version";
+
+/// Reads settings.json as variables; a missing file is empty, a corrupt one is an error naming
+/// the file, and so is one from a newer version (which nothing here then writes over).
 pub fn read_settings_file(dir: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
     let path = settings_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|e| ConfigError { var: "SESSION_DIR", reason: format!("{} is corrupt: {e}", path.display()) }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(ConfigError { var: "SESSION_DIR", reason: format!("cannot read {}: {e}", path.display()) }),
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(err("SESSION_DIR", format!("cannot read {}: {e}", path.display()))),
+    };
+    let corrupt = |why: String| err("SESSION_DIR", format!("{} is corrupt: {why}", path.display()));
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+    let version = match map.remove(SETTINGS_FORMAT_KEY) {
+        None => 1,
+        Some(v) => v
+            .as_u64()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| corrupt(format!("{SETTINGS_FORMAT_KEY} is {v}, not a format number (1 or more)")))?,
+    };
+    if version > SETTINGS_FORMAT {
+        return Err(err(
+            "SESSION_DIR",
+            format!(
+                "{} was written by a newer version of fast-mcp-telegram (settings format {version}; this version reads up to {SETTINGS_FORMAT}); it is left as it is: run the newer version, or move the file away to start from the defaults",
+                path.display()
+            ),
+        ));
     }
+    map.into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => Ok((k, s)),
+            other => Err(corrupt(format!("{k} is {other}, not a string"))),
+        })
+        .collect()
+}
+
+/// The bytes of a `settings.json` holding `vars`, in the current format (versioned).
+pub fn settings_file_bytes(vars: &BTreeMap<String, String>) -> Vec<u8> {
+    let mut map = serde_json::Map::new();
+    map.insert(SETTINGS_FORMAT_KEY.into(), SETTINGS_FORMAT.into());
+    map.extend(vars.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))));
+    serde_json::to_vec_pretty(&map).expect("a map of strings serializes")
 }

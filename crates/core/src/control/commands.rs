@@ -33,6 +33,7 @@ macro_rules! control_commands {
             activity_list($crate::activity::Filter),
             approvals_list(),
             chats_pick($crate::control::ChatsPickArgs),
+            folders_pick($crate::control::TokenIdArgs),
             message_delete($crate::control::MessageDeleteArgs),
             approval_decide($crate::control::ApprovalDecideArgs),
             session_sign_out($crate::control::SignOutArgs),

@@ -1,9 +1,18 @@
 //! What the user watches and answers: the activity log, and the writes waiting for approval.
 
-use super::{ApprovalDecideArgs, ChatsPickArgs, Control, ControlError, MessageDeleteArgs, blocking};
+use super::{ApprovalDecideArgs, ChatsPickArgs, Control, ControlError, MessageDeleteArgs, TokenIdArgs, blocking};
 use crate::activity::{Entry, Filter};
 use crate::approvals::{Decision, PendingWrite};
 use crate::tools::results::ChatsResult;
+
+/// One chat folder of an account (`folders_pick` answer).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FolderInfo {
+    /// Its id (stable across renames).
+    pub id: i32,
+    /// Its title.
+    pub title: String,
+}
 
 /// `message_delete` answer.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -41,6 +50,15 @@ impl Control {
             .await
             .map_err(|e| ControlError::InvalidInput(e.to_string()))?;
         serde_json::from_value(out.json).map_err(|e| ControlError::Internal(format!("unexpected chat list: {e}")))
+    }
+
+    /// The chat folders of a token's account, for picking folders in its policy.
+    pub async fn folders_pick(&self, a: TokenIdArgs) -> Result<Vec<FolderInfo>, ControlError> {
+        let app = self.app();
+        let rec = app.tokens.get(&a.id)?;
+        let client = app.sessions.client(&rec.session_id).await?;
+        let defs = crate::tools::folders::folder_defs(&client).await?;
+        Ok(defs.into_iter().map(|d| FolderInfo { id: d.id, title: d.title }).collect())
     }
 
     /// Undoes an assistant's send: deletes the message for everyone, on the token's account, and

@@ -4,8 +4,9 @@ use super::{ApiCredentialsState, Control, ControlError, SettingsPatch, SettingsS
 use crate::config::Settings;
 use serde_json::Value;
 
-/// Settings that only apply after the server restarts.
-pub const RESTART_FIELDS: &[&str] = &["port", "api_id", "api_hash"];
+/// Settings that only apply after the server restarts (the tray app restarts its server by
+/// itself; the API credentials apply at once everywhere).
+pub const RESTART_FIELDS: &[&str] = &["port"];
 
 impl Control {
     /// The live settings, which of them wait for a restart, and the credential state.
@@ -20,16 +21,17 @@ impl Control {
             running_port: self.server().addr.map(|a| a.port()),
             can_restart: self.reloader.is_some(),
             api: ApiCredentialsState {
-                configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
-                api_id: app.config.api_id.or(stored.api_id),
-                api_hash_set: app.config.api_hash.is_some() || stored.api_hash.is_some(),
+                configured: app.api_configured(),
+                api_id: app.api_credentials().0.or(stored.api_id),
+                api_hash_set: app.api_credentials().1.is_some() || stored.api_hash.is_some(),
                 stored_in_settings: stored.api_id.is_some() && stored.api_hash.is_some(),
             },
         })
     }
 
     /// Changes any subset of the settings (and optionally stores `api_id` + `api_hash`).
-    /// The tray app applies new credentials at once by restarting its server.
+    /// New credentials apply at once: the tray app restarts its server, other owners switch their
+    /// logins and new connections to them in place. Credentials the environment sets are refused.
     pub async fn settings_set(&self, args: SettingsPatch) -> Result<SettingsSaved, ControlError> {
         let Value::Object(mut patch) = args else {
             return Err(ControlError::InvalidInput("settings_set expects an object".into()));
@@ -75,25 +77,31 @@ impl Control {
             }
         };
         if let Some((id, hash)) = &creds {
+            if app.api_from_env() {
+                return Err(ControlError::InvalidInput(
+                    "API_ID and API_HASH are set in the environment (or .env), which wins at every start; change them there".into(),
+                ));
+            }
             // Validate before anything is written.
             crate::settings::validate_api_credentials(&app.config.session_dir, *id, hash)?;
         }
         let saved = app.update_settings(new)?;
-        let mut applied = true;
         if let Some((id, hash)) = creds {
             crate::settings::save_api_credentials(&app.config.session_dir, id, &hash)?;
-            applied = false;
             if self.reloader.is_some() {
                 self.server_restart().await?;
-                applied = true;
+            } else {
+                // As stored (hash trimmed, lowercase), so this run and the next use the same.
+                let (_, hash) = crate::settings::validate_api_credentials(&app.config.session_dir, id, &hash)?;
+                app.apply_api_credentials(id, hash);
             }
         }
         let app = self.app();
         Ok(SettingsSaved {
             settings: saved,
             restart_required: self.restart_required(&app),
-            api_credentials_applied: applied,
-            api_credentials_configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
+            api_credentials_applied: true,
+            api_credentials_configured: app.api_configured(),
         })
     }
 }

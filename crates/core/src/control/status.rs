@@ -20,7 +20,7 @@ impl Control {
             server,
             transport: "http",
             auth_disabled: app.settings().disable_auth,
-            api_credentials_configured: app.config.api_id.is_some() && app.config.api_hash.is_some(),
+            api_credentials_configured: app.api_configured(),
             keyring_available: app.tokens.keystore().is_available(),
             at_rest: app.sessions.at_rest(),
             pending_approvals: app.approvals.len(),
@@ -45,13 +45,6 @@ impl Control {
         let running = self.server().addr.map(|a| a.port());
         if port != 0 && running.is_some_and(|p| p != port) {
             out.push("port");
-        }
-        let stored = crate::settings::read_api_credentials(&app.config.session_dir);
-        if stored.api_id.is_some() && stored.api_id != app.config.api_id {
-            out.push("api_id");
-        }
-        if stored.api_hash.is_some() && stored.api_hash != app.config.api_hash {
-            out.push("api_hash");
         }
         out
     }

@@ -35,7 +35,7 @@ async fn err(c: &Control, cmd: &str, args: Value) -> ControlError {
 async fn every_command_of_the_table_is_dispatched() {
     let dir = tempfile::tempdir().unwrap();
     let c = control(app_with(dir.path(), &[], KeyStore::none()));
-    assert_eq!(COMMANDS.len(), 30);
+    assert_eq!(COMMANDS.len(), 31);
     assert_eq!(COMMANDS[0], "status");
     for cmd in COMMANDS {
         if let Err(e) = c.call(cmd, json!({})).await {
@@ -160,10 +160,14 @@ async fn settings_partial_update_restart_flags_and_credentials() {
     assert!(e.to_string().contains("API_HASH"), "{e}");
     assert_eq!(c.app().settings().max_file_size_mb, 50, "refused changes change nothing");
 
-    // Headless: credentials are saved for the next start, not applied.
+    // Headless: credentials are saved and used at once, no restart.
+    assert_eq!(c.call("status", json!({})).await.unwrap()["api_credentials_configured"], false);
     let r = c.call("settings_set", json!({"api_id": "12345", "api_hash": HASH})).await.unwrap();
-    assert_eq!(r["api_credentials_applied"], false);
-    assert_eq!(r["restart_required"], json!(["port", "api_id", "api_hash"]));
+    assert_eq!(r["api_credentials_applied"], true);
+    assert_eq!(r["api_credentials_configured"], true);
+    assert_eq!(r["restart_required"], json!(["port"]));
+    assert_eq!(c.app().api_credentials(), (Some(12345), Some(HASH.to_ascii_lowercase())));
+    assert_eq!(c.call("status", json!({})).await.unwrap()["api_credentials_configured"], true);
     let g = c.call("settings_get", json!({})).await.unwrap();
     assert_eq!(g["api"]["api_hash_set"], true);
     assert!(!g.to_string().contains(HASH), "the hash is never sent back");
@@ -190,6 +194,17 @@ async fn settings_the_environment_sets_are_reported_and_cannot_be_changed() {
         .call("settings_set", json!({"disable_auth": false, "max_file_size_mb": 20, "block_private_ips": false}))
         .await;
     assert_eq!(r.unwrap()["settings"]["block_private_ips"], false);
+}
+
+#[tokio::test]
+async fn credentials_the_environment_sets_cannot_be_replaced_from_the_setup_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = control(app_with(dir.path(), &[("API_ID", "777"), ("API_HASH", HASH)], KeyStore::none()));
+    let e = err(&c, "settings_set", json!({"api_id": 12345, "api_hash": HASH})).await;
+    assert_eq!(e.code(), "invalid_input");
+    assert!(e.to_string().contains("environment"), "{e}");
+    assert_eq!(c.app().api_credentials().0, Some(777), "still the environment's");
+    assert!(!dir.path().join("settings.json").exists(), "a refused change writes nothing");
 }
 
 #[tokio::test]

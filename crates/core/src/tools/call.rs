@@ -41,7 +41,17 @@ where
                 // Time spent waiting for the user's approval is not Telegram stalling.
                 let waits = ctx.policy.approval != crate::policy::Approval::None;
                 let extra = if waits { app.config.approval_timeout } else { std::time::Duration::ZERO };
-                bounded(app, &session_id, tool, extra, f(ctx)).await
+                let call = async move {
+                    let mut ctx = ctx;
+                    ctx.resolve_folders().await?;
+                    f(ctx).await
+                };
+                let outcome = bounded(app, &session_id, tool, extra, call).await;
+                if outcome.is_ok() && super::tool_access(tool) >= crate::policy::Access::Write {
+                    // A write may have changed folders or chat states (read, muted, archived).
+                    app.folders.forget(&session_id);
+                }
+                outcome
             }
         },
     };

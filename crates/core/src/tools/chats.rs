@@ -25,7 +25,8 @@ pub(super) struct DialogInfo {
     pub muted: bool,
     pub archived: bool,
     pub pinned: bool,
-    contact: bool,
+    /// A user in your contacts.
+    pub contact: bool,
     /// The newest message, in the uniform schema.
     pub last_message: Option<Value>,
 }
@@ -58,7 +59,8 @@ pub async fn find_chats(ctx: ToolCtx, p: FindChatsParams) -> Result<ToolOutput, 
     let chats: Vec<Value> = if let Some(name) = &p.filter {
         let folder = find_folder(&client, name).await?;
         let dialogs = scan_dialogs(&client, None).await?;
-        let mut picked: Vec<&DialogInfo> = dialogs.iter().filter(|d| folder.contains(d)).collect();
+        let mut picked: Vec<&DialogInfo> =
+            dialogs.iter().filter(|d| folder.contains(&super::folders::facts(d))).collect();
         picked.sort_by_key(|d| {
             (std::cmp::Reverse(folder.pinned.contains(&format::bot_id(&d.peer))), std::cmp::Reverse(d.top_date))
         });
@@ -241,109 +243,17 @@ pub(super) async fn scan_dialogs(client: &TgClient, stop_before: Option<i32>) ->
     Ok(out)
 }
 
-/// A chat folder's membership rules.
-struct FolderRule {
-    include: HashSet<i64>,
-    pinned: HashSet<i64>,
-    exclude: HashSet<i64>,
-    flags: tl::types::DialogFilter,
-}
-
-impl FolderRule {
-    fn contains(&self, d: &DialogInfo) -> bool {
-        let id = format::bot_id(&d.peer);
-        if self.exclude.contains(&id) {
-            return false;
-        }
-        if self.include.contains(&id) || self.pinned.contains(&id) {
-            return true;
-        }
-        let f = &self.flags;
-        let kind = d.entity["type"].as_str().unwrap_or("");
-        let is_self = d.entity["is_self"] == true;
-        let by_flag = (f.contacts && kind == "private" && d.contact)
-            || (f.non_contacts && kind == "private" && !d.contact && !is_self)
-            || (f.groups && kind == "group")
-            || (f.broadcasts && kind == "channel")
-            || (f.bots && kind == "bot");
-        by_flag
-            && !(f.exclude_muted && d.muted)
-            && !(f.exclude_read && d.unread == 0)
-            && !(f.exclude_archived && d.archived)
-    }
-}
-
-async fn find_folder(client: &TgClient, name: &str) -> Result<FolderRule, ToolError> {
+/// The folder `find_chats` was asked for, by title (spaces and case ignored).
+async fn find_folder(client: &TgClient, name: &str) -> Result<crate::folder_scope::FolderDef, ToolError> {
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let tl::enums::messages::DialogFilters::Filters(fs) =
-        client.invoke(&tl::functions::messages::GetDialogFilters {}).await?;
-    let mut names = Vec::new();
-    for f in fs.filters {
-        let (title, rule) = match f {
-            tl::enums::DialogFilter::Filter(f) => {
-                let tl::enums::TextWithEntities::Entities(t) = &f.title;
-                let ids = |v: &[tl::enums::InputPeer]| v.iter().filter_map(input_peer_id).collect::<HashSet<i64>>();
-                let rule = FolderRule {
-                    include: ids(&f.include_peers),
-                    pinned: ids(&f.pinned_peers),
-                    exclude: ids(&f.exclude_peers),
-                    flags: f.clone(),
-                };
-                (t.text.clone(), rule)
-            }
-            tl::enums::DialogFilter::Chatlist(f) => {
-                let tl::enums::TextWithEntities::Entities(t) = &f.title;
-                let ids = |v: &[tl::enums::InputPeer]| v.iter().filter_map(input_peer_id).collect::<HashSet<i64>>();
-                let flags = tl::types::DialogFilter {
-                    contacts: false,
-                    non_contacts: false,
-                    groups: false,
-                    broadcasts: false,
-                    bots: false,
-                    exclude_muted: false,
-                    exclude_read: false,
-                    exclude_archived: false,
-                    title_noanimate: false,
-                    id: f.id,
-                    title: f.title.clone(),
-                    emoticon: None,
-                    color: None,
-                    pinned_peers: vec![],
-                    include_peers: vec![],
-                    exclude_peers: vec![],
-                };
-                (
-                    t.text.clone(),
-                    FolderRule {
-                        include: ids(&f.include_peers),
-                        pinned: ids(&f.pinned_peers),
-                        exclude: HashSet::new(),
-                        flags,
-                    },
-                )
-            }
-            tl::enums::DialogFilter::Default => continue,
-        };
-        if norm(&title) == norm(name) {
-            return Ok(rule);
-        }
-        names.push(title);
-    }
-    let shown: Vec<String> = names.into_iter().take(10).collect();
-    Err(ToolError::invalid(format!(
-        "no folder named {name:?}; your folders: {}",
-        if shown.is_empty() { "(none)".into() } else { shown.join(", ") }
-    )))
-}
-
-fn input_peer_id(p: &tl::enums::InputPeer) -> Option<i64> {
-    let id = match p {
-        tl::enums::InputPeer::User(u) => PeerId::user_unchecked(u.user_id),
-        tl::enums::InputPeer::Chat(c) => PeerId::chat_unchecked(c.chat_id),
-        tl::enums::InputPeer::Channel(c) => PeerId::channel_unchecked(c.channel_id),
-        _ => return None,
-    };
-    Some(id.bot_api_dialog_id_unchecked())
+    let defs = super::folders::folder_defs(client).await?;
+    let names: Vec<String> = defs.iter().take(10).map(|d| d.title.clone()).collect();
+    defs.into_iter().find(|d| norm(&d.title) == norm(name)).ok_or_else(|| {
+        ToolError::invalid(format!(
+            "no folder named {name:?}; your folders: {}",
+            if names.is_empty() { "(none)".into() } else { names.join(", ") }
+        ))
+    })
 }
 
 /// Chat details.

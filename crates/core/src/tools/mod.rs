@@ -10,6 +10,7 @@ pub mod chats;
 pub mod drafts;
 mod error;
 pub mod files;
+pub mod folders;
 pub mod format;
 pub mod inbox;
 pub mod media;
@@ -67,7 +68,7 @@ pub fn tool_access(tool: &str) -> Access {
 pub fn tool_allowed(policy: &Policy, tool: &str) -> Result<(), Refusal> {
     policy.require(tool_access(tool), tool)?;
     let reaches_any_chat = match tool {
-        "send_message_to_phone" => policy.allow_chats.is_some(),
+        "send_message_to_phone" => policy.has_allowlist(),
         "invoke_mtproto" => policy.limited_to_some_chats(),
         _ => false,
     };
@@ -87,8 +88,24 @@ pub struct ToolCtx {
     pub peer: Option<rmcp::Peer<rmcp::RoleServer>>,
     /// What the caller's token may do, read when the call started.
     pub policy: Arc<Policy>,
+    /// The policy's folders, resolved when the call started ([`ToolCtx::resolve_folders`]).
+    folders: Option<Arc<crate::folder_scope::FolderScope>>,
     /// Chats and messages the call touched (for the activity log).
     touched: Arc<Mutex<Touched>>,
+}
+
+/// A token's chat scope with its folders resolved ([`ToolCtx::scope`]).
+#[derive(Clone)]
+pub struct Scope {
+    policy: Arc<Policy>,
+    folders: Option<Arc<crate::folder_scope::FolderScope>>,
+}
+
+impl Scope {
+    /// Whether results from chat `id` may be shown.
+    pub fn permits(&self, id: i64) -> bool {
+        self.policy.permits_in(id, self.folders.as_deref())
+    }
 }
 
 /// Chats and messages a call touched.
@@ -112,7 +129,31 @@ impl ToolCtx {
         peer: Option<rmcp::Peer<rmcp::RoleServer>>,
     ) -> Result<ToolCtx, ToolError> {
         let policy = policy_for(&app, &identity)?;
-        Ok(ToolCtx { app, identity, peer, policy: Arc::new(policy), touched: Arc::default() })
+        Ok(ToolCtx { app, identity, peer, policy: Arc::new(policy), folders: None, touched: Arc::default() })
+    }
+
+    /// Reads the chat folders the token's policy names (cached briefly per session), so every
+    /// check of this call sees them. Without it, folder rules allow nothing and a folder
+    /// denylist refuses every chat.
+    pub async fn resolve_folders(&mut self) -> Result<(), ToolError> {
+        if !self.policy.names_folders() {
+            return Ok(());
+        }
+        let client = self.client().await?;
+        let scope = self.app.folders.scope(&client, &self.identity.session_id, &self.policy).await?;
+        self.folders = Some(Arc::new(scope));
+        Ok(())
+    }
+
+    /// Refuses a chat (by Bot API id) outside the token's scope, folders included.
+    pub fn check_chat(&self, id: i64) -> Result<(), ToolError> {
+        self.policy.check_chat_in(id, self.folders.as_deref()).map_err(refused)
+    }
+
+    /// Refuses a chat the model named by numeric id before it is resolved (names pass; they are
+    /// checked once resolved).
+    pub fn precheck_spec(&self, spec: &str) -> Result<(), ToolError> {
+        self.policy.precheck_spec_in(spec, self.folders.as_deref()).map_err(refused)
     }
 
     /// Who this call counts as for write limits and idempotency keys: its token, or its session
@@ -134,7 +175,7 @@ impl ToolCtx {
     /// Resolves a chat the model named, refusing it if it is outside the token's scope (a numeric
     /// id before any Telegram call, a name once resolved).
     pub async fn chat(&self, client: &TgClient, spec: &str) -> Result<PeerRef, ToolError> {
-        self.policy.precheck_spec(spec).map_err(refused)?;
+        self.precheck_spec(spec)?;
         let peer = client.resolve(spec).await?;
         self.check_peer(&peer)?;
         Ok(peer)
@@ -143,7 +184,7 @@ impl ToolCtx {
     /// Refuses a resolved peer outside the token's scope; records it as touched.
     pub fn check_peer(&self, peer: &PeerRef) -> Result<(), ToolError> {
         let id = peer.id.bot_api_dialog_id_unchecked();
-        self.policy.check_chat(id).map_err(refused)?;
+        self.check_chat(id)?;
         self.lock_touched().chats.insert(id);
         Ok(())
     }
@@ -243,7 +284,12 @@ impl ToolCtx {
 
     /// Whether results from chat `id` may be shown.
     pub fn permits(&self, id: i64) -> bool {
-        self.policy.permits(id)
+        self.policy.permits_in(id, self.folders.as_deref())
+    }
+
+    /// The token's scope as an owned value, for filtering results in tasks the call spawns.
+    pub fn scope(&self) -> Scope {
+        Scope { policy: self.policy.clone(), folders: self.folders.clone() }
     }
 
     /// Records messages this call sent or edited.

@@ -26,7 +26,7 @@ pub async fn search_globally(ctx: ToolCtx, p: SearchGloballyParams) -> Result<To
     let client = ctx.client().await?;
     let page_size = limit.clamp(20, 100) as i32;
     let single = types.single().map(str::to_string);
-    let policy = ctx.policy.clone();
+    let policy = ctx.scope();
 
     let start: Pos = (0, 0, 0);
     let merged = pager::merge(terms.len(), start, p.cursor.as_deref(), limit, 3, |i, (rate, peer, id): Pos| {

@@ -1,4 +1,4 @@
-//! Dialogs: `messages.getDialogs` (pinned first, folders 0 and 1), `getPeerDialogs`, unread counts and `getDialogFilters` (chat folders).
+//! Dialogs: `messages.getDialogs` (pinned first, folders 0 and 1), `getPeerDialogs`, unread counts, `getDialogFilters` and `updateDialogFilter` (chat folders).
 
 use grammers_tl_types as tl;
 use tl::Serializable;
@@ -8,7 +8,7 @@ use super::common::input_peer;
 use super::updates::state_tl;
 use super::{Ctx, Res, decode, err};
 use crate::tlconv::{Refs, input_peer_tl, message_tl, notify_settings, peer_tl};
-use crate::world::{PeerKey, World};
+use crate::world::{Folder, PeerKey, World};
 
 /// `messages.getDialogs`: pinned first, then by newest top message; folder 0 main, 1 archive.
 pub(super) fn messages_get_dialogs(ctx: &mut Ctx, body: &[u8]) -> Res {
@@ -46,6 +46,68 @@ pub(super) fn messages_get_dialog_filters(ctx: &mut Ctx, body: &[u8]) -> Res {
     decode::<f::messages::GetDialogFilters>(ctx, body)?;
     let me = ctx.me()?;
     Ok(dialog_filters(ctx.w(), me))
+}
+
+/// `messages.updateDialogFilter`: creates or replaces folder `id` (2 and up), or deletes it when
+/// no filter is given. Like Telegram: `FILTER_ID_INVALID` below 2, `FILTER_TITLE_EMPTY`, and
+/// `FILTER_INCLUDE_EMPTY` for a folder that would take no chat.
+pub(super) fn messages_update_dialog_filter(ctx: &mut Ctx, body: &[u8]) -> Res {
+    let r: f::messages::UpdateDialogFilter = decode(ctx, body)?;
+    let me = ctx.me()?;
+    if r.id < 2 {
+        return Err(err(400, "FILTER_ID_INVALID"));
+    }
+    let folder = match &r.filter {
+        None => None,
+        Some(tl::enums::DialogFilter::Filter(f)) => {
+            let w = ctx.w();
+            let keys = |v: &[tl::enums::InputPeer]| {
+                v.iter()
+                    .map(|p| input_peer(w, me, p))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let tl::enums::TextWithEntities::Entities(title) = &f.title;
+            if title.text.trim().is_empty() {
+                return Err(err(400, "FILTER_TITLE_EMPTY"));
+            }
+            let takes_kinds = f.contacts || f.non_contacts || f.groups || f.broadcasts || f.bots;
+            if !takes_kinds && f.include_peers.is_empty() && f.pinned_peers.is_empty() {
+                return Err(err(400, "FILTER_INCLUDE_EMPTY"));
+            }
+            Some(Folder {
+                id: r.id,
+                title: title.text.clone(),
+                emoticon: f.emoticon.clone(),
+                contacts: f.contacts,
+                non_contacts: f.non_contacts,
+                groups: f.groups,
+                broadcasts: f.broadcasts,
+                bots: f.bots,
+                exclude_muted: f.exclude_muted,
+                exclude_read: f.exclude_read,
+                exclude_archived: f.exclude_archived,
+                pinned: keys(&f.pinned_peers)?,
+                include: keys(&f.include_peers)?,
+                exclude: keys(&f.exclude_peers)?,
+            })
+        }
+        Some(_) => return Err(err(400, "FILTER_NOT_SUPPORTED")),
+    };
+    let acc = ctx
+        .st
+        .world
+        .accounts
+        .get_mut(&me)
+        .ok_or_else(|| err(401, "AUTH_KEY_UNREGISTERED"))?;
+    match (acc.folders.iter().position(|x| x.id == r.id), folder) {
+        (Some(i), Some(f)) => acc.folders[i] = f,
+        (None, Some(f)) => acc.folders.push(f),
+        (Some(i), None) => {
+            acc.folders.remove(i);
+        }
+        (None, None) => {}
+    }
+    Ok(true.to_bytes())
 }
 
 /// (read inbox max id, unread count) of `peer` for `me`.

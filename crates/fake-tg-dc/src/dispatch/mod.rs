@@ -100,6 +100,7 @@ const METHODS: &[(u32, Handler)] = methods! {
     messages::GetDialogs => dialogs::messages_get_dialogs,
     messages::GetPeerDialogs => dialogs::messages_get_peer_dialogs,
     messages::GetDialogFilters => dialogs::messages_get_dialog_filters,
+    messages::UpdateDialogFilter => dialogs::messages_update_dialog_filter,
     // reading messages
     messages::GetHistory => history::messages_get_history,
     messages::Search => history::messages_search,

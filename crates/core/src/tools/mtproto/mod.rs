@@ -154,7 +154,7 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     tracing::info!(method = %def.name, ?keys, ?class, "invoke_mtproto");
     ctx.note_method(&def.name);
     for (spec, _) in &collect.specs {
-        ctx.policy.precheck_spec(spec).map_err(super::refused)?;
+        ctx.precheck_spec(spec)?;
     }
 
     let client = ctx.client().await?;
