@@ -33,6 +33,8 @@ function measure(root) {
   for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.ppid === tree[i].pid));
   let pss = 0;
   const parts = {};
+  const ticks = {};
+  for (const p of tree) ticks[p.comm] = (ticks[p.comm] || 0) + p.cpu;
   for (const p of tree) {
     try {
       const kib = Number(/Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'))[1]);
@@ -40,7 +42,7 @@ function measure(root) {
       parts[p.comm] = Math.round(((parts[p.comm] || 0) + kib / 1024) * 10) / 10;
     } catch { /* gone */ }
   }
-  return { pss_mib: Math.round((pss / 1024) * 10) / 10, parts, cpu_ticks: tree.reduce((a, p) => a + p.cpu, 0) };
+  return { pss_mib: Math.round((pss / 1024) * 10) / 10, parts, cpu_ticks: tree.reduce((a, p) => a + p.cpu, 0), ticks };
 }
 
 const dir = tmpDir('tgmcp-footprint-');
@@ -90,7 +92,9 @@ try {
   await sleep(IDLE_MINUTES * 60000);
   const end = measure(pid);
   const seconds = (Date.now() - t0) / 1000;
-  result.idle_with_3_clients = { ...end, cpu_percent: Math.round(((end.cpu_ticks - start.cpu_ticks) / TICKS / seconds) * 100 * 1000) / 1000 };
+  const percent = (a, b) => Math.round(((a - b) / TICKS / seconds) * 100 * 1000) / 1000;
+  const byProcess = Object.fromEntries(Object.keys(end.ticks).map((k) => [k, percent(end.ticks[k], start.ticks[k] || 0)]));
+  result.idle_with_3_clients = { ...end, cpu_percent: percent(end.cpu_ticks, start.cpu_ticks), cpu_percent_by_process: byProcess };
 
   const t1 = Date.now();
   const second = spawnSync(bin('fast-mcp-telegram-tray', 'release'), [], { env: { ...env, ...display }, cwd: dir, timeout: 30000 });
@@ -117,6 +121,6 @@ console.log('\ntray app (release) footprint');
 row('window open', result.window_open);
 row('window closed', result.window_closed);
 row(`idle ${IDLE_MINUTES} min, 3 clients`, result.idle_with_3_clients);
-console.log(`${''.padEnd(28)} CPU ${result.idle_with_3_clients.cpu_percent} % over the idle stretch`);
+console.log(`${''.padEnd(28)} CPU ${result.idle_with_3_clients.cpu_percent} % over the idle stretch ${JSON.stringify(result.idle_with_3_clients.cpu_percent_by_process)}`);
 row('window reopened', result.window_reopened);
 console.log(`${'reopen (launch → page ready)'.padEnd(28)} ${result.reopen_ms} ms`);
