@@ -369,3 +369,36 @@ def test_flood_wait_and_phone_migrate_errors(dc):
             await c(functions.auth.SendCodeRequest(FACTS["account"], FACTS["api_id"], FACTS["api_hash"], types.CodeSettings()))
         assert (e.value.code, e.value.new_dc) == (mi["code"], mi["dc"])
     run(dc, FACTS["account"], body)
+
+
+def test_get_difference_returns_what_the_client_missed(dc):
+    """Issue 15's updates: a message stored without a push (a lost update) comes back from
+    updates.getDifference (account box) and updates.getChannelDifference (a supergroup), with the
+    state to continue from; asking again from that state finds nothing. (The grammers half of this
+    check is the core's tools_wait tests, where grammers' message box fills the same gaps.)"""
+    carol, alice, forum_id = 100003, 100001, 300010
+
+    async def body(c):
+        state = await c(functions.updates.GetStateRequest())
+        assert dc.cmd(f"send {carol} {alice} nopush missed while away").startswith("SENT")
+        diff = await c(functions.updates.GetDifferenceRequest(pts=state.pts, date=state.date, qts=0))
+        assert isinstance(diff, types.updates.Difference), diff
+        assert [m.message for m in diff.new_messages] == ["missed while away"]
+        assert diff.new_messages[0].from_id.user_id == carol and any(u.id == carol for u in diff.users)
+        assert diff.state.pts == state.pts + 1
+        again = await c(functions.updates.GetDifferenceRequest(pts=diff.state.pts, date=diff.state.date, qts=0))
+        assert isinstance(again, types.updates.DifferenceEmpty), again
+
+        dialogs = await c(get_dialogs())
+        forum = input_of(types.PeerChannel(forum_id), dialogs)
+        pts = next(d.pts for d in dialogs.dialogs if peer_json(d.peer) == ["channel", forum_id])
+        assert dc.cmd(f"send {carol} -100{forum_id} nopush forum news while away").startswith("SENT")
+        channel = types.InputChannel(forum.channel_id, forum.access_hash)
+        cdiff = await c(functions.updates.GetChannelDifferenceRequest(
+            channel=channel, filter=types.ChannelMessagesFilterEmpty(), pts=pts, limit=100))
+        assert isinstance(cdiff, types.updates.ChannelDifference) and cdiff.final, cdiff
+        assert [m.message for m in cdiff.new_messages] == ["forum news while away"] and cdiff.pts == pts + 1
+        empty = await c(functions.updates.GetChannelDifferenceRequest(
+            channel=channel, filter=types.ChannelMessagesFilterEmpty(), pts=cdiff.pts, limit=100))
+        assert isinstance(empty, types.updates.ChannelDifferenceEmpty) and empty.pts == cdiff.pts
+    run(dc, FACTS["account"], body)
