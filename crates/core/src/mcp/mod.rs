@@ -13,6 +13,8 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use std::sync::Arc;
 
+mod live_tools;
+
 /// The MCP handler. One instance per HTTP request (stateless) or per stdio connection.
 #[derive(Clone)]
 pub struct TelegramMcp {
@@ -63,7 +65,7 @@ impl Revalidate {
 impl TelegramMcp {
     /// A handler acting as `fixed` when a request carries no identity of its own.
     pub fn new(app: Arc<App>, fixed: Option<Identity>) -> Self {
-        TelegramMcp { app, fixed, revalidate: None, tool_router: Self::tool_router() }
+        TelegramMcp { app, fixed, revalidate: None, tool_router: Self::tool_router() + Self::live_router() }
     }
 
     /// Re-checks `token` before every call.
@@ -250,7 +252,7 @@ impl TelegramMcp {
     /// Mark a chat as read.
     #[tool(
         output_schema = output_schema::<MarkReadResult>(),
-        description = "Mark a chat as read, up to `max_id` or entirely (default), clearing its unread mentions too when marking everything.",
+        description = "Mark a chat as read, up to `max_id` or entirely (default), clearing its unread mentions too when marking everything. `topic_id` marks only one forum topic or comment thread; `only` clears just the unread `mentions` or `reactions`.",
         annotations(
             title = "Mark chat as read",
             read_only_hint = false,

@@ -20,9 +20,13 @@ pub mod read;
 pub mod results;
 pub mod scheduled;
 pub mod search;
+pub mod voice;
+pub mod wait;
 pub mod write;
 
-pub use error::{ACTION_LOGIN, ACTION_RECONFIGURE_CLIENT, ACTION_RETRY, ACTION_RETRY_LATER, ToolError};
+pub use error::{
+    ACTION_LOGIN, ACTION_NEEDS_PREMIUM, ACTION_RECONFIGURE_CLIENT, ACTION_RETRY, ACTION_RETRY_LATER, ToolError,
+};
 
 use crate::app::{App, Identity};
 use crate::policy::{ACTION_WIDEN_POLICY, Access, Policy, Refusal};
@@ -43,6 +47,8 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("get_inbox", Access::Read),
     ("list_scheduled", Access::Read),
     ("get_drafts", Access::Read),
+    ("wait_for_messages", Access::Read),
+    ("transcribe_voice", Access::Read),
     ("send_message", Access::Write),
     ("edit_message", Access::Write),
     ("send_message_to_phone", Access::Write),
@@ -244,6 +250,11 @@ impl ToolCtx {
     /// Whether results from chat `id` may be shown.
     pub fn permits(&self, id: i64) -> bool {
         self.policy.permits(id)
+    }
+
+    /// Records a chat whose messages the call returned (for the activity log).
+    pub fn note_chat(&self, id: i64) {
+        self.lock_touched().chats.insert(id);
     }
 
     /// Records messages this call sent or edited.
