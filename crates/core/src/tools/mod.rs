@@ -17,6 +17,7 @@ pub mod mtproto;
 pub mod pager;
 pub mod params;
 pub mod read;
+pub mod resources;
 pub mod results;
 pub mod scheduled;
 pub mod search;
@@ -61,6 +62,10 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("delete_scheduled", Access::Write),
     ("save_draft", Access::Write),
     ("invoke_mtproto", Access::Full),
+    // MCP resources (chats) run through the same call path as the tools.
+    ("resources/list", Access::Read),
+    ("resources/read", Access::Read),
+    ("resources/subscribe", Access::Read),
 ];
 
 /// The access level `tool` needs.
