@@ -392,7 +392,7 @@ def test_get_difference_returns_what_the_client_missed(dc):
         dialogs = await c(get_dialogs())
         forum = input_of(types.PeerChannel(forum_id), dialogs)
         pts = next(d.pts for d in dialogs.dialogs if peer_json(d.peer) == ["channel", forum_id])
-        assert dc.cmd(f"send {carol} -100{forum_id} nopush forum news while away").startswith("SENT")
+        assert dc.cmd(f"send {carol} {-1_000_000_000_000 - forum_id} nopush forum news while away").startswith("SENT")
         channel = types.InputChannel(forum.channel_id, forum.access_hash)
         cdiff = await c(functions.updates.GetChannelDifferenceRequest(
             channel=channel, filter=types.ChannelMessagesFilterEmpty(), pts=pts, limit=100))

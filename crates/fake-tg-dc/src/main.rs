@@ -149,6 +149,9 @@ fn command(dc: &FakeDc, line: &str) -> String {
             if from == 777_000 {
                 dc.with_world(|w| w.add_service_notifications());
             }
+            if !dc.with_world(|w| w.users.contains_key(&from) && w.can_read(from, to)) {
+                return format!("ERROR user {from} cannot write to that chat");
+            }
             let d = dc.send_as(from, to, fake_tg_dc::Draft::text(text), *mode == "push");
             format!("SENT {}", d.id)
         }
