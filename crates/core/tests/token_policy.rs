@@ -56,7 +56,9 @@ async fn a_read_token_sees_only_read_tools_and_cannot_send() {
             "get_inbox",
             "get_messages",
             "list_scheduled",
-            "search_messages_globally"
+            "search_messages_globally",
+            "transcribe_voice",
+            "wait_for_messages"
         ]
     );
     h.ok(&tok, "get_messages", json!({"chat_id": demo::CAROL_ID, "limit": 2})).await;
