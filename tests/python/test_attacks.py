@@ -404,7 +404,19 @@ def test_traversal_paths_reach_nothing(http_server, base_env, config_dir):
 
 # ---------- 11. cross-scope leaks: a token limited to one chat, through every door ----------
 
-def test_a_chat_scoped_token_reaches_no_other_chat_through_any_door(tg_env, http_server):
+def dc_send(dc_proc, from_id, to_id, text):
+    """Has the fake DC deliver (and push) a text message from `from_id` to chat `to_id`."""
+    seen = len(dc_proc.lines)
+    dc_proc.p.stdin.write(f"send {from_id} {to_id} push {text}\n")
+    dc_proc.p.stdin.flush()
+    for _ in range(2000):
+        if any(line.startswith("SENT") for line in dc_proc.lines[seen:]):
+            return
+        dc_proc._drain.join(timeout=0.005)
+    raise AssertionError(f"the DC did not send: {dc_proc.output()}")
+
+
+def test_a_chat_scoped_token_reaches_no_other_chat_through_any_door(tg_env, http_server, fake_dc_proc):
     token = cli_login(tg_env, A_PHONE, A_CODE)
     token_id = json.loads(subprocess.run([binary("fast-mcp-telegram"), "token", "list", "--json"], env=tg_env,
                                          capture_output=True, text=True, check=True).stdout)[-1]["id"]
@@ -428,6 +440,18 @@ def test_a_chat_scoped_token_reaches_no_other_chat_through_any_door(tg_env, http
     ]:
         result = anyio.run(call, tool, args)
         assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (tool, args, result)
+    # Waiting for new messages: what arrives in other chats (and the login-code chat) never shows.
+    start = structured(anyio.run(call, "wait_for_messages", {"timeout_seconds": 0}))["next_cursor"]
+    for sender, chat, text in [(100005, 100001, "secret from erin"), (carol, family, "secret in family"),
+                               (777000, 100001, "Login code 77777"), (carol, 100001, "hello alice")]:
+        dc_send(fake_dc_proc, sender, chat, text)
+    waited = structured(anyio.run(call, "wait_for_messages", {"cursor": start, "timeout_seconds": 30}))
+    assert [m["text"] for m in waited["messages"]] == ["hello alice"], waited
+    dc_send(fake_dc_proc, 100005, 100001, "another secret")
+    rest = anyio.run(call, "wait_for_messages", {"cursor": waited["next_cursor"], "timeout_seconds": 1})
+    assert "secret" not in json.dumps(rest.structured_content) and "missed_count" not in rest.structured_content, rest
+    result = anyio.run(call, "wait_for_messages", {"chat_ids": [family], "timeout_seconds": 0})
+    assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", result
     # Results that span chats name only Carol's chat.
     for tool, args in [("search_messages_globally", {"query": "a"}), ("find_chats", {"query": "ar"}),
                        ("get_inbox", {"include_muted": True})]:

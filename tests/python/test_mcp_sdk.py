@@ -16,7 +16,7 @@ EXPECTED_TOOLS = {
     "find_chats", "get_chat_info", "send_message_to_phone", "invoke_mtproto",
     "get_inbox", "mark_read", "delete_messages", "forward_messages", "send_reaction",
     "pin_message", "unpin_message", "list_scheduled", "delete_scheduled",
-    "save_draft", "get_drafts",
+    "save_draft", "get_drafts", "wait_for_messages", "transcribe_voice",
 }
 # A new token has write access: every tool but the raw API.
 NEW_TOKEN_TOOLS = EXPECTED_TOOLS - {"invoke_mtproto"}
@@ -64,7 +64,7 @@ def test_http_with_bearer_header_and_url_auth(http_server, base_env):
     reader, _ = new_token(base_env, access="read")
     assert set(_http_list(f"{base}/v1/mcp", {"Authorization": f"Bearer {reader}"})) == {
         "search_messages_globally", "get_messages", "find_chats", "get_chat_info",
-        "get_inbox", "list_scheduled", "get_drafts"}
+        "get_inbox", "list_scheduled", "get_drafts", "wait_for_messages", "transcribe_voice"}
 
 
 def _leaves(group):

@@ -29,6 +29,9 @@ CALLS = [
     ("invoke_mtproto", {"method": "users.getFullUser", "params": {"id": "me"}}),
     ("get_inbox", {"include_muted": True, "include_archived": True}),
     ("mark_read", {"chat_id": "@carol", "max_id": 110}),
+    ("mark_read", {"chat_id": "@carol", "only": "reactions"}),
+    ("wait_for_messages", {"timeout_seconds": 0}),
+    ("transcribe_voice", {"chat_id": "@erin_e", "message_id": 124}),
 ]
 
 

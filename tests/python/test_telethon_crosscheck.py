@@ -369,3 +369,94 @@ def test_flood_wait_and_phone_migrate_errors(dc):
             await c(functions.auth.SendCodeRequest(FACTS["account"], FACTS["api_id"], FACTS["api_hash"], types.CodeSettings()))
         assert (e.value.code, e.value.new_dc) == (mi["code"], mi["dc"])
     run(dc, FACTS["account"], body)
+
+
+def test_get_difference_returns_what_the_client_missed(dc):
+    """Issue 15's updates: a message stored without a push (a lost update) comes back from
+    updates.getDifference (account box) and updates.getChannelDifference (a supergroup), with the
+    state to continue from; asking again from that state finds nothing. (The grammers half of this
+    check is the core's tools_wait tests, where grammers' message box fills the same gaps.)"""
+    carol, alice, forum_id = 100003, 100001, 300010
+
+    async def body(c):
+        state = await c(functions.updates.GetStateRequest())
+        assert dc.cmd(f"send {carol} {alice} nopush missed while away").startswith("SENT")
+        diff = await c(functions.updates.GetDifferenceRequest(pts=state.pts, date=state.date, qts=0))
+        assert isinstance(diff, types.updates.Difference), diff
+        assert [m.message for m in diff.new_messages] == ["missed while away"]
+        assert diff.new_messages[0].from_id.user_id == carol and any(u.id == carol for u in diff.users)
+        assert diff.state.pts == state.pts + 1
+        again = await c(functions.updates.GetDifferenceRequest(pts=diff.state.pts, date=diff.state.date, qts=0))
+        assert isinstance(again, types.updates.DifferenceEmpty), again
+
+        dialogs = await c(get_dialogs())
+        forum = input_of(types.PeerChannel(forum_id), dialogs)
+        pts = next(d.pts for d in dialogs.dialogs if peer_json(d.peer) == ["channel", forum_id])
+        assert dc.cmd(f"send {carol} {-1_000_000_000_000 - forum_id} nopush forum news while away").startswith("SENT")
+        channel = types.InputChannel(forum.channel_id, forum.access_hash)
+        cdiff = await c(functions.updates.GetChannelDifferenceRequest(
+            channel=channel, filter=types.ChannelMessagesFilterEmpty(), pts=pts, limit=100))
+        assert isinstance(cdiff, types.updates.ChannelDifference) and cdiff.final, cdiff
+        assert [m.message for m in cdiff.new_messages] == ["forum news while away"] and cdiff.pts == pts + 1
+        empty = await c(functions.updates.GetChannelDifferenceRequest(
+            channel=channel, filter=types.ChannelMessagesFilterEmpty(), pts=cdiff.pts, limit=100))
+        assert isinstance(empty, types.updates.ChannelDifferenceEmpty) and empty.pts == cdiff.pts
+    run(dc, FACTS["account"], body)
+
+
+def test_issue_15_read_state_reactions_pins_forwards_drafts_and_schedules(dc):
+    """Issue 15's fake-DC methods as Telethon decodes them: read marks (history, mentions,
+    reactions, a forum topic), a reaction and a pin on a message, a forward, a cloud draft and a
+    scheduled message. (grammers meets the same answers in the core's tools_* tests.)"""
+    import datetime
+    carol, forum_id, mine = 100003, 300010, 2  # Carol's chat: even ids are Alice's messages
+
+    async def one(c, peer, msg_id):
+        r = await c(functions.messages.GetMessagesRequest([types.InputMessageID(msg_id)]))
+        return next(m for m in r.messages if m.id == msg_id)
+
+    async def dialog(c, peer):
+        r = await c(functions.messages.GetPeerDialogsRequest([types.InputDialogPeer(peer)]))
+        return r.dialogs[0]
+
+    async def body(c):
+        dialogs = await c(get_dialogs())
+        chat = input_of(types.PeerUser(carol), dialogs)
+        forum = input_of(types.PeerChannel(forum_id), dialogs)
+        assert (await dialog(c, chat)).unread_count == 10
+        affected = await c(functions.messages.ReadHistoryRequest(chat, max_id=0))
+        assert isinstance(affected, types.messages.AffectedMessages)
+        d = await dialog(c, chat)
+        assert (d.unread_count, d.read_inbox_max_id) == (0, 120)
+
+        await c(functions.messages.SendReactionRequest(peer=chat, msg_id=mine, reaction=[types.ReactionEmoji("👍")]))
+        reacted = (await one(c, chat, mine)).reactions
+        assert [(r.reaction.emoticon, r.count) for r in reacted.results] == [("👍", 1)]
+        assert reacted.results[0].chosen_order is not None
+        await c(functions.messages.UpdatePinnedMessageRequest(peer=chat, id=mine, silent=True))
+        assert (await one(c, chat, mine)).pinned
+
+        fwd = await c(functions.messages.ForwardMessagesRequest(
+            from_peer=chat, id=[1, mine], random_id=[501, 502], to_peer=types.InputPeerSelf()))
+        got = {u.random_id: u.id for u in fwd.updates if isinstance(u, types.UpdateMessageID)}
+        new = [u.message for u in fwd.updates if isinstance(u, types.UpdateNewMessage)]
+        assert sorted(got) == [501, 502] and [m.fwd_from is not None for m in new] == [True, True]
+        assert [m.message for m in new] == ["Carol history message 1", "Carol history message 2"]
+
+        assert await c(functions.messages.SaveDraftRequest(peer=chat, message="draft from telethon"))
+        drafts = await c(functions.messages.GetAllDraftsRequest())
+        assert [u.draft.message for u in drafts.updates if isinstance(u, types.UpdateDraftMessage)] == ["draft from telethon"]
+
+        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        await c(functions.messages.SendMessageRequest(peer=chat, message="later", random_id=777, schedule_date=later))
+        sched = await c(functions.messages.GetScheduledHistoryRequest(peer=chat, hash=0))
+        assert [m.message for m in sched.messages] == ["later"]
+        await c(functions.messages.DeleteScheduledMessagesRequest(peer=chat, id=[sched.messages[0].id]))
+        assert (await c(functions.messages.GetScheduledHistoryRequest(peer=chat, hash=0))).messages == []
+
+        for req in [functions.messages.ReadMentionsRequest(forum), functions.messages.ReadReactionsRequest(chat)]:
+            assert isinstance(await c(req), types.messages.AffectedHistory)
+        assert await c(functions.messages.ReadDiscussionRequest(forum, msg_id=2, read_max_id=7)) is True
+        with pytest.raises(errors.MsgIdInvalidError):
+            await c(functions.messages.ReadDiscussionRequest(forum, msg_id=999, read_max_id=999))
+    run(dc, FACTS["account"], body)

@@ -12,7 +12,7 @@ from conftest import binary, cli_login
 A_PHONE, A_CODE = "+15550001", "12345"
 CAROL, FAMILY = 100003, -200008
 READ_TOOLS = {"search_messages_globally", "get_messages", "find_chats", "get_chat_info", "get_inbox",
-              "list_scheduled", "get_drafts"}
+              "list_scheduled", "get_drafts", "wait_for_messages", "transcribe_voice"}
 WIDEN = "ask_user_to_widen_token_policy"
 
 

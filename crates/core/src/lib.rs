@@ -3,7 +3,7 @@
 //! Modules, one concern each: [`config`], [`tokens`] (token values),
 //! [`token_index`] (digests → sessions), [`keystore`] (OS keyring),
 //! [`sessions`] (session files, connected-client LRU), `telegram` (the
-//! grammers wrapper), [`tools`] (the MCP tools), [`mcp`] (the MCP handler),
+//! grammers wrapper), `live` (each session's update loop and new-message buffer), [`tools`] (the MCP tools), [`mcp`] (the MCP handler),
 //! [`transport`] (stdio, HTTP, the `/setup` page), [`control`] (the setup
 //! operations shared by the tray app, the setup page and the owner socket),
 //! [`owner`] (one owner per config dir), [`server`] (the HTTP server's lifecycle).
@@ -26,6 +26,7 @@ pub mod folder_scope;
 pub(crate) mod fsutil;
 pub(crate) mod import;
 pub mod keystore;
+pub(crate) mod live;
 pub mod login;
 pub mod mcp;
 #[cfg(unix)]

@@ -418,7 +418,11 @@ impl Logins {
         session_id: &str,
         user: &grammers_client::peer::User,
     ) -> Result<LoginStep, LoginError> {
-        let purpose = self.pending.lock().await.remove(login_id).map(|p| p.purpose).unwrap_or_default();
+        let pending = self.pending.lock().await.remove(login_id);
+        if let Some(p) = &pending {
+            p.client.logged_in();
+        }
+        let purpose = pending.map(|p| p.purpose).unwrap_or_default();
         let account = account_of(user);
         tracing::info!(session = %session_id, user_id = account.user_id, "logged in");
         Ok(LoginStep::Done { session_id: session_id.to_string(), account, purpose })

@@ -447,8 +447,16 @@ impl Session for FileSession {
         })
     }
 
+    /// `PeerId::self_user()` names the logged-in user, as in grammers' own stores (its update
+    /// receiver asks for it to know whether the session is logged in).
     fn peer(&self, peer: PeerId) -> BoxFuture<'_, Result<Option<PeerInfo>, Never>> {
-        Box::pin(async move { Ok(self.lock().peers.get(&peer).cloned()) })
+        Box::pin(async move {
+            let d = self.lock();
+            if peer == PeerId::self_user() {
+                return Ok(d.peers.values().find(|p| matches!(p, PeerInfo::User { is_self: Some(true), .. })).cloned());
+            }
+            Ok(d.peers.get(&peer).cloned())
+        })
     }
 
     fn cache_peer(&self, peer: PeerInfo) -> BoxFuture<'_, Result<(), Never>> {

@@ -12,6 +12,7 @@
 //! retryable. Idle clients are closed after `SESSION_IDLE_SECONDS` even under the limit.
 
 use crate::fsutil::ensure_private_dir;
+use crate::live::LiveBuffer;
 use crate::session_store::AtRest;
 use crate::telegram::{ConnectOptions, TgClient, TgError};
 use serde::Serialize;
@@ -187,6 +188,8 @@ pub struct Sessions {
     pool: Arc<Pool>,
     /// Serialises opening per session so one file never gets two pools.
     opening: tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each session's new-message buffer, kept across reconnects for the life of the process.
+    live: Mutex<HashMap<String, Arc<LiveBuffer>>>,
 }
 
 impl Sessions {
@@ -208,7 +211,15 @@ impl Sessions {
             freed: tokio::sync::Notify::new(),
             changes: Default::default(),
         });
-        Ok(Sessions { dir, at_rest, seal, connect: Mutex::new(connect), pool, opening: Default::default() })
+        Ok(Sessions {
+            dir,
+            at_rest,
+            seal,
+            connect: Mutex::new(connect),
+            pool,
+            opening: Default::default(),
+            live: Mutex::default(),
+        })
     }
 
     /// How session files are protected at rest.
@@ -269,7 +280,7 @@ impl Sessions {
             .connect_options()
             .ok_or_else(|| TgError::Config("API_ID is not set; get one at https://my.telegram.org/apps".into()))?;
         self.reserve_slot().await?;
-        let opened = TgClient::open(&path, &opts).await;
+        let opened = TgClient::open(&path, &opts, self.live(session_id)).await;
         let mut st = self.pool.lock();
         st.opening -= 1;
         let client = match opened {
@@ -293,6 +304,12 @@ impl Sessions {
         drop(st);
         self.pool.changes.bump();
         Ok(Lease { client, session_id: session_id.to_string(), pool: self.pool.clone() })
+    }
+
+    /// The new messages of a session that arrived while its client was connected (see
+    /// [`crate::live`]); the buffer exists from the first use and outlives reconnects.
+    pub(crate) fn live(&self, session_id: &str) -> Arc<LiveBuffer> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).entry(session_id.to_string()).or_default().clone()
     }
 
     /// A lease on an already connected client, if there is one.
@@ -442,6 +459,7 @@ impl Sessions {
         self.close(session_id).await;
         crate::backup::keep_local_copy(&self.dir, session_id);
         self.pool.lock().history.remove(session_id);
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).remove(session_id);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),

@@ -2,6 +2,7 @@
 //! and mapping Telegram failures to [`TgError`]. Tools and login flows use
 //! Telegram only through [`TgClient`].
 
+use crate::live::LiveBuffer;
 use crate::session_store::{FileSession, SealKey};
 use grammers_client::tl;
 use grammers_client::{Client, InvocationError};
@@ -102,6 +103,8 @@ pub struct TgClient {
     session: Arc<FileSession>,
     me: tokio::sync::OnceCell<PeerRef>,
     login_tokens: tokio::sync::watch::Receiver<u64>,
+    /// Wakes the update loop when a login completes (it then starts following updates).
+    authorized: Arc<tokio::sync::Notify>,
     /// Usernames (lowercase) and `+phone`s resolved by Telegram, with when.
     resolved: Mutex<HashMap<String, (PeerRef, Instant)>>,
     pool_state: AbortHandle,
@@ -130,33 +133,38 @@ pub struct ConnectOptions {
 
 impl TgClient {
     /// Opens (creating, or migrating from the old SQLite format, if needed) the session at
-    /// `path` and starts its connection pool.
+    /// `path`, starts its connection pool and its update loop, which files new messages into
+    /// `live` (see [`crate::live`]).
     /// The first network request happens lazily on the first call.
-    pub async fn open(path: &Path, opts: &ConnectOptions) -> Result<TgClient, TgError> {
+    pub async fn open(path: &Path, opts: &ConnectOptions, live: Arc<LiveBuffer>) -> Result<TgClient, TgError> {
         let session = FileSession::open(path, opts.seal.clone()).await.map_err(|e| TgError::Session(e.to_string()))?;
         if let Some(addr) = opts.dc_override {
             seed_test_dc(&session, addr).await?;
         }
         let params = connection_params(opts.auto_retry);
-        let SenderPool { runner, handle, mut updates } =
+        let SenderPool { runner, handle, updates } =
             SenderPool::with_configuration(session.clone(), opts.api_id, params);
+        let (thin, erased) = (handle.thin.clone(), handle.session.clone());
         let client = Client::new(handle);
         let pool = tokio::spawn(runner.run());
-        // Live updates are not consumed by the tools; drain them so the pool never waits on a
-        // full channel, and note `updateLoginToken` (a QR code was scanned).
         let (seen, login_tokens) = tokio::sync::watch::channel(0u64);
-        let updates = tokio::spawn(async move {
-            while let Some(u) = updates.recv().await {
-                if is_login_token_update(&u) {
-                    seen.send_modify(|n| *n += 1);
-                }
-            }
-        });
+        let authorized = Arc::new(tokio::sync::Notify::new());
+        let updates = tokio::spawn(crate::live::run(crate::live::Feed {
+            raw: updates,
+            handle: thin,
+            erased,
+            session: session.clone(),
+            buffer: live,
+            login_tokens: seen,
+            authorized: authorized.clone(),
+            pool: pool.abort_handle(),
+        }));
         Ok(TgClient {
             client,
             session,
             me: tokio::sync::OnceCell::new(),
             login_tokens,
+            authorized,
             resolved: Mutex::default(),
             pool_state: pool.abort_handle(),
             pool: tokio::sync::Mutex::new(Some(pool)),
@@ -319,6 +327,12 @@ impl TgClient {
         tokio::time::timeout(timeout, rx.wait_for(|n| *n > seen)).await.is_ok_and(|r| r.is_ok())
     }
 
+    /// Tells the update loop that this session just logged in, so it starts following the
+    /// account's updates from the state the login saved.
+    pub fn logged_in(&self) {
+        self.authorized.notify_one();
+    }
+
     /// Whether an account is logged in on this session (asks Telegram).
     pub async fn is_authorized(&self) -> Result<bool, TgError> {
         Ok(self.client.is_authorized().await?)
@@ -461,17 +475,6 @@ async fn issued_test_key(addr: SocketAddr) -> Option<[u8; 256]> {
         <[u8; 256]>::try_from(bytes.as_slice()).ok()
     };
     tokio::time::timeout(Duration::from_secs(5), ask).await.ok().flatten()
-}
-
-fn is_login_token_update(u: &grammers_session::updates::UpdatesLike) -> bool {
-    use grammers_session::updates::UpdatesLike;
-    let is = |x: &tl::enums::Update| matches!(x, tl::enums::Update::LoginToken);
-    match u {
-        UpdatesLike::Updates(tl::enums::Updates::UpdateShort(s)) => is(&s.update),
-        UpdatesLike::Updates(tl::enums::Updates::Updates(s)) => s.updates.iter().any(is),
-        UpdatesLike::Updates(tl::enums::Updates::Combined(s)) => s.updates.iter().any(is),
-        _ => false,
-    }
 }
 
 /// Extracts a username from `@name`, `name`, `t.me/name`, `https://t.me/name/123`; `None` if it is not one.

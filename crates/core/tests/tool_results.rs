@@ -74,6 +74,15 @@ async fn every_tool_result_reads_back_into_its_declared_type() {
     assert!(saved.draft.is_some());
     let drafts: DraftsResult = typed("get_drafts", &h.ok(&tok, "get_drafts", json!({})).await);
     assert_eq!(drafts.drafts.len(), 1);
+    let start: WaitResult =
+        typed("wait_for_messages", &h.ok(&tok, "wait_for_messages", json!({"timeout_seconds": 0})).await);
+    h.dc.send_as(demo::CAROL_ID, fake_tg_dc::PeerKey::User(demo::A_ID), fake_tg_dc::Draft::text("typed wait"), true);
+    let args = json!({"cursor": start.next_cursor, "timeout_seconds": 30});
+    let waited: WaitResult = typed("wait_for_messages", &h.ok(&tok, "wait_for_messages", args).await);
+    assert_eq!(waited.messages[0].text, "typed wait");
+    let voice = json!({"chat_id": "@erin_e", "message_id": demo::VOICE_MSG_ID});
+    let heard: TranscriptionResult = typed("transcribe_voice", &h.ok(&tok, "transcribe_voice", voice).await);
+    assert_eq!(heard.status, "pending");
 }
 
 #[tokio::test]
@@ -84,7 +93,7 @@ async fn every_tool_declares_an_output_schema() {
     let r = mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {tok}"))]).await;
     let v: Value = r.json().await.unwrap();
     let tools = v["result"]["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 19);
+    assert_eq!(tools.len(), 21);
     for t in tools {
         assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
     }

@@ -52,6 +52,10 @@ pub mod demo {
     pub const PHOTO_FILE_ID: i64 = 5_000_000_014;
     /// Voice note (4 000 bytes, 3 s).
     pub const VOICE_FILE_ID: i64 = 5_000_000_015;
+    /// What messages.transcribeAudio hears in the voice note.
+    pub const VOICE_TRANSCRIPT: &str = "Hi Alice, it is Erin. Call me back about the zebra trip.";
+    /// A's box id of Erin's voice note.
+    pub const VOICE_MSG_ID: i32 = 124;
     /// Number of messages in A's private chat with Carol (ids 1..=120 in A's box).
     pub const CAROL_CHAT_LEN: usize = 120;
     /// Forum topic "Announcements" id in Dev Forum.
@@ -121,8 +125,8 @@ impl World {
     ///
     /// | what | value |
     /// |---|---|
-    /// | Account A | Alice Anders, `@alice_a`, phone `+15550001`, code `12345`, no 2FA, id 100001 |
-    /// | Account B | Bob Brown, `@bob_b`, phone `+15550002`, code `22222`, 2FA password `hunter2`, hint `pet name`, id 100002 |
+    /// | Account A | Alice Anders, `@alice_a`, phone `+15550001`, code `12345`, no 2FA, id 100001, Premium |
+    /// | Account B | Bob Brown, `@bob_b`, phone `+15550002`, code `22222`, 2FA password `hunter2`, hint `pet name`, id 100002, not Premium |
     /// | Carol Chen | id 100003, `@carol`, phone `+15550003`; contact of A (resolvable by phone) |
     /// | Dave Doe | id 100004, no username, phone `+15550004`; contact of B |
     /// | Erin Evans | id 100005, `@erin_e`; contact of A |
@@ -144,7 +148,7 @@ impl World {
     /// - A↔Erin (ids 121..=127): 121 Erin `Check the quarterly report at example site` (bold
     ///   "quarterly report", text link "example site" → https://example.com/report); 122 A photo,
     ///   caption `Sunset photo from the beach`; 123 Erin document `report.pdf` (300 KiB), caption
-    ///   `Quarterly report PDF attached`; 124 Erin voice note (no text); 125 A poll `Lunch where?`
+    ///   `Quarterly report PDF attached`; 124 Erin voice note (no text; transcribed as [`demo::VOICE_TRANSCRIPT`]); 125 A poll `Lunch where?`
     ///   (Tacos/Sushi); 126 Erin `Beautiful sunset!` replying to 122; 127 A, forwarded from Tech
     ///   News post 1: `Tech News: Rust 1.95 released with let chains`.
     /// - Family Group: `Welcome to the family group` (A), `Who wants pineapple pizza tonight?`
@@ -174,6 +178,7 @@ impl World {
         let a = w.add_account(A_PHONE, A_CODE, "Alice", Some("Anders"), Some("alice_a"));
         let b = w.add_account(B_PHONE, B_CODE, "Bob", Some("Brown"), Some("bob_b"));
         w.set_password(b, B_PASSWORD, Some(B_HINT));
+        w.users.get_mut(&a).expect("alice").premium = true;
         let carol = w.add_user("Carol", Some("Chen"), Some("carol"), Some(CAROL_PHONE));
         let dave = w.add_user("Dave", Some("Doe"), None, Some("+15550004"));
         let erin = w.add_user("Erin", Some("Evans"), Some("erin_e"), None);
@@ -240,6 +245,7 @@ impl World {
             (report, photo, voice),
             (REPORT_FILE_ID, PHOTO_FILE_ID, VOICE_FILE_ID)
         );
+        w.transcripts.insert(voice, VOICE_TRANSCRIPT.into());
 
         // A <-> Carol: 120 messages, A's box ids 1..=120.
         for n in 1..=CAROL_CHAT_LEN {

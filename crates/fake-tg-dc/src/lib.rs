@@ -72,11 +72,21 @@
 //!   `RpcError { code: 303, name: "PHONE_MIGRATE", value: Some(X) }`; Telethon:
 //!   `PhoneMigrateError(new_dc=X)`).
 //! - **Updates**: new messages are pushed to the other sessions of the receiving accounts, with
-//!   `pts` counted per account and per channel. Gaps are never filled: `updates.getDifference`
-//!   always answers `updates.differenceEmpty` and `updates.getChannelDifference`
-//!   `channelDifferenceEmpty` (final); `seq` is always 0. Source: "Working with Updates"; a
-//!   client that finds a gap simply sees no missed updates. Not cross-checked (the cross-check
-//!   runs Telethon with updates off).
+//!   `pts` counted per account and per channel; every message records the `pts` its arrival
+//!   took. `updates.getDifference` returns the account-box messages above the client's `pts`
+//!   (oldest first, at most 100, else `differenceSlice`; `differenceTooLong` past
+//!   `pts_total_limit`) and `updates.getChannelDifference` a channel's (at most `limit`, not
+//!   `final` while more remain), as "Working with Updates" describes. Other events that take a
+//!   `pts` (edits, deletions, read marks, pins, reactions) move the state on but are not
+//!   replayed in `other_updates`; `seq` is always 0. [`FakeDc::send_as`] (stdin `send … nopush`)
+//!   stores a message without pushing it, the way a client misses an update. getDifference is
+//!   exercised by grammers (core `tools_wait` tests) and Telethon
+//!   (`test_get_difference_returns_what_the_client_missed`).
+//! - **Voice transcription** (`messages.transcribeAudio`): Premium accounts only (`403
+//!   PREMIUM_ACCOUNT_REQUIRED`; Telegram's weekly free trial is not modelled), voice notes only
+//!   (`MSG_VOICE_MISSING`), text from [`World::transcripts`]. The first request of a message
+//!   answers `pending` with the first half of the words, later ones the whole text; Telegram would
+//!   also push `updateTranscribedAudio` as it goes, this DC does not (a client asks again).
 //! - **Login**: `auth.sendCode` always answers `auth.sentCode` of type app with a one-shot
 //!   `phone_code_hash`; each account has one fixed code; `contacts.resolvePhone` only finds the
 //!   viewer's contacts (the common privacy setting). *Code login cross-checked.*
@@ -334,6 +344,20 @@ impl FakeDc {
     /// back with its world, keys and logins intact.
     pub fn set_down(&self, down: bool) {
         self.shared.down.send_replace(down);
+    }
+
+    /// User `from` sends `draft` to `to` as if from another device: the message is stored in
+    /// every box and channel it belongs to and, with `push`, pushed to every logged-in session
+    /// that sees it. Without `push` the receivers learn of it only through
+    /// `updates.getDifference` / `getChannelDifference` (a lost update, as after a dropped
+    /// connection).
+    pub fn send_as(&self, from: i64, to: PeerKey, draft: Draft, push: bool) -> Delivery {
+        let mut st = self.shared.lock();
+        let d = st.world.deliver(from, to, draft);
+        if push {
+            dispatch::push_new_message(&st, None, from, to, &d);
+        }
+        d
     }
 
     /// Runs `f` with exclusive access to the world (inspect or mutate it).

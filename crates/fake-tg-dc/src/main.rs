@@ -10,7 +10,11 @@
 //!   logged in to the account with that phone if one is given (`ERROR` if none has it). Lets
 //!   clients that cannot be seeded in-process (Telethon, through its session) skip the handshake;
 //! - `login_code <phone> <code>` → `DELIVERED`: Telegram's service notifications (777000) send
-//!   that account a login code message, as Telegram does at every login.
+//!   that account a login code message, as Telegram does at every login;
+//! - `send <from user id> <to chat id> push|nopush <text…>` → `SENT <message id>`: a user sends
+//!   a text message as if from another device (chat ids Bot-API style: users positive, basic
+//!   groups `-id`, channels `-100id`); `nopush` stores it without pushing it, so clients only
+//!   find it through `updates.getDifference` (a lost update).
 
 use std::io::Write;
 
@@ -21,7 +25,7 @@ use tokio::io::AsyncBufReadExt;
 fn usage() -> ! {
     eprintln!("usage: fake-tg-dc [--port N] [--watch-dir DIR]...");
     eprintln!(
-        "stdin commands: scan_qr <base64url-token> <phone> | scan_latest_qr <phone> | inject_error <method> <code> <NAME> | register_key [phone] | login_code <phone> <code>"
+        "stdin commands: scan_qr <base64url-token> <phone> | scan_latest_qr <phone> | inject_error <method> <code> <NAME> | register_key [phone] | login_code <phone> <code> | send <from> <to> push|nopush <text>"
     );
     std::process::exit(2)
 }
@@ -130,9 +134,42 @@ fn command(dc: &FakeDc, line: &str) -> String {
                 None => format!("ERROR no account with phone {phone}"),
             }
         }
+        ["send", from, to, mode @ ("push" | "nopush"), ..] => {
+            let text = line
+                .splitn(5, char::is_whitespace)
+                .nth(4)
+                .unwrap_or("")
+                .to_string();
+            let (Ok(from), Some(to)) = (from.parse::<i64>(), chat_key(to)) else {
+                return "ERROR bad sender or chat id".into();
+            };
+            if text.is_empty() {
+                return "ERROR empty message".into();
+            }
+            if from == 777_000 {
+                dc.with_world(|w| w.add_service_notifications());
+            }
+            if !dc.with_world(|w| w.users.contains_key(&from) && w.can_read(from, to)) {
+                return format!("ERROR user {from} cannot write to that chat");
+            }
+            let d = dc.send_as(from, to, fake_tg_dc::Draft::text(text), *mode == "push");
+            format!("SENT {}", d.id)
+        }
         [] => String::new(),
         _ => format!("ERROR unknown command: {line}"),
     }
+}
+
+/// A Bot-API-style chat id as a peer: users positive, basic groups `-id`, channels `-100id`.
+fn chat_key(s: &str) -> Option<fake_tg_dc::PeerKey> {
+    use fake_tg_dc::PeerKey;
+    let n: i64 = s.parse().ok()?;
+    Some(match n {
+        n if n > 0 => PeerKey::User(n),
+        n if n <= -1_000_000_000_000 => PeerKey::Channel(-n - 1_000_000_000_000),
+        n if n < 0 => PeerKey::Chat(-n),
+        _ => return None,
+    })
 }
 
 fn key_line(key: &[u8; 256]) -> String {

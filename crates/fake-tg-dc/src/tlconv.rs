@@ -80,7 +80,7 @@ pub(crate) fn user_tl(w: &World, viewer: Option<i64>, id: i64) -> tl::enums::Use
         apply_min_photo: false,
         fake: false,
         bot_attach_menu: false,
-        premium: false,
+        premium: u.premium,
         attach_menu_enabled: false,
         bot_can_edit: false,
         close_friend: false,

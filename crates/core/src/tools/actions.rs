@@ -30,7 +30,7 @@ fn message_ids(ids: &[i32]) -> Result<Vec<i32>, ToolError> {
 }
 
 /// The entity of a chat, named by a fresh look-up of it.
-async fn chat_entity(client: &TgClient, chat: &PeerRef) -> Value {
+pub(super) async fn chat_entity(client: &TgClient, chat: &PeerRef) -> Value {
     peers_of(client, chat).await.entity(&tl::enums::Peer::from(chat.id))
 }
 

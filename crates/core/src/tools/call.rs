@@ -40,7 +40,11 @@ where
                 touched = Some(ctx.touched());
                 // Time spent waiting for the user's approval is not Telegram stalling.
                 let waits = ctx.policy.approval != crate::policy::Approval::None;
-                let extra = if waits { app.config.approval_timeout } else { std::time::Duration::ZERO };
+                let mut extra = if waits { app.config.approval_timeout } else { std::time::Duration::ZERO };
+                // Nor is a wait for new messages the caller asked for.
+                if tool == "wait_for_messages" {
+                    extra += super::wait::MAX_WAIT;
+                }
                 let call = async move {
                     let mut ctx = ctx;
                     ctx.resolve_folders().await?;

@@ -9,6 +9,8 @@ pub const ACTION_RETRY: &str = "retry";
 pub const ACTION_RETRY_LATER: &str = "retry_later";
 /// `action` of a session that is not logged in to Telegram.
 pub const ACTION_LOGIN: &str = "login";
+/// `action` of a feature Telegram keeps for Premium accounts (the user would have to subscribe).
+pub const ACTION_NEEDS_PREMIUM: &str = "needs_telegram_premium";
 /// `action` of a call refused because the client's token was revoked or rotated.
 pub const ACTION_RECONFIGURE_CLIENT: &str = "reconfigure_client";
 
@@ -60,6 +62,9 @@ pub enum ToolError {
         /// What the user or model should do next.
         action: &'static str,
     },
+    /// Telegram offers this only to Premium accounts, and this account has none (HTTP 403).
+    #[error("{0}")]
+    PremiumRequired(String),
     /// A failure of this server, not of the input or of Telegram (HTTP 500).
     #[error("{0}")]
     Internal(String),
@@ -86,6 +91,7 @@ impl ToolError {
         match self {
             ToolError::Telegram { name, .. } => Some(name),
             ToolError::NotLoggedIn(_) => Some("AUTH_KEY_UNREGISTERED"),
+            ToolError::PremiumRequired(_) => Some("PREMIUM_ACCOUNT_REQUIRED"),
             _ => None,
         }
     }
@@ -95,6 +101,7 @@ impl ToolError {
         match self {
             ToolError::Telegram { code, .. } => Some(*code),
             ToolError::NotLoggedIn(_) => Some(401),
+            ToolError::PremiumRequired(_) => Some(403),
             _ => None,
         }
     }
@@ -117,6 +124,7 @@ impl ToolError {
             ToolError::NotLoggedIn(_) => Some(ACTION_LOGIN),
             ToolError::Unavailable(_) | ToolError::Busy(_) => Some(ACTION_RETRY),
             ToolError::Forbidden { action, .. } => Some(action),
+            ToolError::PremiumRequired(_) => Some(ACTION_NEEDS_PREMIUM),
             _ => None,
         }
     }
@@ -132,6 +140,7 @@ impl ToolError {
             ToolError::Busy(_) => "busy",
             ToolError::RateLimited { .. } => "rate_limited",
             ToolError::Forbidden { .. } => "forbidden",
+            ToolError::PremiumRequired(_) => "premium_required",
             ToolError::Internal(_) => "internal",
         }
     }
@@ -152,6 +161,7 @@ impl ToolError {
                 ToolError::RateLimited { message: p(message), retry_after }
             }
             ToolError::Forbidden { message, action } => ToolError::Forbidden { message: p(message), action },
+            ToolError::PremiumRequired(m) => ToolError::PremiumRequired(p(m)),
             ToolError::Internal(m) => ToolError::Internal(p(m)),
         }
     }

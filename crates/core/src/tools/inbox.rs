@@ -60,30 +60,103 @@ pub async fn get_inbox(ctx: ToolCtx, p: GetInboxParams) -> Result<ToolOutput, To
     Ok(ToolOutput::json(out))
 }
 
-/// Marks a chat as read up to a message (default: all), and its mentions.
+/// Marks a chat (or one forum topic / thread of it) as read up to a message (default: all), and
+/// its mentions; or clears only its unread mentions or reactions.
 pub async fn mark_read(ctx: ToolCtx, p: MarkReadParams) -> Result<ToolOutput, ToolError> {
     if p.max_id.is_some_and(|m| m < 1) {
         return Err(ToolError::invalid("max_id must be a message id (1 or more)"));
     }
+    if p.topic_id.is_some_and(|t| t < 1) {
+        return Err(ToolError::invalid("topic_id must be a message id (1 or more)"));
+    }
+    if p.only.is_some() && (p.max_id.is_some() || p.mentions.is_some()) {
+        return Err(ToolError::invalid(
+            "`only` clears mentions or reactions as a whole: leave out max_id and mentions",
+        ));
+    }
     let client = ctx.client().await?;
     let peer = ctx.chat(&client, p.chat_id.as_str()).await?;
-    let max_id = p.max_id.unwrap_or(0);
-    if peer.id.kind() == PeerKind::Channel {
-        client.invoke(&tl::functions::channels::ReadHistory { channel: (&peer).into(), max_id }).await?;
-    } else {
-        client.invoke(&tl::functions::messages::ReadHistory { peer: (&peer).into(), max_id }).await?;
-    }
-    if p.mentions.unwrap_or(p.max_id.is_none()) {
-        client.invoke(&tl::functions::messages::ReadMentions { peer: (&peer).into(), top_msg_id: None }).await?;
+    let top_msg_id = p.topic_id;
+    match (p.only, p.topic_id) {
+        (Some(ReadOnly::Mentions), _) => {
+            client.invoke(&tl::functions::messages::ReadMentions { peer: (&peer).into(), top_msg_id }).await?;
+        }
+        (Some(ReadOnly::Reactions), _) => {
+            let req = tl::functions::messages::ReadReactions { peer: (&peer).into(), top_msg_id, saved_peer_id: None };
+            client.invoke(&req).await?;
+        }
+        (None, Some(topic)) => {
+            let read_max_id = match p.max_id {
+                Some(m) => m,
+                None => newest_in_thread(&client, &peer, topic).await?,
+            };
+            let req = tl::functions::messages::ReadDiscussion { peer: (&peer).into(), msg_id: topic, read_max_id };
+            client.invoke(&req).await.map_err(|e| match e {
+                crate::telegram::TgError::Rpc { name, .. } if name == "MSG_ID_INVALID" => {
+                    ToolError::NotFound(format!("there is no topic or thread {topic} in this chat"))
+                }
+                other => other.into(),
+            })?;
+            if p.mentions.unwrap_or(p.max_id.is_none()) {
+                client.invoke(&tl::functions::messages::ReadMentions { peer: (&peer).into(), top_msg_id }).await?;
+            }
+        }
+        (None, None) => {
+            let max_id = p.max_id.unwrap_or(0);
+            if peer.id.kind() == PeerKind::Channel {
+                client.invoke(&tl::functions::channels::ReadHistory { channel: (&peer).into(), max_id }).await?;
+            } else {
+                client.invoke(&tl::functions::messages::ReadHistory { peer: (&peer).into(), max_id }).await?;
+            }
+            if p.mentions.unwrap_or(p.max_id.is_none()) {
+                client
+                    .invoke(&tl::functions::messages::ReadMentions { peer: (&peer).into(), top_msg_id: None })
+                    .await?;
+            }
+        }
     }
     let (chat, dialog) = peer_dialog(&client, &peer).await?;
-    Ok(ToolOutput::json(json!({
+    let mut out = json!({
         "status": "read",
         "chat": chat,
         "read_up_to_id": dialog.read_inbox_max_id,
         "unread_count": dialog.unread_count,
         "unread_mentions_count": dialog.unread_mentions_count,
-    })))
+        "unread_reactions_count": dialog.unread_reactions_count,
+    });
+    if let Some(t) = p.topic_id {
+        out["topic_id"] = json!(t);
+    }
+    if let Some(only) = p.only {
+        out["only"] = json!(match only {
+            ReadOnly::Mentions => "mentions",
+            ReadOnly::Reactions => "reactions",
+        });
+    }
+    Ok(ToolOutput::json(out))
+}
+
+/// The newest message id of a forum topic or thread (its root when it has no replies).
+async fn newest_in_thread(client: &TgClient, peer: &PeerRef, root: i32) -> Result<i32, ToolError> {
+    let req = tl::functions::messages::GetReplies {
+        peer: peer.into(),
+        msg_id: root,
+        offset_id: 0,
+        offset_date: 0,
+        add_offset: 0,
+        limit: 1,
+        max_id: 0,
+        min_id: 0,
+        hash: 0,
+    };
+    let newest = match client.invoke(&req).await {
+        Ok(r) => format::unpack_messages(r).messages.iter().filter_map(format::message_key).map(|(id, _, _)| id).max(),
+        Err(crate::telegram::TgError::Rpc { name, .. }) if name == "MSG_ID_INVALID" => {
+            return Err(ToolError::NotFound(format!("there is no topic or thread {root} in this chat")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(newest.unwrap_or(root).max(root))
 }
 
 /// The chat's entity and its dialog (read state, unread counts) as Telegram has it now.

@@ -18,12 +18,17 @@ pub mod mtproto;
 pub mod pager;
 pub mod params;
 pub mod read;
+pub mod resources;
 pub mod results;
 pub mod scheduled;
 pub mod search;
+pub mod voice;
+pub mod wait;
 pub mod write;
 
-pub use error::{ACTION_LOGIN, ACTION_RECONFIGURE_CLIENT, ACTION_RETRY, ACTION_RETRY_LATER, ToolError};
+pub use error::{
+    ACTION_LOGIN, ACTION_NEEDS_PREMIUM, ACTION_RECONFIGURE_CLIENT, ACTION_RETRY, ACTION_RETRY_LATER, ToolError,
+};
 
 use crate::app::{App, Identity};
 use crate::policy::{ACTION_WIDEN_POLICY, Access, Policy, Refusal};
@@ -44,6 +49,8 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("get_inbox", Access::Read),
     ("list_scheduled", Access::Read),
     ("get_drafts", Access::Read),
+    ("wait_for_messages", Access::Read),
+    ("transcribe_voice", Access::Read),
     ("send_message", Access::Write),
     ("edit_message", Access::Write),
     ("send_message_to_phone", Access::Write),
@@ -56,6 +63,10 @@ pub const TOOL_ACCESS: &[(&str, Access)] = &[
     ("delete_scheduled", Access::Write),
     ("save_draft", Access::Write),
     ("invoke_mtproto", Access::Full),
+    // MCP resources (chats) run through the same call path as the tools.
+    ("resources/list", Access::Read),
+    ("resources/read", Access::Read),
+    ("resources/subscribe", Access::Read),
 ];
 
 /// The access level `tool` needs.
@@ -290,6 +301,11 @@ impl ToolCtx {
     /// The token's scope as an owned value, for filtering results in tasks the call spawns.
     pub fn scope(&self) -> Scope {
         Scope { policy: self.policy.clone(), folders: self.folders.clone() }
+    }
+
+    /// Records a chat whose messages the call returned (for the activity log).
+    pub fn note_chat(&self, id: i64) {
+        self.lock_touched().chats.insert(id);
     }
 
     /// Records messages this call sent or edited.

@@ -190,6 +190,22 @@ pub struct MarkReadParams {
     /// Also clear the chat's unread mentions (default: true when marking every message, false with `max_id`,
     /// as Telegram clears mentions for the whole chat).
     pub mentions: Option<bool>,
+    /// Only this forum topic (its id) or comment thread (its root message id) of the chat.
+    #[schemars(range(min = 1))]
+    pub topic_id: Option<i32>,
+    /// Clear only the unread `mentions` or only the unread `reactions` (to your messages), leaving
+    /// the messages themselves unread.
+    pub only: Option<ReadOnly>,
+}
+
+/// What `mark_read` clears when not the messages themselves.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadOnly {
+    /// Unread mentions of you (and replies to you).
+    Mentions,
+    /// Unread reactions to your messages.
+    Reactions,
 }
 
 /// `delete_messages` parameters.
@@ -286,4 +302,32 @@ pub struct SaveDraftParams {
 pub struct GetDraftsParams {
     /// Only the draft of this chat (default: every chat with a draft).
     pub chat_id: Option<ChatRef>,
+}
+
+/// `wait_for_messages` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WaitForMessagesParams {
+    /// Chats to watch (`me`, @username, numeric ids; 1-100). Default: every chat you may read.
+    pub chat_ids: Option<Vec<ChatRef>>,
+    /// `next_cursor` of your previous call: continue right after what it returned, so nothing that
+    /// arrived in between is missed. Without it, only messages arriving after this call starts.
+    pub cursor: Option<String>,
+    /// Seconds to wait for a first new message (0-120, default 30); 0 only checks.
+    #[schemars(range(min = 0, max = 120))]
+    pub timeout_seconds: Option<u32>,
+    /// Most messages to return (1-100, default 50); the rest come with the next call.
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+    /// Also return messages you sent yourself, from any device (default false).
+    pub include_outgoing: Option<bool>,
+}
+
+/// `transcribe_voice` parameters.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TranscribeVoiceParams {
+    /// Chat containing the voice message (`me`, @username, numeric id).
+    pub chat_id: ChatRef,
+    /// Id of the voice message (or round video message).
+    #[schemars(range(min = 1))]
+    pub message_id: i32,
 }

@@ -443,6 +443,15 @@ pub struct MarkReadResult {
     pub unread_count: i64,
     /// Unread mentions left.
     pub unread_mentions_count: i64,
+    /// Unread reactions to your messages left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_reactions_count: Option<i64>,
+    /// The forum topic or thread marked (when one was asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<i32>,
+    /// `mentions` or `reactions` when only those were cleared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
 }
 
 /// `delete_messages` result.
@@ -546,4 +555,40 @@ pub struct DraftSavedResult {
 pub struct DraftsResult {
     /// Your unsent drafts.
     pub drafts: Vec<DraftItem>,
+}
+
+/// `wait_for_messages` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WaitResult {
+    /// New messages after the cursor, oldest first, each with its chat (empty when the wait timed out).
+    pub messages: Vec<Message>,
+    /// Pass this as `cursor` to the next call to continue right after these messages.
+    pub next_cursor: String,
+    /// No new message arrived within `timeout_seconds`.
+    pub timed_out: bool,
+    /// More new messages are waiting: call again with `next_cursor` (no need to wait).
+    pub has_more: bool,
+    /// Messages that arrived after the cursor but were dropped from the server's buffer (it keeps
+    /// the newest 1000) before this call; only for tokens that may read every chat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missed_count: Option<u64>,
+    /// The cursor came from an earlier run of the server: results start with everything received
+    /// since it started, some of which you may have seen already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor_reset: Option<bool>,
+}
+
+/// `transcribe_voice` result.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TranscriptionResult {
+    /// `done`, or `pending` while Telegram is still transcribing (call again in a few seconds for the rest).
+    pub status: String,
+    /// The chat.
+    pub chat: Entity,
+    /// The voice message.
+    pub message_id: i32,
+    /// The text heard so far (all of it when `done`).
+    pub text: String,
+    /// Telegram's id of this transcription.
+    pub transcription_id: String,
 }

@@ -1,4 +1,4 @@
-//! Actions on existing messages: forward, react, pin and unpin, and reading mentions.
+//! Actions on existing messages: forward, react, pin and unpin, and reading mentions, reactions and threads.
 
 use grammers_tl_types as tl;
 use tl::Serializable;
@@ -110,10 +110,20 @@ pub(super) fn messages_send_reaction(ctx: &mut Ctx, body: &[u8]) -> Res {
         return Err(bad("MESSAGE_ID_INVALID"));
     }
     for (owner, p, id) in copies {
+        let mut authored = false;
         if let Some(m) = ctx.st.world.message_mut(owner, p, id) {
             m.reactions.retain(|(u, _)| *u != me);
             if let Some(e) = &emoji {
                 m.reactions.push((me, e.clone()));
+            }
+            authored = m.from == Some(PeerKey::User(owner)) && owner != me;
+        }
+        // Someone else's reaction to an account's own message is unread for that account.
+        if authored && let Some(acc) = ctx.st.world.accounts.get_mut(&owner) {
+            if emoji.is_some() {
+                acc.unread_reactions.insert((p, id));
+            } else {
+                acc.unread_reactions.remove(&(p, id));
             }
         }
     }
@@ -209,16 +219,10 @@ pub(super) fn messages_read_mentions(ctx: &mut Ctx, body: &[u8]) -> Res {
     let r: f::messages::ReadMentions = decode(ctx, body)?;
     let me = ctx.me()?;
     let peer = readable_peer(ctx.w(), me, &r.peer)?;
-    let in_thread: Vec<i32> = match r.top_msg_id {
-        Some(top) => ctx
-            .w()
-            .history(me, peer)
-            .iter()
-            .filter(|m| m.thread == Some(top) || m.id == top)
-            .map(|m| m.id)
-            .collect(),
-        None => Vec::new(),
-    };
+    let in_thread = r
+        .top_msg_id
+        .map(|top| thread_ids(ctx.w(), me, peer, top))
+        .unwrap_or_default();
     let acc = ctx
         .st
         .world
@@ -235,4 +239,68 @@ pub(super) fn messages_read_mentions(ctx: &mut Ctx, body: &[u8]) -> Res {
         })
         .to_bytes(),
     )
+}
+
+/// The ids of the messages in a thread (forum topic or comment thread) of `peer`, root included.
+fn thread_ids(w: &crate::world::World, me: i64, peer: PeerKey, top: i32) -> Vec<i32> {
+    w.history(me, peer)
+        .iter()
+        .filter(|m| m.thread == Some(top) || m.id == top)
+        .map(|m| m.id)
+        .collect()
+}
+
+/// `messages.readReactions`: clears the caller's unread reactions in a chat (or one thread).
+pub(super) fn messages_read_reactions(ctx: &mut Ctx, body: &[u8]) -> Res {
+    let r: f::messages::ReadReactions = decode(ctx, body)?;
+    let me = ctx.me()?;
+    let peer = readable_peer(ctx.w(), me, &r.peer)?;
+    let in_thread = r
+        .top_msg_id
+        .map(|top| thread_ids(ctx.w(), me, peer, top))
+        .unwrap_or_default();
+    let acc = ctx
+        .st
+        .world
+        .accounts
+        .get_mut(&me)
+        .ok_or_else(|| err(500, "INTERNAL"))?;
+    acc.unread_reactions
+        .retain(|(p, id)| *p != peer || (r.top_msg_id.is_some() && !in_thread.contains(id)));
+    Ok(
+        tl::enums::messages::AffectedHistory::History(tl::types::messages::AffectedHistory {
+            pts: acc.pts,
+            pts_count: 0,
+            offset: 0,
+        })
+        .to_bytes(),
+    )
+}
+
+/// `messages.readDiscussion`: marks a thread (forum topic or comment thread, named by its
+/// root) read up to `read_max_id`; read state only moves forward. `MSG_ID_INVALID` for a root
+/// that is not in the chat.
+pub(super) fn messages_read_discussion(ctx: &mut Ctx, body: &[u8]) -> Res {
+    let r: f::messages::ReadDiscussion = decode(ctx, body)?;
+    let me = ctx.me()?;
+    let peer = readable_peer(ctx.w(), me, &r.peer)?;
+    let ids = thread_ids(ctx.w(), me, peer, r.msg_id);
+    if !ids.contains(&r.msg_id) {
+        return Err(bad("MSG_ID_INVALID"));
+    }
+    let max = ids
+        .iter()
+        .copied()
+        .filter(|id| *id <= r.read_max_id)
+        .max()
+        .unwrap_or(r.msg_id);
+    let acc = ctx
+        .st
+        .world
+        .accounts
+        .get_mut(&me)
+        .ok_or_else(|| err(500, "INTERNAL"))?;
+    let read = acc.read_threads.entry((peer, r.msg_id)).or_insert(0);
+    *read = (*read).max(max);
+    Ok(true.to_bytes())
 }

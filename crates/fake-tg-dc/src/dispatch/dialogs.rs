@@ -158,7 +158,9 @@ fn dialogs_for(
                 unread_mentions_count: acc.map_or(0, |a| {
                     a.unread_mentions.iter().filter(|(q, _)| q == p).count() as i32
                 }),
-                unread_reactions_count: 0,
+                unread_reactions_count: acc.map_or(0, |a| {
+                    a.unread_reactions.iter().filter(|(q, _)| q == p).count() as i32
+                }),
                 unread_poll_votes_count: 0,
                 notify_settings: notify_settings(acc.is_some_and(|a| a.muted.contains(p))),
                 pts: match p {

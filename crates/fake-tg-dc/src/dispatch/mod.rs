@@ -27,7 +27,10 @@ mod history;
 mod peers;
 mod scheduled;
 mod updates;
+mod voice;
 mod writing;
+
+pub(crate) use updates::push_new_message;
 
 /// An `rpc_error`.
 #[derive(Debug)]
@@ -129,6 +132,10 @@ const METHODS: &[(u32, Handler)] = methods! {
     messages::SendReaction => actions::messages_send_reaction,
     messages::UpdatePinnedMessage => actions::messages_update_pinned_message,
     messages::ReadMentions => actions::messages_read_mentions,
+    messages::ReadReactions => actions::messages_read_reactions,
+    messages::ReadDiscussion => actions::messages_read_discussion,
+    // voice messages
+    messages::TranscribeAudio => voice::messages_transcribe_audio,
     // cloud drafts
     messages::SaveDraft => drafts::messages_save_draft,
     messages::GetAllDrafts => drafts::messages_get_all_drafts,

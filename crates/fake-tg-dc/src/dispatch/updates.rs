@@ -5,7 +5,8 @@ use tl::Serializable;
 use tl::functions as f;
 
 use super::common::input_channel;
-use super::{Ctx, Res, decode};
+use super::{Ctx, Res, decode, err};
+use crate::State;
 use crate::tlconv::{Refs, message_tl};
 use crate::world::{Delivery, Message, PeerKey, World, now};
 
@@ -16,30 +17,139 @@ pub(super) fn updates_get_state(ctx: &mut Ctx, body: &[u8]) -> Res {
     Ok(state_tl(ctx.w(), me).to_bytes())
 }
 
-/// `updates.getDifference`: always empty: gaps are never filled.
+/// Most new messages one difference carries; more come as `updates.differenceSlice` (or a
+/// channel difference that is not `final`), as Telegram pages them (its own page size is not
+/// documented).
+pub(crate) const DIFFERENCE_PAGE: usize = 100;
+
+/// `updates.getDifference`: the messages that arrived in the account's box (private chats and
+/// basic groups) after the client's `pts`, oldest first, with the state to continue from;
+/// `differenceEmpty` when nothing is newer; `differenceSlice` for a page that leaves more;
+/// `differenceTooLong` when `pts_total_limit` is exceeded. Channel messages are never part of
+/// it (they have their own `pts`; see `updates.getChannelDifference`). Other events that took a
+/// `pts` (edits, deletions, read marks, pins, reactions) move the state on but are not replayed
+/// in `other_updates`: deleted messages simply are not there.
 pub(super) fn updates_get_difference(ctx: &mut Ctx, body: &[u8]) -> Res {
-    decode::<f::updates::GetDifference>(ctx, body)?;
-    ctx.me()?;
-    Ok(
-        tl::enums::updates::Difference::Empty(tl::types::updates::DifferenceEmpty {
-            date: now(),
-            seq: 0,
+    let r: f::updates::GetDifference = decode(ctx, body)?;
+    let me = ctx.me()?;
+    let w = ctx.w();
+    let current = w.accounts.get(&me).map(|a| a.pts).unwrap_or(1);
+    if r.pts >= current {
+        return Ok(
+            tl::enums::updates::Difference::Empty(tl::types::updates::DifferenceEmpty {
+                date: now(),
+                seq: 0,
+            })
+            .to_bytes(),
+        );
+    }
+    if r.pts_total_limit
+        .is_some_and(|limit| current - r.pts > limit)
+    {
+        return Ok(tl::enums::updates::Difference::TooLong(
+            tl::types::updates::DifferenceTooLong { pts: current },
+        )
+        .to_bytes());
+    }
+    let mut newer: Vec<&Message> = w
+        .accounts
+        .get(&me)
+        .map(|a| a.messages.iter().filter(|m| m.pts > r.pts).collect())
+        .unwrap_or_default();
+    newer.sort_by_key(|m| m.pts);
+    let complete = newer.len() <= DIFFERENCE_PAGE;
+    newer.truncate(DIFFERENCE_PAGE);
+    let mut refs = Refs::default();
+    refs.peer(PeerKey::User(me));
+    for m in &newer {
+        refs.message(w, m);
+    }
+    let mut state = tl::types::updates::State {
+        pts: current,
+        qts: 0,
+        date: now(),
+        seq: 0,
+        unread_count: 0,
+    };
+    let new_messages = newer.iter().map(|m| message_tl(w, me, m)).collect();
+    let (users, chats) = (refs.users_tl(w, me), refs.chats_tl(w, me));
+    let diff = if complete {
+        tl::enums::updates::Difference::Difference(tl::types::updates::Difference {
+            new_messages,
+            new_encrypted_messages: Vec::new(),
+            other_updates: Vec::new(),
+            chats,
+            users,
+            state: state.into(),
         })
-        .to_bytes(),
-    )
+    } else {
+        state.pts = newer.last().map_or(current, |m| m.pts);
+        tl::enums::updates::Difference::Slice(tl::types::updates::DifferenceSlice {
+            new_messages,
+            new_encrypted_messages: Vec::new(),
+            other_updates: Vec::new(),
+            chats,
+            users,
+            intermediate_state: state.into(),
+        })
+    };
+    Ok(diff.to_bytes())
 }
 
-/// `updates.getChannelDifference`: always empty and final.
+/// `updates.getChannelDifference`: the channel's messages after the client's `pts`, oldest
+/// first, at most `limit` (default and cap [`DIFFERENCE_PAGE`]); `final` once nothing is left,
+/// else `pts` is that of the last message given. `channelDifferenceEmpty` when nothing is newer.
+/// A private channel the account is not in answers `CHANNEL_PRIVATE`.
 pub(super) fn updates_get_channel_difference(ctx: &mut Ctx, body: &[u8]) -> Res {
     let r: f::updates::GetChannelDifference = decode(ctx, body)?;
-    ctx.me()?;
+    let me = ctx.me()?;
     let ch = input_channel(ctx.w(), &r.channel)?;
-    let pts = ctx.w().channels.get(&ch).map(|c| c.pts).unwrap_or(1);
+    let w = ctx.w();
+    if !w.can_read(me, PeerKey::Channel(ch)) {
+        return Err(err(400, "CHANNEL_PRIVATE"));
+    }
+    let Some(channel) = w.channels.get(&ch) else {
+        return Err(err(400, "CHANNEL_INVALID"));
+    };
+    if r.pts <= 0 {
+        return Err(err(400, "PERSISTENT_TIMESTAMP_INVALID"));
+    }
+    if r.pts >= channel.pts {
+        return Ok(tl::enums::updates::ChannelDifference::Empty(
+            tl::types::updates::ChannelDifferenceEmpty {
+                r#final: true,
+                pts: channel.pts,
+                timeout: Some(30),
+            },
+        )
+        .to_bytes());
+    }
+    let page = usize::try_from(r.limit)
+        .ok()
+        .filter(|l| (1..=DIFFERENCE_PAGE).contains(l))
+        .unwrap_or(DIFFERENCE_PAGE);
+    let mut newer: Vec<&Message> = channel.messages.iter().filter(|m| m.pts > r.pts).collect();
+    newer.sort_by_key(|m| m.pts);
+    let complete = newer.len() <= page;
+    newer.truncate(page);
+    let mut refs = Refs::default();
+    refs.peer(PeerKey::Channel(ch));
+    for m in &newer {
+        refs.message(w, m);
+    }
     Ok(
-        tl::enums::updates::ChannelDifference::Empty(tl::types::updates::ChannelDifferenceEmpty {
-            r#final: true,
-            pts,
+        tl::enums::updates::ChannelDifference::Difference(tl::types::updates::ChannelDifference {
+            r#final: complete,
+            pts: if complete {
+                channel.pts
+            } else {
+                newer.last().map_or(channel.pts, |m| m.pts)
+            },
             timeout: Some(30),
+            new_messages: newer.iter().map(|m| message_tl(w, me, m)).collect(),
+            other_updates: Vec::new(),
+            chats: refs.chats_tl(w, me),
+            users: refs.users_tl(w, me),
         })
         .to_bytes(),
     )
@@ -90,15 +200,15 @@ pub(super) fn updates_tl(
 
 fn new_message_update(w: &World, owner: i64, m: &Message) -> tl::enums::Update {
     match m.peer {
-        PeerKey::Channel(c) => tl::types::UpdateNewChannelMessage {
+        PeerKey::Channel(_) => tl::types::UpdateNewChannelMessage {
             message: message_tl(w, owner, m),
-            pts: w.channels.get(&c).map(|c| c.pts).unwrap_or(1),
+            pts: m.pts,
             pts_count: 1,
         }
         .into(),
         _ => tl::types::UpdateNewMessage {
             message: message_tl(w, owner, m),
-            pts: w.accounts.get(&owner).map(|a| a.pts).unwrap_or(1),
+            pts: m.pts,
             pts_count: 1,
         }
         .into(),
@@ -132,14 +242,23 @@ pub(super) fn sent_updates(ctx: &Ctx, me: i64, peer: PeerKey, sent: &[(i32, i64)
 
 /// Pushes the new message to every other logged-in session that can see it.
 pub(super) fn push_delivery(ctx: &Ctx, me: i64, peer: PeerKey, d: &Delivery) {
-    let w = ctx.w();
+    push_new_message(ctx.st, Some(&ctx.key_id), me, peer, d);
+}
+
+/// Pushes a delivered message (sent by `me` to `peer`) to every logged-in session of every
+/// account that received a copy, except the connection key `except` (the sender's own).
+pub(crate) fn push_new_message(
+    st: &State,
+    except: Option<&[u8; 8]>,
+    me: i64,
+    peer: PeerKey,
+    d: &Delivery,
+) {
+    let w = &st.world;
     let mut targets: Vec<(i64, PeerKey, i32)> = Vec::new();
     for (owner, id) in &d.boxes {
         let p = match peer {
-            PeerKey::User(to) if *owner != me => {
-                let _ = to;
-                PeerKey::User(me)
-            }
+            PeerKey::User(_) if *owner != me => PeerKey::User(me),
             other => other,
         };
         targets.push((*owner, p, *id));
@@ -169,10 +288,6 @@ pub(super) fn push_delivery(ctx: &Ctx, me: i64, peer: PeerKey, d: &Delivery) {
             refs.chats_tl(w, owner),
         )
         .to_bytes();
-        let except = if owner == me { Some(&ctx.key_id) } else { None };
-        if owner == me && except.is_none() {
-            continue;
-        }
-        ctx.st.push_to_user(owner, except, &body);
+        st.push_to_user(owner, except.filter(|_| owner == me), &body);
     }
 }

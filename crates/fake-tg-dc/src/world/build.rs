@@ -51,6 +51,7 @@ impl World {
                 phone: phone.map(Into::into),
                 bot: false,
                 about: None,
+                premium: false,
             },
         );
         id
@@ -69,6 +70,7 @@ impl World {
             phone: Some("42777".into()),
             bot: false,
             about: None,
+            premium: false,
         });
         ID
     }
@@ -105,6 +107,8 @@ impl World {
                 folders: Vec::new(),
                 read_inbox: HashMap::new(),
                 unread_mentions: BTreeSet::new(),
+                unread_reactions: BTreeSet::new(),
+                read_threads: HashMap::new(),
                 messages: Vec::new(),
                 last_id: 0,
                 drafts: Default::default(),
@@ -224,6 +228,7 @@ impl World {
             origin: 0,
             pinned: false,
             reactions: Vec::new(),
+            pts: ch.pts,
         });
         ch.topics.push(Topic {
             id,
@@ -269,7 +274,7 @@ impl World {
         self.next_origin += 1;
         let origin = self.next_origin;
         let mut delivery = Delivery::default();
-        let mk = |id: i32, peer: PeerKey, sender: Option<PeerKey>, post: bool| Message {
+        let mk = |id: i32, pts: i32, peer: PeerKey, sender: Option<PeerKey>, post: bool| Message {
             id,
             peer,
             from: sender,
@@ -289,6 +294,7 @@ impl World {
             origin,
             pinned: false,
             reactions: Vec::new(),
+            pts,
         };
         match to {
             PeerKey::User(uid) => {
@@ -302,7 +308,7 @@ impl World {
                         acc.pts += 1;
                         let id = acc.last_id;
                         acc.messages
-                            .push(mk(id, peer, Some(PeerKey::User(from)), false));
+                            .push(mk(id, acc.pts, peer, Some(PeerKey::User(from)), false));
                         delivery.boxes.push((owner, id));
                         if owner != from {
                             acc.read_inbox.entry(peer).or_insert(id - 1);
@@ -330,7 +336,7 @@ impl World {
                         acc.pts += 1;
                         let id = acc.last_id;
                         acc.messages
-                            .push(mk(id, to, Some(PeerKey::User(from)), false));
+                            .push(mk(id, acc.pts, to, Some(PeerKey::User(from)), false));
                         delivery.boxes.push((owner, id));
                         if owner != from {
                             acc.read_inbox.entry(to).or_insert(id - 1);
@@ -360,7 +366,7 @@ impl World {
                     // Posting in a forum topic replies to its root; that mentions nobody.
                     .filter(|m| m.topic_created.is_none())
                     .and_then(|m| m.from);
-                ch.messages.push(mk(id, to, sender, broadcast));
+                ch.messages.push(mk(id, ch.pts, to, sender, broadcast));
                 let linked = ch.linked;
                 delivery.channel = Some((chid, id));
                 let members = ch.members.clone();
@@ -413,6 +419,7 @@ impl World {
                             origin: 0,
                             pinned: false,
                             reactions: Vec::new(),
+                            pts: g.pts,
                         };
                         m.discussion = Some((chid, id));
                         g.messages.push(m);

@@ -30,6 +30,11 @@ pub struct World {
     pub files: BTreeMap<i64, File>,
     /// Parts uploaded through upload.saveFilePart / saveBigFilePart, by client file id.
     pub uploads: HashMap<i64, BTreeMap<i32, Vec<u8>>>,
+    /// What messages.transcribeAudio hears in a voice file, by file id (none: `TRANSCRIPTION_FAILED`).
+    pub transcripts: BTreeMap<i64, String>,
+    /// Transcriptions already started, as (account, chat, message id): the first request of
+    /// one answers `pending` with the first half of the text, later ones the whole text.
+    pub transcribing: std::collections::BTreeSet<(i64, PeerKey, i32)>,
     /// World clock for fixture messages (advances 60 s per message).
     pub clock: i32,
     next_id: i64,

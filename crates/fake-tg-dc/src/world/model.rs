@@ -34,6 +34,8 @@ pub struct User {
     pub bot: bool,
     /// Bio shown by users.getFullUser.
     pub about: Option<String>,
+    /// Has Telegram Premium (the `premium` flag of `user`; needed for messages.transcribeAudio).
+    pub premium: bool,
 }
 
 /// A dialog folder (messages.getDialogFilters entry).
@@ -96,6 +98,11 @@ pub struct Account {
     pub read_inbox: HashMap<PeerKey, i32>,
     /// Messages that mention this account and that it has not read yet (chat, message id).
     pub unread_mentions: BTreeSet<(PeerKey, i32)>,
+    /// This account's messages that others reacted to since it last looked (chat, message id).
+    pub unread_reactions: BTreeSet<(PeerKey, i32)>,
+    /// Highest read message id per thread (forum topic or comment thread, by its root id), from
+    /// messages.readDiscussion.
+    pub read_threads: HashMap<(PeerKey, i32), i32>,
     /// Messages in private chats and basic groups, as seen by this account.
     pub messages: Vec<Message>,
     /// Last message id used in this account's box.
@@ -296,6 +303,10 @@ pub struct Message {
     pub pinned: bool,
     /// Reactions: (user id, emoji), at most one per user, oldest first.
     pub reactions: Vec<(i64, String)>,
+    /// The `pts` its arrival took: of the owning account's box, or of its channel (0 for a
+    /// scheduled message, which has not arrived yet). `updates.getDifference` and
+    /// `updates.getChannelDifference` return the messages above the client's `pts`.
+    pub pts: i32,
 }
 
 /// What to send with [`World::deliver`].

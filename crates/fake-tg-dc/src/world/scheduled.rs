@@ -32,6 +32,7 @@ impl World {
             origin: 0,
             pinned: false,
             reactions: Vec::new(),
+            pts: 0,
         });
         id
     }

@@ -18,7 +18,7 @@ pub fn no_store(mut r: Response) -> Response {
 }
 
 /// The HTTP status of a tool error: 400 invalid input, 404 not found, 401 not logged in to Telegram, 403 refused by
-/// policy, 429 rate limited, 502 other Telegram or network failures, 503 every session slot busy, 500 a bug of ours.
+/// policy or Premium-only, 429 rate limited, 502 other Telegram or network failures, 503 every session slot busy, 500 a bug of ours.
 pub fn status_of(e: &ToolError) -> StatusCode {
     match e {
         ToolError::Invalid(_) => StatusCode::BAD_REQUEST,
@@ -30,7 +30,7 @@ pub fn status_of(e: &ToolError) -> StatusCode {
         ToolError::NotLoggedIn(_) => StatusCode::UNAUTHORIZED,
         ToolError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         ToolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ToolError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        ToolError::Forbidden { .. } | ToolError::PremiumRequired(_) => StatusCode::FORBIDDEN,
         ToolError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -13,6 +13,9 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use std::sync::Arc;
 
+mod live_tools;
+mod resources;
+
 /// The MCP handler. One instance per HTTP request (stateless) or per stdio connection.
 #[derive(Clone)]
 pub struct TelegramMcp {
@@ -22,6 +25,8 @@ pub struct TelegramMcp {
     /// For long-lived connections: the token to re-check before every call.
     revalidate: Option<Revalidate>,
     tool_router: ToolRouter<Self>,
+    /// This connection's chat resource subscriptions (ended with the last clone of the handler).
+    subscriptions: Arc<resources::Subscriptions>,
 }
 
 /// How a long-lived connection (a stdio client of the owner) re-checks the token it was
@@ -63,7 +68,13 @@ impl Revalidate {
 impl TelegramMcp {
     /// A handler acting as `fixed` when a request carries no identity of its own.
     pub fn new(app: Arc<App>, fixed: Option<Identity>) -> Self {
-        TelegramMcp { app, fixed, revalidate: None, tool_router: Self::tool_router() }
+        TelegramMcp {
+            app,
+            fixed,
+            revalidate: None,
+            tool_router: Self::tool_router() + Self::live_router(),
+            subscriptions: Arc::default(),
+        }
     }
 
     /// Re-checks `token` before every call.
@@ -250,7 +261,7 @@ impl TelegramMcp {
     /// Mark a chat as read.
     #[tool(
         output_schema = output_schema::<MarkReadResult>(),
-        description = "Mark a chat as read, up to `max_id` or entirely (default), clearing its unread mentions too when marking everything.",
+        description = "Mark a chat as read, up to `max_id` or entirely (default), clearing its unread mentions too when marking everything. `topic_id` marks only one forum topic or comment thread; `only` clears just the unread `mentions` or `reactions`.",
         annotations(
             title = "Mark chat as read",
             read_only_hint = false,
@@ -482,13 +493,80 @@ impl ServerHandler for TelegramMcp {
         })
     }
 
+    /// The chats the token may read, as resources.
+    async fn list_resources(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, rmcp::ErrorData> {
+        self.chat_resources(ctx).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, rmcp::ErrorData> {
+        Ok(Self::chat_resource_templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, rmcp::ErrorData> {
+        Ok(self.read_chat_resource(request.uri, ctx).await?.into())
+    }
+
+    #[allow(deprecated)]
+    async fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<(), rmcp::ErrorData> {
+        self.subscribe_chat(request.uri, ctx).await
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        request: rmcp::model::UnsubscribeRequestParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<(), rmcp::ErrorData> {
+        self.unsubscribe_chat(request.uri);
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, rmcp::ErrorData> {
+        Ok(resources::prompt_list())
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, rmcp::ErrorData> {
+        Ok(resources::prompt_get(&request.name, request.arguments)?.into())
+    }
+
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("fast-mcp-telegram", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Tools for the user's own Telegram account. Chats are named by `me`, @username or numeric id. \
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_resources_subscribe()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new("fast-mcp-telegram", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "Tools for the user's own Telegram account. Chats are named by `me`, @username or numeric id. \
                  Results use one schema: entities {id,type,title,username,...} and messages {id,date,text,sender,...}. \
-                 Paginate with `next_cursor`.",
-            )
+                 Paginate with `next_cursor`. Chats are also resources (telegram://chat/{id}).",
+        )
     }
 }
