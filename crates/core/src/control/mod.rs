@@ -88,6 +88,11 @@ impl Control {
         self.host_changed.bump();
     }
 
+    /// A receiver that changes when the server state is recorded or the app is rebuilt.
+    pub fn subscribe_host(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.host_changed.subscribe()
+    }
+
     /// A feed of what changes in this host's app (tokens, approvals, sessions, activity,
     /// settings, the server), for pushing to a window instead of polling. Follows the app across
     /// rebuilds.

@@ -27,10 +27,6 @@ use tokio::sync::watch;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How often an open MCP connection re-checks its token even without a local change
-/// (another process may have edited the index).
-const RECHECK_EVERY: Duration = Duration::from_millis(500);
-
 /// Where the owner of `dir` listens: `<dir>/agent.sock`, or, when that path is too long for a
 /// Unix socket address, a name derived from `dir` in `$XDG_RUNTIME_DIR` (or a private 0700
 /// folder under the temp dir).
@@ -306,12 +302,15 @@ impl OwnerServer {
             _ = &mut stopped => return,
         };
         let cancel = service.cancellation_token();
+        // Woken only by a change (this process is the index's one writer): an idle connection
+        // costs no wake-ups. Every call re-checks the token anyway.
         let watch = async {
             let mut changes = app.tokens.subscribe();
+            let mut host = self.control.subscribe_host();
             loop {
                 tokio::select! {
                     _ = changes.changed() => {}
-                    _ = tokio::time::sleep(RECHECK_EVERY) => {}
+                    _ = host.changed() => {}
                     _ = &mut stopped => return "the owner is stopping",
                 }
                 if let Some(c) = &check
