@@ -2,6 +2,7 @@
 // summed over the app and its WebKit processes (/proc/<pid>/smaps_rollup), with the window open,
 // after closing it, and after an idle stretch with 3 connected stdio clients (with the CPU the app
 // used meanwhile), then how long reopening the window takes. Writes target/bench/tray-footprint.json.
+// FOOTPRINT_PROFILE=debug measures the debug build instead (for a quick look at wake-ups).
 // Needs a display and a D-Bus session (bench.sh runs it under xvfb-run and dbus-run-session).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -49,7 +50,8 @@ const dir = tmpDir('tgmcp-footprint-');
 const dc = await startFakeDc(path.join(dir, 'sessions'));
 const env = serverEnv(dir, dc.addr, { PORT: '0', LOG_LEVEL: 'warn' });
 const display = Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
-const app = await startApp(dir, env, ['--show-window'], 'release');
+const PROFILE = process.env.FOOTPRINT_PROFILE || 'release';
+const app = await startApp(dir, env, ['--show-window'], PROFILE);
 const clients = [];
 const result = { idle_minutes: IDLE_MINUTES };
 try {
@@ -76,7 +78,7 @@ try {
   result.window_closed = measure(pid);
 
   for (const id of ids) {
-    const c = spawn(bin('fast-mcp-telegram', 'release'), ['serve', '--transport', 'stdio', '--token-id', id], { env, cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
+    const c = spawn(bin('fast-mcp-telegram', PROFILE), ['serve', '--transport', 'stdio', '--token-id', id], { env, cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
     let out = '';
     c.stdout.on('data', (d) => { out += d; });
     const rpc = (id2, method, params) => c.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: id2, method, params }) + '\n');
@@ -97,7 +99,7 @@ try {
   result.idle_with_3_clients = { ...end, cpu_percent: percent(end.cpu_ticks, start.cpu_ticks), cpu_percent_by_process: byProcess };
 
   const t1 = Date.now();
-  const second = spawnSync(bin('fast-mcp-telegram-tray', 'release'), [], { env: { ...env, ...display }, cwd: dir, timeout: 30000 });
+  const second = spawnSync(bin('fast-mcp-telegram-tray', PROFILE), [], { env: { ...env, ...display }, cwd: dir, timeout: 30000 });
   if (second.status !== 0) throw new Error(`second launch: ${second.status}`);
   const [handle] = await waitFor(async () => {
     const h = await app.wd('GET', app.s('/window/handles'));
@@ -117,7 +119,7 @@ try {
 fs.mkdirSync(path.join(TARGET, 'bench'), { recursive: true });
 fs.writeFileSync(path.join(TARGET, 'bench', 'tray-footprint.json'), JSON.stringify(result, null, 2) + '\n');
 const row = (k, m) => console.log(`${k.padEnd(28)} ${String(m.pss_mib).padStart(7)} MiB PSS  ${JSON.stringify(m.parts)}`);
-console.log('\ntray app (release) footprint');
+console.log(`\ntray app (${PROFILE}) footprint`);
 row('window open', result.window_open);
 row('window closed', result.window_closed);
 row(`idle ${IDLE_MINUTES} min, 3 clients`, result.idle_with_3_clients);
