@@ -220,3 +220,18 @@ export async function mcpTool(base, token, name, args) {
   if (data) text = data.slice(5);
   return JSON.parse(text).result;
 }
+
+/** Screenshots of the page as it is now at 720 and 1280 px wide, light and dark (artifacts
+ *  `<name>-<width>-<scheme>.png`); the viewport and colour scheme are put back afterwards. */
+export async function screenshotSet(page, name) {
+  const vp = page.viewportSize();
+  for (const width of [720, 1280]) {
+    for (const colorScheme of ['light', 'dark']) {
+      await page.setViewportSize({ width, height: vp ? vp.height : 800 });
+      await page.emulateMedia({ colorScheme });
+      await page.screenshot({ path: artifact(`${name}-${width}-${colorScheme}.png`), fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  if (vp) await page.setViewportSize(vp);
+}

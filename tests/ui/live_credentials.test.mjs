@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ACCOUNT_A, API_HASH, API_ID, artifact, mcpTool, setupApi, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
+import { ACCOUNT_A, API_HASH, API_ID, mcpTool, screenshotSet, setupApi, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -42,7 +42,7 @@ describe('API credentials saved in /setup apply live (headless server + Chromium
     await page.click('#api-save');
     await waitFor(async () => (await page.textContent('#api-msg')) === 'Saved and applied.', { message: 'applied message' });
     await page.locator('#api-missing').waitFor({ state: 'hidden' });
-    await page.screenshot({ path: artifact('ui-api-credentials-applied.png') });
+    await screenshotSet(page, 'ui-api-credentials-applied');
     const status = await post('status');
     assert.equal(status.api_credentials_configured, true);
     assert.deepEqual((await post('settings_get')).restart_required, [], 'nothing waits for a restart');

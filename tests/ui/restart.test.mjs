@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { Proc, artifact, bin, freePort, serverEnv, tmpDir, waitFor } from './harness.mjs';
+import { bin, freePort, Proc, screenshotSet, serverEnv, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -52,7 +52,7 @@ describe('setup page across a server restart', () => {
     await page.click('#tab-tokens');
     await page.evaluate(() => window.FMT.refreshStatus());
     await page.locator('#no-key').waitFor({ state: 'visible' });
-    await page.screenshot({ path: artifact('ui-restart-new-link.png') });
+    await screenshotSet(page, 'ui-restart-new-link');
     await page.fill('#key-link', server.setupUrl);
     await page.click('#key-use');
     await page.locator('#no-key').waitFor({ state: 'hidden' });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { ACCOUNT_A, artifact, mcpTool, setupApi, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
+import { ACCOUNT_A, mcpTool, screenshotSet, setupApi, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -47,7 +47,7 @@ describe('the same account logged in twice', () => {
     const offer = page.locator('#done-same-account');
     await offer.waitFor({ state: 'visible' });
     assert.match(await offer.textContent(), /already logged in \(token “First”\)/);
-    await page.screenshot({ path: artifact('ui-same-account.png') });
+    await screenshotSet(page, 'ui-same-account');
     const second = await page.inputValue('#done-token');
     const before = await post('tokens_list');
     const newSession = before.find((t) => t.id !== first.record.id).session_id;

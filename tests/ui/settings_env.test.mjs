@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { artifact, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
+import { screenshotSet, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -42,10 +42,9 @@ describe('settings fixed by the environment', () => {
     assert.equal(await page.isDisabled('#set-block-private'), false);
     assert.equal(await page.isDisabled('#set-ttl'), false);
     const notes = await page.locator('.fixed-note').allTextContents();
-    await page.screenshot({ path: artifact('ui-settings-env-fixed.png'), fullPage: true });
     assert.equal(notes.length, 2, notes.join(' | '));
     assert.ok(notes.some((n) => n.includes('MAX_FILE_SIZE_MB')) && notes.some((n) => n.includes('DISABLE_AUTH')), notes.join(' | '));
-    await page.screenshot({ path: artifact('ui-settings-env-fixed.png'), fullPage: true });
+    await screenshotSet(page, 'ui-settings-env-fixed');
 
     await page.fill('#set-ttl', '7200');
     await page.click('#settings-save');

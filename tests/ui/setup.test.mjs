@@ -7,9 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import jsQR from 'jsqr';
-import {
-  ACCOUNT_A, ACCOUNT_B, artifact, fakeDcScanQr, mcpInitialize, startFakeDc, startServer, tmpDir, waitFor,
-} from './harness.mjs';
+import { ACCOUNT_A, ACCOUNT_B, artifact, fakeDcScanQr, mcpInitialize, screenshotSet, startFakeDc, startServer, tmpDir, waitFor } from './harness.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -143,6 +141,7 @@ describe('setup page (headless server + Chromium)', () => {
     await page.click('#done-token-toggle');
     assert.equal(await page.getAttribute('#done-token', 'type'), 'text');
     await shot('03-login-done');
+    await screenshotSet(page, 'ui-03-login-done');
   });
 
   test('2FA login (account B): the hint is shown, a wrong password is refused, the right one works', async () => {
