@@ -236,7 +236,7 @@
       msg.className = 'msg ok';
       msg.textContent = r.api_credentials_applied
         ? 'Saved and applied.'
-        : 'Saved. Restart `fast-mcp-telegram serve` to use them (or set API_ID and API_HASH in .env).';
+        : 'Saved. They apply when the server (fast-mcp-telegram serve) restarts.';
       await refreshStatus();
       if (!$('#view-settings').hidden) loadSettings();
     } catch (e) {
@@ -1009,7 +1009,7 @@
     const n = $('#restart-notice');
     if (!fields || fields.length === 0) return show(n, false);
     $('#restart-text').textContent = `Saved, but ${fields.join(', ')} ${fields.length === 1 ? 'applies' : 'apply'} only after the server restarts.` +
-      (canRestart ? '' : ' Restart `fast-mcp-telegram serve` to apply.');
+      (canRestart ? '' : ' Restart the server (fast-mcp-telegram serve) to apply.');
     show($('#server-restart'), !!canRestart);
     show(n);
   }
