@@ -153,9 +153,22 @@ impl FolderDef {
     }
 }
 
+/// A folder title as rules and tools compare it: spaces and case ignored.
+fn norm(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The folders `name` names: the one with that id when it is a number, else those with that
+/// title (spaces and case ignored; two folders may share one).
+pub fn by_name<'a>(defs: &'a [FolderDef], name: &str) -> Vec<&'a FolderDef> {
+    match name.trim().parse::<i32>() {
+        Ok(id) => defs.iter().filter(|d| d.id == id).collect(),
+        Err(_) => defs.iter().filter(|d| norm(&d.title) == norm(name)).collect(),
+    }
+}
+
 /// The folders a rule names: by id, or by title (spaces and case ignored) when it has none.
 fn named<'a>(rule: &FolderRule, defs: &'a [FolderDef]) -> Vec<&'a FolderDef> {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     match (rule.id, &rule.title) {
         (Some(id), _) => defs.iter().filter(|d| d.id == id).collect(),
         (None, Some(t)) => defs.iter().filter(|d| norm(&d.title) == norm(t)).collect(),

@@ -151,3 +151,35 @@ async fn a_token_limited_to_some_chats_sees_only_those_in_its_inbox_and_a_read_t
     assert!(err && v["action"] == "ask_user_to_widen_token_policy", "{v}");
     assert!(!method_called(&h, "channels.readHistory"));
 }
+
+#[tokio::test]
+async fn the_inbox_of_one_folder_follows_the_folder_s_own_rules() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    add_unread(&h);
+    let all = json!({"include_muted": true, "include_archived": true});
+    // `Work` takes groups but leaves out muted ones: Dev Forum (included), not the muted Family Group.
+    let work = h.ok(&tok, "get_inbox", json!({"folder": "  work ", "include_muted": true})).await;
+    assert_eq!(ids(&work), vec![channel(demo::DEV_FORUM_ID)], "{work}");
+    // `Personal` (by id 3) takes people and excludes Helper Bot.
+    let mut args = all.clone();
+    args["folder"] = json!("3");
+    assert_eq!(ids(&h.ok(&tok, "get_inbox", args).await), vec![demo::CAROL_ID]);
+    // `Bots` takes the archived bot once archived chats are asked for.
+    let mut args = all.clone();
+    args["folder"] = json!("Bots");
+    assert_eq!(ids(&h.ok(&tok, "get_inbox", args).await), vec![demo::BOT_ID]);
+    assert_eq!(
+        ids(&h.ok(&tok, "get_inbox", json!({"folder": "Bots"})).await),
+        Vec::<i64>::new(),
+        "still no archived chat by default"
+    );
+
+    let (is_error, e) = h.call(&tok, "get_inbox", json!({"folder": "Holidays"})).await;
+    assert!(is_error);
+    let text = e.to_string();
+    assert!(
+        text.contains("no chat folder is named") && text.contains("Holidays") && text.contains("Work (id 2)"),
+        "{text}"
+    );
+}

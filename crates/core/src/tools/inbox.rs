@@ -17,12 +17,17 @@ pub async fn get_inbox(ctx: ToolCtx, p: GetInboxParams) -> Result<ToolOutput, To
     let after: Option<(i32, i64)> = p.cursor.as_deref().map(decode_cursor).transpose()?;
     let (muted, archived) = (p.include_muted.unwrap_or(false), p.include_archived.unwrap_or(false));
     let client = ctx.client().await?;
+    let folder = match p.folder.as_deref().map(str::trim) {
+        Some(name) => Some(find_folder(&client, name).await?),
+        None => None,
+    };
     let mut dialogs: Vec<_> = scan_dialogs(&client, None)
         .await?
         .into_iter()
         .filter(|d| {
             let id = format::bot_id(&d.peer);
-            (d.unread > 0 || d.unread_mentions > 0 || d.marked_unread)
+            folder.as_ref().is_none_or(|f| f.contains(&super::folders::facts(d)))
+                && (d.unread > 0 || d.unread_mentions > 0 || d.marked_unread)
                 && (archived || !d.archived)
                 // Mentions notify even in muted chats, so they are never hidden.
                 && (muted || !d.muted || d.unread_mentions > 0)
@@ -58,6 +63,21 @@ pub async fn get_inbox(ctx: ToolCtx, p: GetInboxParams) -> Result<ToolOutput, To
         out["next_cursor"] = json!(c);
     }
     Ok(ToolOutput::json(out))
+}
+
+/// The one folder `name` names (title or id), or a clear error listing the account's folders.
+async fn find_folder(client: &TgClient, name: &str) -> Result<crate::folder_scope::FolderDef, ToolError> {
+    let defs = super::folders::folder_defs(client).await?;
+    let found = crate::folder_scope::by_name(&defs, name);
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let titles: Vec<String> = defs.iter().map(|d| format!("{} (id {})", d.title, d.id)).collect();
+            let have = if titles.is_empty() { "none".to_string() } else { titles.join(", ") };
+            Err(ToolError::NotFound(format!("no chat folder is named {name:?}; your folders: {have}")))
+        }
+        _ => Err(ToolError::invalid(format!("several chat folders are titled {name:?}: give the folder's id instead"))),
+    }
 }
 
 /// Marks a chat (or one forum topic / thread of it) as read up to a message (default: all), and

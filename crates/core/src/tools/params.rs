@@ -175,6 +175,9 @@ pub struct GetInboxParams {
     pub include_muted: Option<bool>,
     /// Also list archived chats (default false).
     pub include_archived: Option<bool>,
+    /// Only chats in this chat folder: its title (case and spaces ignored) or its numeric id.
+    /// The folder's own rules apply (a folder that leaves out muted chats lists none).
+    pub folder: Option<String>,
     /// Cursor from a previous call's `next_cursor`, to get the next (older) chats.
     pub cursor: Option<String>,
 }
