@@ -127,8 +127,9 @@ pub async fn notify_changes(
 
 /// Shows a desktop notification (logged when the desktop has no notification service).
 pub fn notify(app: &AppHandle, title: &str, body: &str) {
-    if let Err(e) = app.notification().builder().title(title).body(body).show() {
-        tracing::warn!("notification not shown ({e}): {title}: {body}");
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => tracing::info!("desktop notification shown: {title}"),
+        Err(e) => tracing::warn!("notification not shown ({e}): {title}: {body}"),
     }
 }
 
