@@ -5,10 +5,15 @@ import { Proc, bin, freePort, waitFor } from '../ui/harness.mjs';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
+/** What a process needs from this environment to reach the test's display and D-Bus session. */
+export function displayEnv() {
+  return Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+}
+
 /** Starts tauri-driver and a session on the app with `env` (the app inherits it) and `args`. */
 export async function startApp(dir, env, args = ['--show-window'], profile = 'debug') {
   const [port, nativePort] = [await freePort(), await freePort()];
-  const passthrough = Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS', 'RUST_LOG'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+  const passthrough = { ...displayEnv(), ...(process.env.RUST_LOG ? { RUST_LOG: process.env.RUST_LOG } : {}) };
   const driver = new Proc('tauri-driver', process.env.TAURI_DRIVER || 'tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
     cwd: dir,
     env: { ...env, ...passthrough },

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, TARGET, bin, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { startApp } from './driver.mjs';
+import { displayEnv, startApp } from './driver.mjs';
 
 const IDLE_MINUTES = Number(process.env.FOOTPRINT_IDLE_MINUTES || 10);
 const TICKS = 100; // USER_HZ on Linux
@@ -49,7 +49,7 @@ function measure(root) {
 const dir = tmpDir('tgmcp-footprint-');
 const dc = await startFakeDc(path.join(dir, 'sessions'));
 const env = serverEnv(dir, dc.addr, { PORT: '0', LOG_LEVEL: 'warn' });
-const display = Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+const display = displayEnv();
 const PROFILE = process.env.FOOTPRINT_PROFILE || 'release';
 const app = await startApp(dir, env, ['--show-window'], PROFILE);
 const clients = [];

@@ -8,14 +8,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, Proc, bin, mcpTool, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { childNames as children } from './driver.mjs';
+import { childNames as children, displayEnv } from './driver.mjs';
 
 let dir, dc, env, tray, token;
 
 before(async () => {
   dir = tmpDir('tgmcp-gui-start-');
   dc = await startFakeDc(path.join(dir, 'sessions'));
-  env = { ...serverEnv(dir, dc.addr, { PORT: '0', APPROVAL_TIMEOUT_SECONDS: '5' }), ...Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) };
+  env = { ...serverEnv(dir, dc.addr, { PORT: '0', APPROVAL_TIMEOUT_SECONDS: '5' }), ...displayEnv() };
   // Setup is done: credentials in the environment and a logged-in token that asks before every write.
   const login = spawnSync(bin('fast-mcp-telegram'), ['login', '--phone', ACCOUNT_A.phone, '--label', 'Existing'], { env, cwd: dir, encoding: 'utf8', input: `${ACCOUNT_A.code}\n`, timeout: 60000 });
   assert.equal(login.status, 0, login.stderr);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, bin, mcpInitialize, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { childNames as children, startApp } from './driver.mjs';
+import { childNames as children, displayEnv, startApp } from './driver.mjs';
 
 let dir, dc, env, app;
 
@@ -37,7 +37,7 @@ function cli(...args) {
   return r.stdout;
 }
 
-const env2 = () => ({ ...env, ...Object.fromEntries(['DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) });
+const env2 = () => ({ ...env, ...displayEnv() });
 
 test('what changes is pushed to the open window (no polling)', async () => {
   await waitFor(() => app.exec('return document.documentElement.dataset.live === "true";'), { message: 'the page listens to the app' });

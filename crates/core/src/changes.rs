@@ -52,11 +52,6 @@ pub struct Changed {
 impl Changed {
     /// Every topic (after the app was rebuilt, or for a first look).
     pub const ALL: Changed = Changed { status: true, tokens: true, approvals: true, activity: true };
-
-    /// Whether any topic changed.
-    pub fn any(&self) -> bool {
-        self.status || self.tokens || self.approvals || self.activity
-    }
 }
 
 /// The receivers of one app's sources.
@@ -139,9 +134,10 @@ impl ChangeFeed {
             tokio::time::sleep_until(last + self.min_gap).await;
         }
         self.last = Some(tokio::time::Instant::now());
+        // (After a host change `collect` answers every topic.)
         let mut out = self.collect(woke == Woke::Host);
         match woke {
-            Woke::Host => out = Changed::ALL,
+            Woke::Host => {}
             Woke::Tokens => out.tokens = true,
             Woke::Approvals => out.approvals = true,
             Woke::Activity => out.activity = true,
