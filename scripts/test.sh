@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# A cold run gains nothing from incremental data and it costs gigabytes of disk (CI ran out once).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 step() { printf '\n==== %s (%ss)\n' "$*" "$SECONDS"; }
 
 step "install dependencies"
@@ -20,7 +22,7 @@ step "cargo test (headless crates)"
 cargo test -q
 
 step "real Secret Service (gnome-keyring under dbus-run-session)"
-dbus-run-session -- scripts/with-secret-service.sh cargo test -q -p tgmcp-core --test secret_service -- --ignored
+dbus-run-session -- scripts/with-secret-service.sh cargo test -q -p tgmcp-core --test it secret_service -- --ignored
 
 step "official MCP Python SDK against our server"
 python3 -m pytest -q tests/python

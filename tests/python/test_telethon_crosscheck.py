@@ -1,7 +1,7 @@
 """Telethon, an independent MTProto client, against the fake DC: same requests and answers as grammers.
 
-crates/fake-tg-dc/tests/crosscheck/expected.json lists each request and what must come back; the grammers half
-(crates/fake-tg-dc/tests/crosscheck/) holds grammers to the same file. A fake-DC answer that only
+crates/fake-tg-dc/tests/it/crosscheck/expected.json lists each request and what must come back; the grammers half
+(crates/fake-tg-dc/tests/it/crosscheck/) holds grammers to the same file. A fake-DC answer that only
 grammers accepts, or that Telethon decodes differently, fails here.
 
 Telethon cannot run the DH handshake with the fake DC (its RSA keys are Telegram's), so each client
@@ -23,7 +23,7 @@ from telethon.sessions import StringSession
 
 from conftest import ROOT, binary
 
-FACTS = json.loads((ROOT / "crates/fake-tg-dc/tests/crosscheck/expected.json").read_text())
+FACTS = json.loads((ROOT / "crates/fake-tg-dc/tests/it/crosscheck/expected.json").read_text())
 REPLY_TIMEOUT = 10
 
 

@@ -2,6 +2,7 @@
 //! parameters run `lsb_release` for every session; ours are computed once, in process).
 //! Its own test binary: it changes PATH for the whole process.
 
+#[path = "it/common/mod.rs"]
 mod common;
 use common::*;
 use fake_tg_dc::demo;

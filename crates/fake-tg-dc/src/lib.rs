@@ -16,7 +16,7 @@
 //! A fake DC must invent behaviour wherever the TL schema only gives shapes. Each invention
 //! below names the real behaviour it imitates and where that is written down, so a reader can
 //! check it; "core.telegram.org" pages are named by title. Every item marked *cross-checked*
-//! is exercised by both grammers (`tests/crosscheck/`) and Telethon 1.45
+//! is exercised by both grammers (`tests/it/crosscheck/`) and Telethon 1.45
 //! (`tests/python/test_telethon_crosscheck.py`) against the same expected answers.
 //!
 //! - **Wire and schema.** MTProto 2.0 with the Full transport, AES-IGE and `msg_key` as in

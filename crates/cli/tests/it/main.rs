@@ -1,0 +1,7 @@
+//! The cli crate's integration tests, one module per concern, linked into one binary
+//! (one binary instead of one per file: a fraction of the link time and disk).
+
+mod backup;
+mod client;
+mod common;
+mod owner;
