@@ -209,6 +209,40 @@ async fn after_kill_9_of_the_owner_the_next_stdio_call_starts_a_new_one_and_the_
     assert_eq!(fresh.tool("get_chat_info", json!({"chat_id": "me"})).await.unwrap()["id"], demo::A_ID);
 }
 
+/// An owner killed with SIGKILL can hold its lock a moment after the kill (a process stuck in
+/// an fsync dies only when the fsync returns), so the first agent a relay starts may give up.
+/// The relay must start another once the lock is free, not wait out its start timeout because
+/// `agent.json` still names the dead owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_starts_another_agent_when_a_dead_owner_held_the_lock_a_moment_too_long() {
+    use tgmcp_core::owner::{OwnerInfo, OwnerKind, lock};
+    let env = Env::new().await;
+    let (_, id) = env.login_a().await;
+    // The state a killed owner leaves while it dies: its lock held, agent.json naming its pid.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let held = std::fs::OpenOptions::new().read(true).write(true).open(lock::lock_path(env.path())).unwrap();
+    held.try_lock().unwrap();
+    let stale = OwnerInfo { pid: dead_pid, ..OwnerInfo::this_process(OwnerKind::Agent) };
+    std::fs::write(lock::info_path(env.path()), serde_json::to_vec(&stale).unwrap()).unwrap();
+
+    // The relay's first agent finds the lock held and leaves; only then does the holder die.
+    let release = async {
+        let log = env.path().join("agent.log");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !std::fs::read_to_string(&log).unwrap_or_default().contains("agent not started") {
+            assert!(std::time::Instant::now() < deadline, "the relay never started an agent");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        held.unlock().unwrap();
+    };
+    let args = ["--token-id", id.as_str()];
+    let (client, ()) = tokio::join!(StdioClient::start(&env, &args), release);
+    assert_eq!(client.tool("get_chat_info", json!({"chat_id": "me"})).await.unwrap()["id"], demo::A_ID);
+    assert_ne!(env.owner_pid(), Some(dead_pid), "a new owner published itself");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_owners_never_run_at_once() {
     for _ in 0..5 {

@@ -101,6 +101,7 @@ pub async fn connect_or_start(
     }
     let deadline = tokio::time::Instant::now() + wait;
     let mut child = spawn_agent(exe, dir)?;
+    let mut starts = 1;
     loop {
         match connect(dir, purpose.clone()).await {
             Err(ConnectError::NoOwner) => {}
@@ -109,17 +110,24 @@ pub async fn connect_or_start(
         if tokio::time::Instant::now() >= deadline {
             return Err(ConnectError::StartFailed { seconds: wait.as_secs(), log_tail: agent_log_tail(dir) });
         }
-        // The agent we started may have lost the race for the lock to a short-lived owner (a
-        // CLI command) that has finished by now: start another.
-        if let Ok(Some(_)) = child.try_wait()
-            && read_info(dir).is_none()
+        // The agent we started may have given up on the lock while its holder was going away (a
+        // CLI command finishing, an owner killed with SIGKILL that took a while to die): once
+        // no live process holds it, start another. A few times at most, so an agent that
+        // cannot start is reported instead of being restarted in a loop.
+        if starts < MAX_AGENT_STARTS
+            && let Ok(Some(_)) = child.try_wait()
+            && !read_info(dir).is_some_and(|owner| owner.kind != super::lock::OwnerKind::Cli && process_alive(owner.pid))
         {
             child = spawn_agent(exe, dir)?;
+            starts += 1;
         }
         // Bounded polling for a process we do not control (there is nothing to wait on).
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// How many background agents one [`connect_or_start`] starts at most.
+const MAX_AGENT_STARTS: u32 = 8;
 
 /// `<dir>/agent.log`: where a background agent writes its log.
 pub fn agent_log_path(dir: &Path) -> PathBuf {
