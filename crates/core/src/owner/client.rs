@@ -116,7 +116,8 @@ pub async fn connect_or_start(
         // cannot start is reported instead of being restarted in a loop.
         if starts < MAX_AGENT_STARTS
             && let Ok(Some(_)) = child.try_wait()
-            && !read_info(dir).is_some_and(|owner| owner.kind != super::lock::OwnerKind::Cli && process_alive(owner.pid))
+            && !read_info(dir)
+                .is_some_and(|owner| owner.kind != super::lock::OwnerKind::Cli && process_alive(owner.pid))
         {
             child = spawn_agent(exe, dir)?;
             starts += 1;
