@@ -457,12 +457,34 @@ def test_a_chat_scoped_token_reaches_no_other_chat_through_any_door(tg_env, http
                        ("get_inbox", {"include_muted": True})]:
         text = json.dumps(anyio.run(call, tool, args).structured_content)
         assert "200008" not in text and "Family" not in text, (tool, text[:500])
-    # The raw API and the bridge, whatever the spelling: refused before Telegram is asked.
-    for method in ["messages.getHistory", "Messages.GetHistory", "messages.getDialogs"]:
-        result = anyio.run(call, "invoke_mtproto", {"method": method, "params": {}})
-        assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (method, result)
-        status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), b"{}")
+    # The raw API and the bridge, whatever the spelling and however the chat is named: refused
+    # before Telegram is asked; calls naming no chat are refused (writes) or confined (listings).
+    history = {"offset_id": 0, "offset_date": 0, "add_offset": 0, "limit": 5, "max_id": 0, "min_id": 0, "hash": 0}
+    named_elsewhere = [
+        ("messages.getHistory", {**history, "peer": family}),
+        ("Messages.GetHistory", {**history, "peer": str(family)}),
+        ("messages.GetHistoryRequest", {**history, "peer": "@erin_e"}),
+        ("messages.getHistory", {**history, "peer": {"_": "inputPeerChat", "chat_id": 200008}}),
+        ("messages.getHistory", {**history, "peer": {"_": "InputPeerUser", "user_id": 100005, "access_hash": 0}}),
+        ("messages.getFullChat", {"chat_id": 200008}),
+        ("invokeWithoutUpdates", {"query": {"_": "messages.getHistory", **history, "peer": family}}),
+        ("messages.sendMessage", {"peer": carol, "message": "x", "random_id": 5,
+                                  "reply_to": {"_": "inputReplyToMessage", "reply_to_msg_id": 1,
+                                               "reply_to_peer_id": family}}),
+        ("messages.readMessageContents", {"id": [1, 2]}),
+        ("contacts.getContacts", {"hash": 0}),
+    ]
+    for method, params in named_elsewhere:
+        result = anyio.run(call, "invoke_mtproto", {"method": method, "params": params})
+        assert result.is_error and result.structured_content.get("action") == "ask_user_to_widen_token_policy", \
+            (method, result.structured_content)
+        status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), json.dumps(params).encode())
         assert status == 403, (method, status, body)
+    dialogs = {"offset_date": 0, "offset_id": 0, "offset_peer": {"_": "inputPeerEmpty"}, "limit": 100, "hash": 0}
+    text = json.dumps(structured(anyio.run(call, "invoke_mtproto", {"method": "messages.getDialogs", "params": dialogs})))
+    assert "200008" not in text and "Family" not in text and "Erin" not in text and "100003" in text, text[:800]
+    status, _, body = raw(base, "POST", "/mtproto-api/messages.getDialogs", auth_headers(token), json.dumps(dialogs).encode())
+    assert status == 200 and b"200008" not in body and b"Family" not in body, (status, body[:500])
 
 
 def test_a_folder_scoped_token_reaches_no_chat_outside_its_folder_through_any_door(tg_env, http_server):

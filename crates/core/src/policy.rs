@@ -12,10 +12,12 @@
 //!    folder rule that cannot be decided for a chat refuses it.
 //! 3. **Sensitive chats.** Telegram's service notifications (777000, which carry login codes),
 //!    @BotFather and @SpamBot are out of scope for every token unless the user lifts this per token.
-//! 4. **Raw API.** Raw calls name chats in too many ways (peers, bare ids, message ids) to be held
-//!    to a chat list, so a token limited to some chats (an allow- or denylist) cannot use them. For
-//!    other full tokens every peer a raw call names is checked, and messages from the sensitive
-//!    chats are taken out of every answer.
+//! 4. **Raw API.** Every chat a raw call names (peer specs, explicit input peers, bare chat and
+//!    user ids, inside wrappers too) is checked like a tool's, and raw writes wait for approvals
+//!    and count against the limits like the write tools. For a token limited to some chats (an
+//!    allow- or denylist), a raw write must name its chats, a read that names none is limited to
+//!    the listing reads, and every answer loses the messages, dialogs, chats and users outside
+//!    the scope. Messages from the sensitive chats are taken out of every answer.
 
 use crate::folder_scope::FolderScope;
 use serde::{Deserialize, Serialize};

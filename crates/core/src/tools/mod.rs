@@ -74,16 +74,12 @@ pub fn tool_access(tool: &str) -> Access {
     TOOL_ACCESS.iter().find(|(t, _)| *t == tool).map_or(Access::Full, |(_, a)| *a)
 }
 
-/// Whether `policy` lets a token use `tool` at all: its access level, and no tool that reaches
-/// chats a chat list cannot name in advance (phone numbers, the raw API) for a token with one.
+/// Whether `policy` lets a token use `tool` at all: its access level, and not messaging phone
+/// numbers (chats an allowlist cannot name in advance) for a token with an allowlist. (Raw calls
+/// of a token with a chat list are checked call by call, in `mtproto::invoke`.)
 pub fn tool_allowed(policy: &Policy, tool: &str) -> Result<(), Refusal> {
     policy.require(tool_access(tool), tool)?;
-    let reaches_any_chat = match tool {
-        "send_message_to_phone" => policy.has_allowlist(),
-        "invoke_mtproto" => policy.limited_to_some_chats(),
-        _ => false,
-    };
-    if reaches_any_chat {
+    if tool == "send_message_to_phone" && policy.has_allowlist() {
         return Err(Refusal::OutsideAllowlist(tool.into()));
     }
     Ok(())
@@ -210,7 +206,19 @@ impl ToolCtx {
         chat_name: &str,
         text: &str,
     ) -> Result<(), ToolError> {
-        let chat_id = chat.id.bot_api_dialog_id_unchecked();
+        self.authorize_write_to(chat.id.bot_api_dialog_id_unchecked(), tool, chat_name, text).await
+    }
+
+    /// [`ToolCtx::authorize_write`] by Bot API chat id; `0` is a write to the account itself (a
+    /// raw call naming no chat): approved like a write to a new chat, never remembered as an
+    /// approved chat, and not paced.
+    pub async fn authorize_write_to(
+        &self,
+        chat_id: i64,
+        tool: &str,
+        chat_name: &str,
+        text: &str,
+    ) -> Result<(), ToolError> {
         let token = self.caller_key();
         if self.policy.needs_approval(chat_id, self.app.pacing.wrote_to(&token, chat_id)) {
             let label = self.identity.token_id.as_ref().and_then(|id| self.app.tokens.get(id).ok()).map(|r| r.label);
@@ -234,7 +242,10 @@ impl ToolCtx {
             );
             match self.app.approvals.ask_also(view, self.elicit_approval(prompt)).await {
                 crate::approvals::Decision::Approved { always } => {
-                    if always && let Some(id) = &self.identity.token_id {
+                    if always
+                        && chat_id != 0
+                        && let Some(id) = &self.identity.token_id
+                    {
                         self.remember_approved_chat(id, chat_id, chat_name);
                     }
                 }
@@ -254,6 +265,9 @@ impl ToolCtx {
                     ));
                 }
             }
+        }
+        if chat_id == 0 {
+            return Ok(());
         }
         self.app
             .pacing

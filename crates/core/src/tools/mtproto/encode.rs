@@ -55,6 +55,22 @@ impl PeerLookup for Resolved {
     }
 }
 
+/// A chat a request names without a peer spec: an explicit constructor
+/// (`{"_": "inputPeerUser", "user_id": …}`) or a bare id parameter (`messages.getFullChat`'s
+/// `chat_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NamedChat {
+    /// Its Bot API id (users positive, basic groups negative, channels `-100…`).
+    pub id: i64,
+    /// The field that names it.
+    pub path: String,
+}
+
+/// The Bot API id of a channel or supergroup.
+fn channel_dialog_id(channel_id: i64) -> i64 {
+    -1_000_000_000_000 - channel_id
+}
+
 /// An encoded method call.
 #[derive(Debug)]
 pub(crate) struct Encoded {
@@ -62,6 +78,8 @@ pub(crate) struct Encoded {
     pub bytes: Vec<u8>,
     /// Every method in the request, outermost first (wrappers like `invokeWithLayer` nest others).
     pub methods: Vec<String>,
+    /// The chats it names other than by peer spec (peer specs go to the [`PeerLookup`]).
+    pub named: Vec<NamedChat>,
     /// The type of the result (for wrappers, the innermost method's result type).
     pub returns: Ty,
 }
@@ -73,16 +91,49 @@ pub(crate) fn encode_call(
     params: &Map<String, Value>,
     lookup: &mut dyn PeerLookup,
 ) -> Result<Encoded, String> {
-    let mut enc = Encoder { schema, lookup, methods: Vec::new() };
+    let mut enc = Encoder { schema, lookup, methods: Vec::new(), named: Vec::new() };
     let mut bytes = Vec::new();
     let returns = enc.function(def, params, "", &mut bytes)?;
-    Ok(Encoded { bytes, methods: enc.methods, returns })
+    Ok(Encoded { bytes, methods: enc.methods, named: enc.named, returns })
 }
 
 struct Encoder<'a> {
     schema: &'a Schema,
     lookup: &'a mut dyn PeerLookup,
     methods: Vec<String>,
+    named: Vec<NamedChat>,
+}
+
+/// The chat an explicit constructor of one of the [`PEER_TYPES`] names, from its id field
+/// (`…FromMessage` constructors also name the chat of the message, in their `peer` field, which
+/// is checked as a field of its own).
+fn chat_of_constructor(ctor: &str, obj: &Map<String, Value>, path: &str) -> Result<Option<i64>, String> {
+    let field = match ctor {
+        "inputPeerUser" | "inputPeerUserFromMessage" | "inputUser" | "inputUserFromMessage" => "user_id",
+        "inputPeerChat" => "chat_id",
+        "inputPeerChannel" | "inputPeerChannelFromMessage" | "inputChannel" | "inputChannelFromMessage" => "channel_id",
+        _ => return Ok(None),
+    };
+    let Some(v) = obj.get(field) else { return Ok(None) };
+    let id = int64(v, &join(path, field))?;
+    Ok(Some(match field {
+        "chat_id" => -id,
+        "channel_id" => channel_dialog_id(id),
+        _ => id,
+    }))
+}
+
+/// The chat a method's bare id parameter names (`chat_id:long` is a basic group).
+fn chat_of_bare_param(name: &str, v: &Value, path: &str) -> Result<Option<i64>, String> {
+    let id = match name {
+        "chat_id" | "user_id" | "bot_id" | "channel_id" => int64(v, path)?,
+        _ => return Ok(None),
+    };
+    Ok(Some(match name {
+        "chat_id" => -id,
+        "channel_id" => channel_dialog_id(id),
+        _ => id,
+    }))
 }
 
 fn join(path: &str, name: &str) -> String {
@@ -117,6 +168,16 @@ impl Encoder<'_> {
     /// Writes a method call; returns its effective result type.
     fn function(&mut self, def: &Def, obj: &Map<String, Value>, path: &str, out: &mut Vec<u8>) -> Result<Ty, String> {
         self.methods.push(def.name.clone());
+        for p in &def.params {
+            if matches!(p.ty, Some(Ty::Long))
+                && let Some(v) = obj.get(&p.name).filter(|v| !v.is_null())
+            {
+                let field = join(path, &p.name);
+                if let Some(id) = chat_of_bare_param(&p.name, v, &field)? {
+                    self.named.push(NamedChat { id, path: field });
+                }
+            }
+        }
         def.id.serialize(out);
         let nested = self.fields(def, obj, path, out)?;
         Ok(match (&def.ty, nested) {
@@ -300,6 +361,11 @@ impl Encoder<'_> {
                         }
                     },
                 };
+                if PEER_TYPES.contains(&name.as_str())
+                    && let Some(id) = chat_of_constructor(&def.name, obj, path)?
+                {
+                    self.named.push(NamedChat { id, path: path.to_string() });
+                }
                 def.id.serialize(out);
                 self.fields(def, obj, path, out)?;
             }

@@ -16,11 +16,14 @@
 //! and an unclassified one never runs, dangerous calls (including ordinary ones with a
 //! Stars-spending parameter) cannot be unlocked by any tool or request parameter, and
 //! wrappers such as `invokeWithoutUpdates` cannot smuggle a blocked method past the check.
+//! The token's policy holds too: every chat named is in scope ([`scope`] for the calls that
+//! name none), writes wait for approval and are paced, answers are confined to the scope.
 
 mod classification;
 mod decode;
 mod encode;
 mod schema;
+mod scope;
 mod scrub;
 
 pub use classification::{MethodClass, classify};
@@ -153,19 +156,37 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     let class = plan.methods.iter().filter_map(|m| classify(m)).max();
     tracing::info!(method = %def.name, ?keys, ?class, "invoke_mtproto");
     ctx.note_method(&def.name);
+    // Every chat the call names is checked before Telegram is asked anything: by id now, by
+    // name once resolved. A token limited to some chats makes no call that names none.
+    let scoped = ctx.policy.limited_to_some_chats();
+    if scoped {
+        scope::check_unnamed(&plan.methods, class, !collect.specs.is_empty() || !plan.named.is_empty())?;
+    }
+    let named_in = |path: &str| format!("{}: `{path}` names ", def.name);
+    for n in &plan.named {
+        ctx.check_chat(n.id).map_err(|e| e.context(&named_in(&n.path)))?;
+    }
     for (spec, _) in &collect.specs {
         ctx.precheck_spec(spec)?;
     }
 
     let client = ctx.client().await?;
     let mut peers = HashMap::new();
+    let mut chats: Vec<(i64, String)> = plan.named.iter().map(|n| (n.id, n.id.to_string())).collect();
     for (spec, path) in collect.specs {
         let peer = client
             .resolve(&spec)
             .await
             .map_err(|e| ToolError::from(e).context(&format!("{}: cannot resolve `{path}` = {spec:?}: ", def.name)))?;
         ctx.check_peer(&peer)?;
+        chats.push((peer.id.bot_api_dialog_id_unchecked(), spec.clone()));
         peers.insert(spec, tl::enums::InputPeer::from(&peer));
+    }
+    for n in &plan.named {
+        ctx.note_chat(n.id);
+    }
+    if class.is_some_and(|c| c >= MethodClass::Write) {
+        authorize(&ctx, &def.name, &p.params, &chats).await?;
     }
     let call = encode_call(schema, def, &p.params, &mut Resolved(peers)).map_err(bad)?;
     let answer = client.invoke(&RawCall(call.bytes)).await?;
@@ -176,7 +197,32 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     if !ctx.policy.allow_sensitive {
         scrub::sensitive_messages(&mut result);
     }
+    if scoped {
+        scrub::out_of_scope(&mut result, &|id| ctx.permits(id));
+    }
     Ok(ToolOutput::json(json!({ "method": def.name, "result": result })))
+}
+
+/// Clears a raw write with the token's approvals and limits, like any write tool: once per chat it
+/// names, or once for the account when it names none.
+async fn authorize(
+    ctx: &ToolCtx,
+    method: &str,
+    params: &Map<String, Value>,
+    chats: &[(i64, String)],
+) -> Result<(), ToolError> {
+    let tool = format!("invoke_mtproto: {method}");
+    let preview = format!("{method} {}", Value::Object(params.clone()));
+    let mut seen = std::collections::HashSet::new();
+    for (id, name) in chats {
+        if seen.insert(*id) {
+            ctx.authorize_write_to(*id, &tool, name, &preview).await?;
+        }
+    }
+    if chats.is_empty() {
+        ctx.authorize_write_to(0, &tool, "your account", &preview).await?;
+    }
+    Ok(())
 }
 
 /// Caches the access hashes of the users and chats in an answer, so later calls can name them by id.

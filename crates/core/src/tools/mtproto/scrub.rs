@@ -1,8 +1,10 @@
-//! Takes the messages of the sensitive chats (login codes, @BotFather, @SpamBot) out of a decoded
-//! raw answer, wherever they sit in it (histories, searches, dialogs' top messages, updates).
+//! Takes out of a decoded raw answer, wherever they sit in it (histories, searches, dialogs' top
+//! messages, updates): the messages of the sensitive chats (login codes, @BotFather, @SpamBot),
+//! and for a token limited to some chats everything about the chats outside its scope.
 
 use crate::policy::SENSITIVE_CHATS;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 /// Replaces every message of a sensitive chat in `v` by `messageEmpty` (keeping its id and peer),
 /// and empties the text of short updates from them.
@@ -24,6 +26,132 @@ pub fn sensitive_messages(v: &mut Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// Removes from `v` every message, dialog, chat and update of a chat `permits` refuses, and every
+/// user that is neither a chat in scope nor named by what is left (a sender, a member, a mention).
+/// Removed array items are dropped; a removed value elsewhere becomes an empty stub of its kind.
+pub fn out_of_scope(v: &mut Value, permits: &dyn Fn(i64) -> bool) {
+    if !chats_in_scope(v, permits) {
+        *v = json!({ "_": "outOfScope" });
+    }
+    let mut referenced = HashSet::new();
+    referenced_users(v, false, &mut referenced);
+    users_in_scope(v, permits, &referenced);
+}
+
+/// The chat `obj` belongs to, for the kinds of objects that belong to one chat.
+fn chat_of(obj: &serde_json::Map<String, Value>) -> Option<i64> {
+    let kind = obj.get("_").and_then(Value::as_str)?;
+    match kind {
+        "message" | "messageService" | "messageEmpty" => obj.get("peer_id").and_then(peer_id),
+        "dialog" => obj.get("peer").and_then(peer_id),
+        "chat" | "chatForbidden" | "chatEmpty" => id_of(obj.get("id")?).map(|id| -id),
+        "channel" | "channelForbidden" => id_of(obj.get("id")?).map(channel_dialog_id),
+        "updateShortMessage" => id_of(obj.get("user_id")?),
+        "updateShortChatMessage" => id_of(obj.get("chat_id")?).map(|id| -id),
+        k if k.starts_with("update") => {
+            obj.get("peer").and_then(peer_id).or_else(|| obj.get("channel_id").and_then(id_of).map(channel_dialog_id))
+        }
+        _ => None,
+    }
+}
+
+/// Scrubs chats out of `v`; `false` when `v` itself must go.
+fn chats_in_scope(v: &mut Value, permits: &dyn Fn(i64) -> bool) -> bool {
+    match v {
+        Value::Array(items) => {
+            items.retain_mut(|item| chats_in_scope(item, permits));
+            true
+        }
+        Value::Object(obj) => {
+            if chat_of(obj).is_some_and(|id| !permits(id)) {
+                return false;
+            }
+            for (_, field) in obj.iter_mut() {
+                if !chats_in_scope(field, permits) {
+                    let kind = field.get("_").and_then(Value::as_str).unwrap_or("object");
+                    *field = json!({ "_": format!("{kind} (outside this token's chat scope)") });
+                }
+            }
+            true
+        }
+        _ => true,
+    }
+}
+
+/// Every user id named outside the `users` lists (`inside_users`: walking one).
+fn referenced_users(v: &Value, inside_users: bool, out: &mut HashSet<i64>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| referenced_users(i, inside_users, out)),
+        Value::Object(obj) => {
+            if inside_users && matches!(obj.get("_").and_then(Value::as_str), Some("user" | "userEmpty")) {
+                return;
+            }
+            for (key, field) in obj {
+                let names_user = matches!(
+                    key.as_str(),
+                    "user_id" | "inviter_id" | "admin_id" | "kicked_by" | "promoted_by" | "via_bot_id" | "bot_id"
+                );
+                if names_user && let Some(id) = id_of(field) {
+                    out.insert(id);
+                }
+                // A `users` list of plain ids (chat participants, reactions) names users too.
+                if key == "users" && field.as_array().is_some_and(|a| a.iter().all(|i| id_of(i).is_some())) {
+                    out.extend(field.as_array().into_iter().flatten().filter_map(id_of));
+                    continue;
+                }
+                referenced_users(field, key == "users", out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Drops the users of `users` lists that are out of scope and named nowhere else.
+fn users_in_scope(v: &mut Value, permits: &dyn Fn(i64) -> bool, referenced: &HashSet<i64>) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(|i| users_in_scope(i, permits, referenced)),
+        Value::Object(obj) => {
+            for (key, field) in obj.iter_mut() {
+                if key == "users"
+                    && let Value::Array(users) = field
+                {
+                    users.retain(|u| {
+                        let is_user = matches!(u.get("_").and_then(Value::as_str), Some("user" | "userEmpty"));
+                        let id = u.get("id").and_then(id_of);
+                        !is_user || id.is_some_and(|id| permits(id) || referenced.contains(&id))
+                    });
+                } else {
+                    users_in_scope(field, permits, referenced);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The Bot API id of a `peerUser` / `peerChat` / `peerChannel`.
+fn peer_id(peer: &Value) -> Option<i64> {
+    match peer.get("_").and_then(Value::as_str)? {
+        "peerUser" => id_of(peer.get("user_id")?),
+        "peerChat" => id_of(peer.get("chat_id")?).map(|id| -id),
+        "peerChannel" => id_of(peer.get("channel_id")?).map(channel_dialog_id),
+        _ => None,
+    }
+}
+
+fn channel_dialog_id(channel_id: i64) -> i64 {
+    -1_000_000_000_000 - channel_id
+}
+
+/// A TL id as the decoder writes it (a number, or a string past 2^53).
+fn id_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
     }
 }
 
@@ -60,5 +188,47 @@ mod tests {
         );
         assert_eq!(answer["messages"][1]["message"], "hi");
         assert_eq!(answer["updates"][0]["message"]["_"], "messageEmpty");
+    }
+
+    #[test]
+    fn answers_are_confined_to_the_scope() {
+        let carol = 100_003;
+        let permits = |id: i64| id == carol;
+        let mut answer = json!({
+            "_": "messages.messagesSlice",
+            "messages": [
+                {"_": "message", "id": 1, "peer_id": {"_": "peerUser", "user_id": carol}, "message": "in scope",
+                 "fwd_from": {"_": "messageFwdHeader", "from_id": {"_": "peerUser", "user_id": 100_009}}},
+                {"_": "message", "id": 2, "peer_id": {"_": "peerChat", "chat_id": 200_008}, "message": "family"},
+                {"_": "message", "id": 3, "peer_id": {"_": "peerChannel", "channel_id": 300_011}, "message": "news"}
+            ],
+            "chats": [{"_": "chat", "id": 200_008, "title": "Family"}, {"_": "channel", "id": "300011", "title": "News"}],
+            "users": [{"_": "user", "id": carol}, {"_": "user", "id": 100_004, "first_name": "Dave"},
+                      {"_": "user", "id": 100_009, "first_name": "Forwarded"}],
+            "updates": [
+                {"_": "updateShortChatMessage", "chat_id": 200_008, "message": "family"},
+                {"_": "updateNewMessage", "message": {"_": "message", "id": 4,
+                    "peer_id": {"_": "peerUser", "user_id": 100_004}, "message": "dave"}}
+            ]
+        });
+        out_of_scope(&mut answer, &permits);
+        let text = answer.to_string();
+        for gone in ["family", "news", "Family", "News", "Dave", "dave"] {
+            assert!(!text.contains(gone), "{gone}: {text}");
+        }
+        assert_eq!(answer["messages"].as_array().unwrap().len(), 1);
+        assert_eq!(answer["messages"][0]["message"], "in scope");
+        assert!(answer["chats"].as_array().unwrap().is_empty());
+        // Carol stays (in scope), and so does the author of a message she forwarded (named by it).
+        let users: Vec<i64> = answer["users"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+        assert_eq!(users, [carol, 100_009]);
+        // An update outside an array becomes a stub instead of vanishing from its parent.
+        assert_eq!(answer["updates"].as_array().unwrap().len(), 1);
+        assert!(answer["updates"][0]["message"]["_"].as_str().unwrap().contains("outside this token's chat scope"));
+
+        // An answer that is itself about another chat is replaced whole.
+        let mut dialog = json!({"_": "dialog", "peer": {"_": "peerUser", "user_id": 100_004}});
+        out_of_scope(&mut dialog, &permits);
+        assert_eq!(dialog, json!({"_": "outOfScope"}));
     }
 }
