@@ -141,6 +141,8 @@ pub(crate) struct Feed {
     pub buffer: Arc<LiveBuffer>,
     /// Counts `updateLoginToken` (a QR code was scanned).
     pub login_tokens: tokio::sync::watch::Sender<u64>,
+    /// Counts changes to the account's chat folders (made here or in another app).
+    pub folder_edits: tokio::sync::watch::Sender<u64>,
     /// Signalled when a login completes on this client.
     pub authorized: Arc<tokio::sync::Notify>,
     /// The connection pool's task: the loop ends with it.
@@ -153,7 +155,7 @@ pub(crate) struct Feed {
 /// messages go to the buffer, peers are cached, and the update state is saved after each batch.
 /// Errors (a failed `getDifference`) are retried with backoff.
 pub(crate) async fn run(feed: Feed) {
-    let Feed { mut raw, handle, erased, session, buffer, login_tokens, authorized, pool } = feed;
+    let Feed { mut raw, handle, erased, session, buffer, login_tokens, folder_edits, authorized, pool } = feed;
     let logged_in = matches!(session.peer(PeerId::self_user()).await, Ok(Some(_)));
     if !logged_in {
         loop {
@@ -187,7 +189,7 @@ pub(crate) async fn run(feed: Feed) {
                 }
                 let peers = Peers::new(&users, &chats);
                 for (update, _) in &updates {
-                    take(update, &peers, &buffer, &login_tokens);
+                    take(update, &peers, &buffer, &login_tokens, &folder_edits);
                 }
                 if let Err(e) = receiver.sync_update_state().await {
                     tracing::debug!("could not save the update state: {e}");
@@ -216,12 +218,14 @@ fn is_login_token_update(u: &UpdatesLike) -> bool {
     }
 }
 
-/// Files one update: a new message into the buffer, a login token into the counter.
+/// Files one update: a new message into the buffer, a login token or a folder change into its
+/// counter.
 fn take(
     update: &tl::enums::Update,
     peers: &Peers,
     buffer: &LiveBuffer,
     login_tokens: &tokio::sync::watch::Sender<u64>,
+    folder_edits: &tokio::sync::watch::Sender<u64>,
 ) {
     use tl::enums::Update as U;
     let message = match update {
@@ -229,6 +233,10 @@ fn take(
         U::NewChannelMessage(u) => &u.message,
         U::LoginToken => {
             login_tokens.send_modify(|n| *n += 1);
+            return;
+        }
+        U::DialogFilter(_) | U::DialogFilters | U::DialogFilterOrder(_) => {
+            folder_edits.send_modify(|n| *n += 1);
             return;
         }
         _ => return,

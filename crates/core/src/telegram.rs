@@ -103,6 +103,8 @@ pub struct TgClient {
     session: Arc<FileSession>,
     me: tokio::sync::OnceCell<PeerRef>,
     login_tokens: tokio::sync::watch::Receiver<u64>,
+    /// Counts folder changes seen on the update stream.
+    folder_edits: tokio::sync::watch::Receiver<u64>,
     /// Wakes the update loop when a login completes (it then starts following updates).
     authorized: Arc<tokio::sync::Notify>,
     /// Usernames (lowercase) and `+phone`s resolved by Telegram, with when.
@@ -148,6 +150,7 @@ impl TgClient {
         let client = Client::new(handle);
         let pool = tokio::spawn(runner.run());
         let (seen, login_tokens) = tokio::sync::watch::channel(0u64);
+        let (folder_edited, folder_edits) = tokio::sync::watch::channel(0u64);
         let authorized = Arc::new(tokio::sync::Notify::new());
         let updates = tokio::spawn(crate::live::run(crate::live::Feed {
             raw: updates,
@@ -156,6 +159,7 @@ impl TgClient {
             session: session.clone(),
             buffer: live,
             login_tokens: seen,
+            folder_edits: folder_edited,
             authorized: authorized.clone(),
             pool: pool.abort_handle(),
         }));
@@ -164,6 +168,7 @@ impl TgClient {
             session,
             me: tokio::sync::OnceCell::new(),
             login_tokens,
+            folder_edits,
             authorized,
             resolved: Mutex::default(),
             pool_state: pool.abort_handle(),
@@ -314,6 +319,17 @@ impl TgClient {
         let mut iter = self.client.iter_dialogs().limit(max);
         while iter.next().await?.is_some() {}
         Ok(())
+    }
+
+    /// How many changes to the account's chat folders the update stream reported (made in this
+    /// or another app): what was read about folders before is stale when this moved on.
+    pub fn folder_edits(&self) -> u64 {
+        *self.folder_edits.borrow()
+    }
+
+    /// Follows [`TgClient::folder_edits`].
+    pub fn watch_folder_edits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.folder_edits.clone()
     }
 
     /// How many `updateLoginToken` updates arrived (each means a QR code was accepted).

@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long folders and dialog states read for token scopes are reused. Writes through this
-/// server drop them at once ([`FolderCache::forget`]); changes made elsewhere (another Telegram
-/// app) reach the scope within this time.
+/// server drop them at once ([`FolderCache::forget`]), and so does a folder change made in
+/// another Telegram app as soon as the update stream reports it ([`TgClient::folder_edits`]);
+/// this bounds what a lost update or a changed dialog state (muted, read) can leave stale.
 pub const FOLDER_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// The account's folders (and, when a scope needed it, its dialog list), by session.
@@ -25,6 +26,8 @@ pub struct FolderCache {
 #[derive(Clone)]
 struct Cached {
     at: Instant,
+    /// [`TgClient::folder_edits`] when it was read.
+    edits: u64,
     defs: Arc<Vec<FolderDef>>,
     dialogs: Option<Arc<Vec<ChatFacts>>>,
 }
@@ -39,16 +42,17 @@ impl FolderCache {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn fresh(&self, session_id: &str) -> Option<Cached> {
-        self.lock().get(session_id).filter(|c| c.at.elapsed() < FOLDER_CACHE_TTL).cloned()
+    fn fresh(&self, session_id: &str, edits: u64) -> Option<Cached> {
+        self.lock().get(session_id).filter(|c| c.at.elapsed() < FOLDER_CACHE_TTL && c.edits == edits).cloned()
     }
 
     /// `policy`'s folders resolved for a call on `session_id`: from the cache when it is fresh,
     /// else read from Telegram (a failure fails the call; it never widens the scope).
     pub async fn scope(&self, client: &TgClient, session_id: &str, policy: &Policy) -> Result<FolderScope, ToolError> {
-        let mut cached = match self.fresh(session_id) {
+        let edits = client.folder_edits();
+        let mut cached = match self.fresh(session_id, edits) {
             Some(c) => c,
-            None => Cached { at: Instant::now(), defs: Arc::new(folder_defs(client).await?), dialogs: None },
+            None => Cached { at: Instant::now(), edits, defs: Arc::new(folder_defs(client).await?), dialogs: None },
         };
         if cached.dialogs.is_none() && needs_dialogs(policy, &cached.defs) {
             let dialogs = scan_dialogs(client, None).await?;

@@ -164,3 +164,36 @@ async fn folder_changes_reach_the_scope_and_failures_never_widen_it() {
     assert!(err && v["error"].as_str().unwrap().contains("INTERNAL_SERVER_ERROR"), "{v}");
     h.ok(&tok2, "get_messages", json!({"chat_id": channel(demo::DEV_FORUM_ID), "limit": 1})).await;
 }
+
+#[tokio::test]
+async fn a_folder_changed_in_another_telegram_app_reaches_the_scope_at_once() {
+    let h = TgHarness::start(&[]).await;
+    let tok = h.login_with(demo::A_PHONE, demo::A_CODE, None, folders(&["Work"], &[])).await;
+    let session = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&tok).unwrap()).unwrap().session_id;
+    // Another login of the same account stands for the user's phone app.
+    let phone_app =
+        h.login_with(demo::A_PHONE, demo::A_CODE, None, Policy { access: Access::Full, ..Policy::default() }).await;
+
+    refused(&h, &tok, "get_messages", json!({"chat_id": demo::CAROL_ID})).await;
+    let reads = calls_of(&h, "messages.getDialogFilters");
+    let mut edits = h.srv.app.sessions.client(&session).await.unwrap().watch_folder_edits();
+    let seen = *edits.borrow();
+
+    let work = json!({"_": "dialogFilter", "groups": true, "exclude_muted": true, "id": 2,
+        "title": {"_": "textWithEntities", "text": "Work", "entities": []},
+        "pinned_peers": [], "include_peers": [channel(demo::DEV_FORUM_ID), channel(demo::TECH_NEWS_ID), demo::CAROL_ID],
+        "exclude_peers": []});
+    h.ok(
+        &phone_app,
+        "invoke_mtproto",
+        json!({"method": "messages.updateDialogFilter", "params": {"id": 2, "filter": work}}),
+    )
+    .await;
+    // Telegram tells the token's session (updateDialogFilter); the cached folders are dropped.
+    tokio::time::timeout(std::time::Duration::from_secs(30), edits.wait_for(|n| *n > seen))
+        .await
+        .expect("the folder change reached the session's update stream")
+        .unwrap();
+    h.ok(&tok, "get_messages", json!({"chat_id": demo::CAROL_ID, "limit": 1})).await;
+    assert_eq!(calls_of(&h, "messages.getDialogFilters"), reads + 1, "read again, well inside the cache's 10 s");
+}

@@ -107,6 +107,18 @@ pub(super) fn messages_update_dialog_filter(ctx: &mut Ctx, body: &[u8]) -> Res {
         }
         (None, None) => {}
     }
+    // The account's other sessions learn of it at once, as Telegram's apps do.
+    let update = tl::types::UpdateShort {
+        update: tl::types::UpdateDialogFilter {
+            id: r.id,
+            filter: r.filter,
+        }
+        .into(),
+        date: crate::world::now(),
+    };
+    let body = tl::enums::Updates::UpdateShort(update).to_bytes();
+    let key_id = ctx.key_id;
+    ctx.st.push_to_user(me, Some(&key_id), &body);
     Ok(true.to_bytes())
 }
 
