@@ -175,6 +175,8 @@ pub struct FileSession {
     changed: tokio::sync::mpsc::Sender<()>,
     /// Counts writes (tests and benchmarks check that reads cause none).
     writes: std::sync::atomic::AtomicU64,
+    /// Set when the session is being deleted: nothing is written any more.
+    discarded: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for FileSession {
@@ -210,6 +212,7 @@ impl FileSession {
             write_lock: tokio::sync::Mutex::new(()),
             changed,
             writes: Default::default(),
+            discarded: Default::default(),
         });
         if migrate {
             session.lock().dirty = true;
@@ -243,9 +246,24 @@ impl FileSession {
         self.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Stops every later write (a flush, the batch writer, the write on drop), so a session being
+    /// deleted is not written back after its file is gone by whoever still holds it (the update
+    /// loop, a call in flight). Waits for a write under way to end.
+    pub async fn discard(&self) {
+        let _w = self.write_lock.lock().await;
+        self.discarded.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn is_discarded(&self) -> bool {
+        self.discarded.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Writes the session now if anything changed.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let _w = self.write_lock.lock().await;
+        if self.is_discarded() {
+            return Ok(());
+        }
         let stored = {
             let mut d = self.lock();
             if !d.dirty {
@@ -277,7 +295,7 @@ impl Drop for FileSession {
     /// Writes a pending batch (cached peers, update state) before the session goes away.
     fn drop(&mut self) {
         let d = self.lock();
-        if d.dirty {
+        if d.dirty && !self.is_discarded() {
             let bytes = encode(&self.path, &d.to_stored(), self.key.as_ref());
             if let Err(e) = crate::fsutil::write_private_atomic(&self.path, &bytes) {
                 tracing::warn!("could not save the session on close: {e}");
@@ -585,6 +603,24 @@ mod tests {
         std::fs::copy(&path, &swapped).unwrap();
         let key2 = SealKey::from_bytes(*SealKey::generate().bytes());
         assert!(FileSession::open(&swapped, Some(key2)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_discarded_session_is_never_written_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s_gone.session");
+        let s = FileSession::open(&path, None).await.unwrap();
+        s.set_dc_option(&dc(3)).await.unwrap();
+        let peer = PeerInfo::User { id: 7, auth: None, bot: Some(false), is_self: Some(false) };
+        // A batched change is pending (the batch writer is woken, the session is dirty) ...
+        s.cache_peers(vec![peer]).await.unwrap();
+        assert!(s.lock().dirty);
+        // ... when the session is deleted: neither a flush nor the drop brings the file back.
+        s.discard().await;
+        std::fs::remove_file(&path).unwrap();
+        s.flush().await.unwrap();
+        drop(s);
+        assert!(!path.exists(), "the deleted session was written back");
     }
 
     #[tokio::test]

@@ -456,7 +456,13 @@ impl Sessions {
     /// rolling local backups first, so a mistake can be undone.
     pub async fn delete(&self, session_id: &str) -> Result<bool, TgError> {
         let path = self.path(session_id)?;
-        self.close(session_id).await;
+        if let Some(slot) = self.take_slot(session_id) {
+            // Whoever still holds the client (its update loop, a call in flight) must not write
+            // the file back once it is gone.
+            slot.client.discard_storage().await;
+            slot.client.shutdown().await;
+            self.pool.freed.notify_waiters();
+        }
         crate::backup::keep_local_copy(&self.dir, session_id);
         self.pool.lock().history.remove(session_id);
         self.live.lock().unwrap_or_else(|p| p.into_inner()).remove(session_id);

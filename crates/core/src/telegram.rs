@@ -374,6 +374,14 @@ impl TgClient {
         self.session.flush().await.map_err(|e| TgError::Session(e.to_string()))
     }
 
+    /// Saves pending changes, then stops every later write of the session (it is being deleted).
+    pub async fn discard_storage(&self) {
+        if let Err(e) = self.session.flush().await {
+            tracing::warn!("could not save the session before deleting it: {e}");
+        }
+        self.session.discard().await;
+    }
+
     /// Closes the connection and waits until the pool has stopped (so no connection task is
     /// cancelled mid-way when the runtime ends). The session file stays.
     pub async fn shutdown(&self) {
