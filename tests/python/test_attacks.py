@@ -550,9 +550,22 @@ def test_a_folder_scoped_token_reaches_no_chat_outside_its_folder_through_any_do
         assert seen <= folder, (tool, args, seen - folder)
         text = json.dumps(out)
         assert "Family" not in text and "pineapple" not in text and "zebra" not in text and "Helper Bot" not in text, (tool, text[:500])
-    # The raw API and the bridge: refused before Telegram is asked.
-    for method in ["messages.getHistory", "messages.getDialogs", "messages.getDialogFilters"]:
-        result = anyio.run(call, "invoke_mtproto", {"method": method, "params": {}})
-        assert result.is_error and result.structured_content["action"] == "ask_user_to_widen_token_policy", (method, result)
-        status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), b"{}")
+    # The raw API and the bridge: a chat outside the folder, however named, is refused before
+    # Telegram is asked; a read naming no chat is refused or confined to the folder.
+    history = {"offset_id": 0, "offset_date": 0, "add_offset": 0, "limit": 5, "max_id": 0, "min_id": 0, "hash": 0}
+    for method, params in [
+        ("messages.getHistory", {**history, "peer": carol}),
+        ("messages.getHistory", {**history, "peer": "@helper_bot"}),
+        ("messages.getHistory", {**history, "peer": {"_": "inputPeerChat", "chat_id": 200008}}),
+        ("messages.getFullChat", {"chat_id": 200008}),
+        ("messages.getDialogFilters", {}),
+    ]:
+        result = anyio.run(call, "invoke_mtproto", {"method": method, "params": params})
+        assert result.is_error and result.structured_content.get("action") == "ask_user_to_widen_token_policy", \
+            (method, result.structured_content)
+        status, _, body = raw(base, "POST", f"/mtproto-api/{method}", auth_headers(token), json.dumps(params).encode())
         assert status == 403, (method, status, body)
+    structured(anyio.run(call, "invoke_mtproto", {"method": "messages.getHistory", "params": {**history, "peer": dev_forum}}))
+    dialogs = {"offset_date": 0, "offset_id": 0, "offset_peer": {"_": "inputPeerEmpty"}, "limit": 100, "hash": 0}
+    text = json.dumps(structured(anyio.run(call, "invoke_mtproto", {"method": "messages.getDialogs", "params": dialogs})))
+    assert "Family" not in text and "Helper Bot" not in text and "200008" not in text and "300010" in text, text[:800]
