@@ -118,6 +118,12 @@ pub(crate) async fn login_many(dir: &std::path::Path, n: usize, conc: usize) -> 
                     c.call("login_submit_code", json!({"login_id": login_id, "code": A_CODE})).await?,
                 )?;
                 let issued = done.issued.ok_or_else(|| anyhow!("login issued no token: {:?}", done.step))?;
+                // The bench sends faster than a new token's default pace (20 a minute) allows.
+                let policy = tgmcp_core::policy::Policy {
+                    limits: tgmcp_core::policy::WriteLimits { per_minute: 600, ..Default::default() },
+                    ..Default::default()
+                };
+                c.call("token_set_policy", json!({"id": issued.record.id, "policy": policy})).await?;
                 out.push((issued.token, issued.record.id));
             }
         }));
