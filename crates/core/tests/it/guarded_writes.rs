@@ -8,22 +8,11 @@ use common::*;
 use fake_tg_dc::demo;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tgmcp_core::approvals::{Decision, PendingWrite};
+use tgmcp_core::approvals::Decision;
 use tgmcp_core::policy::{Access, Approval, Policy, WriteLimits};
 
 fn sends(h: &TgHarness) -> usize {
     h.dc.calls().iter().filter(|c| c.method == "messages.sendMessage").count()
-}
-
-/// The next write waiting for approval (waits on the list's change notifications, not on time).
-async fn next_pending(h: &TgHarness) -> PendingWrite {
-    let mut changes = h.srv.app.approvals.subscribe();
-    loop {
-        if let Some(p) = h.srv.app.approvals.list().into_iter().next() {
-            return p;
-        }
-        changes.changed().await.unwrap();
-    }
 }
 
 async fn harness_with(policy: Policy, extra: &[(&str, &str)]) -> (Arc<TgHarness>, String) {

@@ -9,14 +9,10 @@ use common::*;
 use fake_tg_dc::demo;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tgmcp_core::approvals::{Decision, PendingWrite};
+use tgmcp_core::approvals::Decision;
 use tgmcp_core::policy::{Access, Approval, ChatRule, Policy};
 
 const WIDEN: &str = "ask_user_to_widen_token_policy";
-
-fn calls_of(h: &TgHarness, method: &str) -> usize {
-    h.dc.calls().iter().filter(|c| c.method == method).count()
-}
 
 fn history(peer: Value) -> Value {
     json!({"method": "messages.getHistory", "params": {"peer": peer, "offset_id": 0, "offset_date": 0,
@@ -154,17 +150,6 @@ async fn a_token_limited_to_some_chats_makes_raw_calls_only_about_them() {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().await.unwrap()["action"], WIDEN);
-}
-
-/// The next write waiting for approval (waits on the list's change notifications, not on time).
-async fn next_pending(h: &TgHarness) -> PendingWrite {
-    let mut changes = h.srv.app.approvals.subscribe();
-    loop {
-        if let Some(p) = h.srv.app.approvals.list().into_iter().next() {
-            return p;
-        }
-        changes.changed().await.unwrap();
-    }
 }
 
 #[tokio::test]

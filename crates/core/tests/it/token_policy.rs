@@ -25,10 +25,6 @@ fn refused(v: &Value) -> bool {
     v["action"] == WIDEN
 }
 
-fn calls_of(h: &TgHarness, method: &str) -> usize {
-    h.dc.calls().iter().filter(|c| c.method == method).count()
-}
-
 fn only(ids: &[i64]) -> Policy {
     Policy { allow_chats: Some(ids.iter().map(|&id| ChatRule { id, title: None }).collect()), ..Policy::default() }
 }

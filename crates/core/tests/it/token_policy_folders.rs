@@ -21,10 +21,6 @@ fn folders(allow: &[&str], deny: &[&str]) -> Policy {
     }
 }
 
-fn calls_of(h: &TgHarness, method: &str) -> usize {
-    h.dc.calls().iter().filter(|c| c.method == method).count()
-}
-
 async fn refused(h: &TgHarness, tok: &str, tool: &str, args: Value) -> String {
     let (err, v) = h.call(tok, tool, args.clone()).await;
     assert!(err && v["action"] == WIDEN, "{tool} {args}: {v}");

@@ -66,11 +66,6 @@ pub(crate) struct NamedChat {
     pub path: String,
 }
 
-/// The Bot API id of a channel or supergroup.
-fn channel_dialog_id(channel_id: i64) -> i64 {
-    -1_000_000_000_000 - channel_id
-}
-
 /// An encoded method call.
 #[derive(Debug)]
 pub(crate) struct Encoded {
@@ -115,25 +110,15 @@ fn chat_of_constructor(ctor: &str, obj: &Map<String, Value>, path: &str) -> Resu
         _ => return Ok(None),
     };
     let Some(v) = obj.get(field) else { return Ok(None) };
-    let id = int64(v, &join(path, field))?;
-    Ok(Some(match field {
-        "chat_id" => -id,
-        "channel_id" => channel_dialog_id(id),
-        _ => id,
-    }))
+    Ok(super::dialog_id(field, int64(v, &join(path, field))?))
 }
 
 /// The chat a method's bare id parameter names (`chat_id:long` is a basic group).
 fn chat_of_bare_param(name: &str, v: &Value, path: &str) -> Result<Option<i64>, String> {
-    let id = match name {
-        "chat_id" | "user_id" | "bot_id" | "channel_id" => int64(v, path)?,
-        _ => return Ok(None),
-    };
-    Ok(Some(match name {
-        "chat_id" => -id,
-        "channel_id" => channel_dialog_id(id),
-        _ => id,
-    }))
+    match name {
+        "chat_id" | "user_id" | "bot_id" | "channel_id" => Ok(super::dialog_id(name, int64(v, path)?)),
+        _ => Ok(None),
+    }
 }
 
 fn join(path: &str, name: &str) -> String {

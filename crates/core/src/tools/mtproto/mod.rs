@@ -165,6 +165,7 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
     let named_in = |path: &str| format!("{}: `{path}` names ", def.name);
     for n in &plan.named {
         ctx.check_chat(n.id).map_err(|e| e.context(&named_in(&n.path)))?;
+        ctx.note_chat(n.id);
     }
     for (spec, _) in &collect.specs {
         ctx.precheck_spec(spec)?;
@@ -181,9 +182,6 @@ pub async fn invoke(ctx: ToolCtx, p: InvokeMtprotoParams) -> Result<ToolOutput, 
         ctx.check_peer(&peer)?;
         chats.push((peer.id.bot_api_dialog_id_unchecked(), spec.clone()));
         peers.insert(spec, tl::enums::InputPeer::from(&peer));
-    }
-    for n in &plan.named {
-        ctx.note_chat(n.id);
     }
     if class.is_some_and(|c| c >= MethodClass::Write) {
         authorize(&ctx, &def.name, &p.params, &chats).await?;
@@ -223,6 +221,20 @@ async fn authorize(
         ctx.authorize_write_to(0, &tool, "your account", &preview).await?;
     }
     Ok(())
+}
+
+/// The Bot API id of the chat a TL id field names: `user_id` / `bot_id` a user, `chat_id` a basic
+/// group, `channel_id` a channel or supergroup (as `peerUser`, `peerChat`, `peerChannel` and the
+/// input peers name them); `None` for any other field.
+fn dialog_id(field: &str, id: i64) -> Option<i64> {
+    use grammers_session::types::PeerId;
+    let peer = match field {
+        "user_id" | "bot_id" => PeerId::user_unchecked(id),
+        "chat_id" => PeerId::chat_unchecked(id),
+        "channel_id" => PeerId::channel_unchecked(id),
+        _ => return None,
+    };
+    Some(peer.bot_api_dialog_id_unchecked())
 }
 
 /// Caches the access hashes of the users and chats in an answer, so later calls can name them by id.

@@ -2,6 +2,7 @@
 //! messages, updates): the messages of the sensitive chats (login codes, @BotFather, @SpamBot),
 //! and for a token limited to some chats everything about the chats outside its scope.
 
+use super::dialog_id;
 use crate::policy::SENSITIVE_CHATS;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -47,12 +48,12 @@ fn chat_of(obj: &serde_json::Map<String, Value>) -> Option<i64> {
     match kind {
         "message" | "messageService" | "messageEmpty" => obj.get("peer_id").and_then(peer_id),
         "dialog" => obj.get("peer").and_then(peer_id),
-        "chat" | "chatForbidden" | "chatEmpty" => id_of(obj.get("id")?).map(|id| -id),
-        "channel" | "channelForbidden" => id_of(obj.get("id")?).map(channel_dialog_id),
-        "updateShortMessage" => id_of(obj.get("user_id")?),
-        "updateShortChatMessage" => id_of(obj.get("chat_id")?).map(|id| -id),
+        "chat" | "chatForbidden" | "chatEmpty" => dialog_id("chat_id", id_of(obj.get("id")?)?),
+        "channel" | "channelForbidden" => dialog_id("channel_id", id_of(obj.get("id")?)?),
+        "updateShortMessage" => dialog_id("user_id", id_of(obj.get("user_id")?)?),
+        "updateShortChatMessage" => dialog_id("chat_id", id_of(obj.get("chat_id")?)?),
         k if k.starts_with("update") => {
-            obj.get("peer").and_then(peer_id).or_else(|| obj.get("channel_id").and_then(id_of).map(channel_dialog_id))
+            obj.get("peer").and_then(peer_id).or_else(|| dialog_id("channel_id", id_of(obj.get("channel_id")?)?))
         }
         _ => None,
     }
@@ -134,16 +135,13 @@ fn users_in_scope(v: &mut Value, permits: &dyn Fn(i64) -> bool, referenced: &Has
 
 /// The Bot API id of a `peerUser` / `peerChat` / `peerChannel`.
 fn peer_id(peer: &Value) -> Option<i64> {
-    match peer.get("_").and_then(Value::as_str)? {
-        "peerUser" => id_of(peer.get("user_id")?),
-        "peerChat" => id_of(peer.get("chat_id")?).map(|id| -id),
-        "peerChannel" => id_of(peer.get("channel_id")?).map(channel_dialog_id),
-        _ => None,
-    }
-}
-
-fn channel_dialog_id(channel_id: i64) -> i64 {
-    -1_000_000_000_000 - channel_id
+    let field = match peer.get("_").and_then(Value::as_str)? {
+        "peerUser" => "user_id",
+        "peerChat" => "chat_id",
+        "peerChannel" => "channel_id",
+        _ => return None,
+    };
+    dialog_id(field, id_of(peer.get(field)?)?)
 }
 
 /// A TL id as the decoder writes it (a number, or a string past 2^53).
@@ -160,12 +158,7 @@ fn is_sensitive_peer(peer: &Value) -> bool {
 }
 
 fn is_sensitive_id(id: &Value) -> bool {
-    let id = match id {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    };
-    id.is_some_and(|id| SENSITIVE_CHATS.iter().any(|(s, _)| *s == id))
+    id_of(id).is_some_and(|id| SENSITIVE_CHATS.iter().any(|(s, _)| *s == id))
 }
 
 #[cfg(test)]

@@ -215,3 +215,19 @@ impl TgHarness {
 pub fn texts(v: &serde_json::Value) -> Vec<String> {
     v["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap_or("").to_string()).collect()
 }
+
+/// How many times the fake DC was asked `method`.
+pub fn calls_of(h: &TgHarness, method: &str) -> usize {
+    h.dc.calls().iter().filter(|c| c.method == method).count()
+}
+
+/// The next write waiting for approval (waits on the list's change notifications, not on time).
+pub async fn next_pending(h: &TgHarness) -> tgmcp_core::approvals::PendingWrite {
+    let mut changes = h.srv.app.approvals.subscribe();
+    loop {
+        if let Some(p) = h.srv.app.approvals.list().into_iter().next() {
+            return p;
+        }
+        changes.changed().await.unwrap();
+    }
+}
