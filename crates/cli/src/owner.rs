@@ -23,11 +23,25 @@ const ACQUIRE_WAIT: Duration = Duration::from_secs(15);
 const AGENT_START_WAIT: Duration = Duration::from_secs(20);
 
 /// Resolves on Ctrl-C or SIGTERM.
+#[cfg(unix)]
 pub async fn shutdown_signal() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+    }
+}
+
+/// Resolves on Ctrl-C, the console window closing, or the system shutting down.
+#[cfg(windows)]
+pub async fn shutdown_signal() {
+    use tokio::signal::windows;
+    let mut close = windows::ctrl_close().expect("console close handler");
+    let mut shutdown = windows::ctrl_shutdown().expect("shutdown handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = close.recv() => {}
+        _ = shutdown.recv() => {}
     }
 }
 

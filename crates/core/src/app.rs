@@ -73,7 +73,6 @@ impl App {
     pub fn new(config: Config, keystore: KeyStore) -> Result<Arc<App>, AppError> {
         let Config { startup: config, settings, env_fixed, api_from_env } = config;
         // The owner checks (and tightens) the config dir's permissions at every start.
-        #[cfg(unix)]
         crate::fsutil::repair_permissions(&config.session_dir)?;
         let tokens = TokenIndex::open(&config.session_dir, keystore)?;
         let seal = tokens.keystore().seal_key(&config.session_dir).unwrap_or_else(|e| {

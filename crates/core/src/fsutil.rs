@@ -1,9 +1,11 @@
-//! Private-file helpers: 0700 directories, 0600 files, atomic replacement.
+//! Private-file helpers: owner-only directories and files (0700/0600 on Unix, an owner-only
+//! access list on Windows), atomic replacement, and the config dir's permission check.
 
 use std::io::Write;
 use std::path::Path;
 
-/// Creates `dir` (and parents) and restricts it to the owner (0700 on Unix).
+/// Creates `dir` (and parents) and restricts it to the owner (0700 on Unix; on Windows an
+/// owner-only access list that files created inside inherit).
 pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     #[cfg(unix)]
@@ -11,16 +13,20 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
+    #[cfg(windows)]
+    crate::winsec::restrict_to_owner(dir, true)?;
     Ok(())
 }
 
-/// Restricts an existing file to its owner (0600 on Unix).
+/// Restricts an existing file to its owner (0600 on Unix, an owner-only access list on Windows).
 pub fn restrict_file(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
+    #[cfg(windows)]
+    crate::winsec::restrict_to_owner(path, false)?;
     Ok(())
 }
 
@@ -71,57 +77,86 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File
 /// Why the config dir cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PermissionError {
-    /// A file or folder belongs to another user: we neither use nor change it.
-    #[error("{0} belongs to another user (uid {1}); fix its owner (e.g. `chown -R $USER`) before starting")]
-    NotOwned(std::path::PathBuf, u32),
+    /// A file or folder belongs to another user (named by uid on Unix, SID on Windows): we
+    /// neither use nor change it.
+    #[error(
+        "{0} belongs to another user ({1}); make it yours (e.g. `chown -R $USER`, or take ownership in its Security properties) before starting"
+    )]
+    NotOwned(std::path::PathBuf, String),
     /// The check itself failed.
     #[error("cannot check {0}: {1}")]
     Io(std::path::PathBuf, std::io::Error),
 }
 
 /// Checks the config dir and everything in it (two levels: files and `sessions/`): owned by
-/// this user (else an error, nothing changed), folders 0700, files and sockets 0600. Loosened
-/// modes are tightened; returns what was repaired. Symbolic links are neither followed nor changed.
-#[cfg(unix)]
+/// this user (else an error, nothing changed), and private: folders 0700, files and sockets
+/// 0600 on Unix; on Windows an access list that lets nobody else in. Loosened permissions
+/// are tightened; returns what was repaired. Symbolic links are neither followed nor changed.
 pub fn repair_permissions(dir: &Path) -> Result<Vec<std::path::PathBuf>, PermissionError> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    // SAFETY: getuid has no preconditions.
-    let me = unsafe { libc::getuid() };
     let mut repaired = Vec::new();
-    let mut visit = |path: &Path, want_dir: u32, want_file: u32| -> Result<bool, PermissionError> {
+    if !dir.exists() {
+        return Ok(repaired);
+    }
+    let mut visit = |path: &Path| -> Result<bool, PermissionError> {
         let m = std::fs::symlink_metadata(path).map_err(|e| PermissionError::Io(path.to_path_buf(), e))?;
         if m.file_type().is_symlink() {
             return Ok(false);
         }
-        if m.uid() != me {
-            return Err(PermissionError::NotOwned(path.to_path_buf(), m.uid()));
-        }
-        let want = if m.is_dir() { want_dir } else { want_file };
-        if m.mode() & 0o777 != want {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(want))
-                .map_err(|e| PermissionError::Io(path.to_path_buf(), e))?;
+        if repair_one(path, &m)? {
             repaired.push(path.to_path_buf());
         }
         Ok(m.is_dir())
     };
-    if !dir.exists() {
-        return Ok(repaired);
-    }
-    visit(dir, 0o700, 0o600)?;
+    visit(dir)?;
     let entries = std::fs::read_dir(dir).map_err(|e| PermissionError::Io(dir.to_path_buf(), e))?;
     for entry in entries.flatten() {
         let path = entry.path();
-        if visit(&path, 0o700, 0o600)? {
+        if visit(&path)? {
             let inner = std::fs::read_dir(&path).map_err(|e| PermissionError::Io(path.clone(), e))?;
             for e in inner.flatten() {
-                visit(&e.path(), 0o700, 0o600)?;
+                visit(&e.path())?;
             }
         }
     }
     for p in &repaired {
-        tracing::warn!(path = %p.display(), "tightened the permissions of a file in the config dir (it was readable by others)");
+        tracing::warn!(path = %p.display(), "tightened the permissions of a file in the config dir (it was open to others)");
     }
     Ok(repaired)
+}
+
+/// Checks one path's owner and tightens its permissions; `true` when it had to.
+#[cfg(unix)]
+fn repair_one(path: &Path, m: &std::fs::Metadata) -> Result<bool, PermissionError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: getuid has no preconditions.
+    let me = unsafe { libc::getuid() };
+    if m.uid() != me {
+        return Err(PermissionError::NotOwned(path.to_path_buf(), format!("uid {}", m.uid())));
+    }
+    let want = if m.is_dir() { 0o700 } else { 0o600 };
+    if m.mode() & 0o777 == want {
+        return Ok(false);
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(want))
+        .map_err(|e| PermissionError::Io(path.to_path_buf(), e))?;
+    Ok(true)
+}
+
+/// Checks one path's owner and tightens its access list; `true` when it had to.
+#[cfg(windows)]
+fn repair_one(path: &Path, m: &std::fs::Metadata) -> Result<bool, PermissionError> {
+    use crate::winsec;
+    let io = |e| PermissionError::Io(path.to_path_buf(), e);
+    let me = winsec::current_user_sid().map_err(io)?;
+    let (owner, dacl) = winsec::file_security(path).map_err(io)?;
+    if !winsec::is_own_sid(&owner).map_err(io)? {
+        return Err(PermissionError::NotOwned(path.to_path_buf(), format!("SID {owner}")));
+    }
+    if winsec::dacl_is_owner_only(&dacl, me) {
+        return Ok(false);
+    }
+    winsec::restrict_to_owner(path, m.is_dir()).map_err(io)?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -149,6 +184,37 @@ mod tests {
         assert_eq!(mode(&cfg.join("sessions")), 0o700);
         assert_eq!(mode(&cfg.join("tokens.json")), 0o600);
         assert_eq!(mode(&cfg.join("sessions").join("s_a.session")), 0o600);
+        assert!(repair_permissions(&cfg).unwrap().is_empty(), "nothing left to repair");
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn loosened_access_lists_are_repaired() {
+        use crate::winsec::{
+            SecurityDescriptor, current_user_sid, dacl_is_owner_only, file_security, set_protected_dacl,
+        };
+        if crate::winsec::running_under_wine() {
+            eprintln!("not checked under Wine, which keeps no access lists; the Windows CI job runs it");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("cfg");
+        ensure_private_dir(&cfg.join("sessions")).unwrap();
+        std::fs::write(cfg.join("tokens.json"), b"{}").unwrap();
+        std::fs::write(cfg.join("sessions").join("s_a.session"), b"x").unwrap();
+        assert!(repair_permissions(&cfg).unwrap().is_empty(), "created private: nothing to repair");
+        let me = current_user_sid().unwrap();
+        // Everyone may read the index; the session file gets a null DACL (anyone may do anything).
+        let everyone = SecurityDescriptor::from_sddl(&format!("D:P(A;;FA;;;{me})(A;;FR;;;WD)")).unwrap();
+        set_protected_dacl(&cfg.join("tokens.json"), &everyone).unwrap();
+        let open = SecurityDescriptor::from_sddl("D:NO_ACCESS_CONTROL").unwrap();
+        set_protected_dacl(&cfg.join("sessions").join("s_a.session"), &open).unwrap();
+        let repaired = repair_permissions(&cfg).unwrap();
+        assert_eq!(repaired.len(), 2, "{repaired:?}");
+        for p in [cfg.join("tokens.json"), cfg.join("sessions").join("s_a.session")] {
+            let (_, dacl) = file_security(&p).unwrap();
+            assert!(dacl_is_owner_only(&dacl, me), "{}: {dacl}", p.display());
+        }
         assert!(repair_permissions(&cfg).unwrap().is_empty(), "nothing left to repair");
     }
 }

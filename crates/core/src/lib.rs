@@ -29,7 +29,6 @@ pub mod keystore;
 pub(crate) mod live;
 pub mod login;
 pub mod mcp;
-#[cfg(unix)]
 pub mod owner;
 pub mod pacing;
 pub mod policy;
@@ -42,3 +41,5 @@ pub mod token_index;
 pub mod tokens;
 pub mod tools;
 pub mod transport;
+#[cfg(windows)]
+pub(crate) mod winsec;

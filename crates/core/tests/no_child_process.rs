@@ -1,6 +1,8 @@
 //! Opening Telegram sessions starts no child process (grammers' default connection
 //! parameters run `lsb_release` for every session; ours are computed once, in process).
-//! Its own test binary: it changes PATH for the whole process.
+//! Its own test binary: it changes PATH for the whole process. Unix only (it plants a shell
+//! script as the command grammers would run).
+#![cfg(unix)]
 
 #[path = "it/common/mod.rs"]
 mod common;

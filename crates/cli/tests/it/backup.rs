@@ -58,8 +58,11 @@ async fn backup_wipe_restore_and_the_same_tokens_work() {
         assert!(err.contains("1 sessions, 1 tokens"), "{err}");
         owner.child.kill().await.unwrap();
     }
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&archive).unwrap().permissions().mode() & 0o777, 0o600);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&archive).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let raw = std::fs::read(&archive).unwrap();
     assert!(!String::from_utf8_lossy(&raw).contains("tok_"), "the archive is encrypted");
 
@@ -126,6 +129,9 @@ async fn signing_out_keeps_a_local_copy_of_the_session() {
     let copies: Vec<_> = std::fs::read_dir(env.path().join("backups")).unwrap().flatten().map(|e| e.path()).collect();
     assert_eq!(copies.len(), 1);
     assert_eq!(std::fs::read(&copies[0]).unwrap(), bytes, "the copy is the session as it was");
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&copies[0]).unwrap().permissions().mode() & 0o777, 0o600);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&copies[0]).unwrap().permissions().mode() & 0o777, 0o600);
+    }
 }

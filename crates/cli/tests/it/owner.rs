@@ -190,8 +190,7 @@ async fn after_kill_9_of_the_owner_the_next_stdio_call_starts_a_new_one_and_the_
     assert_eq!(client.tool("get_chat_info", json!({"chat_id": "me"})).await.unwrap()["id"], demo::A_ID);
     for round in 0..3 {
         let pid = env.owner_pid().expect("the relay started a background agent");
-        // SAFETY: kill(2) of the agent process our relay started.
-        assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
+        assert!(kill_hard(pid), "the agent {pid} was running");
         let answer = client.tool("get_messages", json!({"chat_id": "me", "limit": 1})).await;
         let answer = match answer {
             Ok(v) => v,
@@ -219,7 +218,8 @@ async fn a_relay_starts_another_agent_when_a_dead_owner_held_the_lock_a_moment_t
     let env = Env::new().await;
     let (_, id) = env.login_a().await;
     // The state a killed owner leaves while it dies: its lock held, agent.json naming its pid.
-    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let mut gone =
+        std::process::Command::new(BIN).arg("--version").stdout(std::process::Stdio::null()).spawn().unwrap();
     let dead_pid = gone.id();
     gone.wait().unwrap();
     let held = std::fs::OpenOptions::new().read(true).write(true).open(lock::lock_path(env.path())).unwrap();
@@ -228,14 +228,15 @@ async fn a_relay_starts_another_agent_when_a_dead_owner_held_the_lock_a_moment_t
     std::fs::write(lock::info_path(env.path()), serde_json::to_vec(&stale).unwrap()).unwrap();
 
     // The relay's first agent finds the lock held and leaves; only then does the holder die.
-    let release = async {
-        let log = env.path().join("agent.log");
+    let log = env.path().join("agent.log");
+    let release = async move {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while !std::fs::read_to_string(&log).unwrap_or_default().contains("agent not started") {
             assert!(std::time::Instant::now() < deadline, "the relay never started an agent");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        held.unlock().unwrap();
+        // Closing the handle releases the lock, as the dying owner's exit does.
+        drop(held);
     };
     let args = ["--token-id", id.as_str()];
     let (client, ()) = tokio::join!(StdioClient::start(&env, &args), release);
@@ -290,6 +291,7 @@ async fn two_owners_never_run_at_once() {
     }
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_lock_and_index_files_are_owner_only() {
     let env = Env::new().await;
@@ -315,6 +317,7 @@ async fn a_stdio_client_with_an_unknown_token_id_gets_a_clear_error() {
     assert!(!ok && err.contains("is not a token id"), "{err}");
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loosened_modes_in_the_config_dir_are_repaired_at_start() {
     use std::os::unix::fs::PermissionsExt;

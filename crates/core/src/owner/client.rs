@@ -1,15 +1,14 @@
 //! Clients of the owner socket: connecting (and starting a background agent when no owner
 //! runs), control calls for the CLI, and asking an agent to hand over.
 
+use super::endpoint::{self, Reader, Writer};
 use super::lock::{OwnerInfo, read_info};
 use super::protocol::{ControlReply, ControlRequest, Hello, HelloReply, PROTOCOL_VERSION, Purpose, WireError};
-use super::server::{read_line, socket_path, write_line};
+use super::server::{read_line, write_line};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::BufReader;
-use tokio::net::UnixStream;
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 /// Why a connection to the owner failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,24 +39,24 @@ fn log_hint(tail: &str) -> String {
 /// An open, accepted connection to the owner.
 pub struct OwnerConnection {
     /// Reading half (after the hello).
-    pub reader: BufReader<OwnedReadHalf>,
+    pub reader: BufReader<Reader>,
     /// Writing half.
-    pub writer: OwnedWriteHalf,
+    pub writer: Writer,
     /// Who answered.
     pub owner: OwnerInfo,
 }
 
 /// Connects to the owner of `dir` for `purpose`; [`ConnectError::NoOwner`] if nothing listens.
 pub async fn connect(dir: &Path, purpose: Purpose) -> Result<OwnerConnection, ConnectError> {
-    let stream = match UnixStream::connect(socket_path(dir)).await {
-        Ok(s) => s,
+    let conn = match endpoint::connect(dir).await {
+        Ok(c) => c,
         Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
             return Err(ConnectError::NoOwner);
         }
         Err(e) => return Err(e.into()),
     };
-    let (r, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(r);
+    let mut writer = conn.writer;
+    let mut reader = BufReader::new(conn.reader);
     let hello = Hello {
         protocol: PROTOCOL_VERSION,
         client_version: env!("CARGO_PKG_VERSION").into(),
@@ -117,7 +116,7 @@ pub async fn connect_or_start(
         if starts < MAX_AGENT_STARTS
             && let Ok(Some(_)) = child.try_wait()
             && !read_info(dir)
-                .is_some_and(|owner| owner.kind != super::lock::OwnerKind::Cli && process_alive(owner.pid))
+                .is_some_and(|owner| owner.kind != super::lock::OwnerKind::Cli && endpoint::process_alive(owner.pid))
         {
             child = spawn_agent(exe, dir)?;
             starts += 1;
@@ -142,14 +141,14 @@ fn agent_log_tail(dir: &Path) -> String {
     lines[lines.len().saturating_sub(8)..].join("\n")
 }
 
-/// Starts `exe agent --background` detached from this process (own session, no terminal,
-/// log in `<dir>/agent.log`). The child is reaped by a thread so it never lingers as a zombie.
+/// Starts `exe agent --background` detached from this process (own session or process group,
+/// no terminal, log in `<dir>/agent.log`). The child is reaped by a thread so it never lingers as a zombie.
 pub fn spawn_agent(exe: &Path, dir: &Path) -> std::io::Result<SpawnedAgent> {
     crate::fsutil::ensure_private_dir(dir)?;
     let log_path = agent_log_path(dir);
     let mut opts = std::fs::OpenOptions::new();
     opts.create(true).append(true);
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    endpoint::restrict_log_file(&mut opts);
     // Keep the log bounded: start afresh when it grew past 4 MiB.
     if std::fs::metadata(&log_path).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
         let _ = std::fs::remove_file(&log_path);
@@ -158,14 +157,7 @@ pub fn spawn_agent(exe: &Path, dir: &Path) -> std::io::Result<SpawnedAgent> {
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("agent").arg("--background").env("SESSION_DIR", dir);
     cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(log);
-    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
-            libc::setsid();
-            Ok(())
-        });
-    }
-    let child = cmd.spawn()?;
+    let child = endpoint::spawn_detached(&mut cmd)?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut child = child;
@@ -249,14 +241,7 @@ pub const STARTING_OWNER_WAIT: Duration = Duration::from_secs(10);
 /// but has no socket yet: it is starting.
 fn owner_starting(dir: &Path) -> bool {
     let Some(info) = super::lock::read_info(dir) else { return false };
-    info.socket.is_none() && info.kind != super::lock::OwnerKind::Cli && process_alive(info.pid)
-}
-
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
-    // SAFETY: signal 0 checks for existence and permission only; nothing is delivered.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    info.socket.is_none() && info.kind != super::lock::OwnerKind::Cli && endpoint::process_alive(info.pid)
 }
 
 /// Asks the owner of `dir` to stop (only a background agent agrees) and waits until it closed.

@@ -84,12 +84,12 @@ impl OwnerInfo {
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerError {
     /// Another process owns the config dir.
-    #[error("{} already owns {dir}; stop it first, or use it (its clients connect automatically)", .owner.as_ref().map(OwnerInfo::describe).unwrap_or_else(|| "another process".into()))]
+    #[error("{} already owns {dir}; stop it first, or use it (its clients connect automatically)", .owner.as_ref().map(|o| o.describe()).unwrap_or_else(|| "another process".into()))]
     AlreadyOwned {
         /// The config dir.
         dir: PathBuf,
-        /// What the owner published about itself, if readable.
-        owner: Option<OwnerInfo>,
+        /// What the owner published about itself, if readable (boxed: errors stay small).
+        owner: Option<Box<OwnerInfo>>,
     },
     /// The lock or info file could not be used.
     #[error("owner lock in {dir}: {source}")]
@@ -133,7 +133,7 @@ impl OwnerLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(OwnerError::AlreadyOwned { dir: dir.to_path_buf(), owner: read_info(dir) });
+                return Err(OwnerError::AlreadyOwned { dir: dir.to_path_buf(), owner: read_info(dir).map(Box::new) });
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }

@@ -4,6 +4,7 @@
 //! and the CLI talk to the owner over an owner-only local socket (see [`server`]).
 
 pub mod client;
+pub mod endpoint;
 pub mod lock;
 pub mod protocol;
 pub mod server;

@@ -1,12 +1,12 @@
-//! The owner's local socket: a Unix domain socket in the 0700 config dir (mode 0600) that
-//! only processes of the same user may use (peer uid checked with `SO_PEERCRED`). It carries
-//! MCP for stdio clients and the control API for the CLI, both served by this process, so no
-//! other process ever opens a session file.
+//! The owner's local socket server: an owner-only endpoint (a Unix domain socket, a named pipe
+//! on Windows; see [`super::endpoint`]) that carries MCP for stdio clients and the control API
+//! for the CLI, both served by this process, so no other process ever opens a session file.
 //!
 //! An MCP connection is cut when its token is revoked or rotated (within a second, or at
 //! once when this process made the change), when the app is rebuilt (settings that need a
 //! restart) and when the owner shuts down; stdio clients reconnect by themselves.
 
+use super::endpoint::{Conn, Listener, Reader, Writer};
 use super::lock::{OwnerKind, OwnerLock};
 use super::protocol::{
     ControlReply, ControlRequest, Hello, HelloReply, MAX_LINE, PROTOCOL_VERSION, Purpose, WireError,
@@ -16,59 +16,18 @@ use crate::config::Transport;
 use crate::control::{Control, ControlError};
 use crate::mcp::{Revalidate, TelegramMcp};
 use crate::tokens::Token;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::watch;
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where the owner of `dir` listens: `<dir>/agent.sock`, or, when that path is too long for a
-/// Unix socket address, a name derived from `dir` in `$XDG_RUNTIME_DIR` (or a private 0700
-/// folder under the temp dir).
-pub fn socket_path(dir: &Path) -> PathBuf {
-    let direct = dir.join("agent.sock");
-    if direct.as_os_str().len() < 100 {
-        return direct;
-    }
-    use sha2::Digest;
-    let hash = hex::encode(&sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes())[..8]);
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("fast-mcp-telegram-{}", current_uid())));
-    base.join(format!("fmt-{hash}.sock"))
-}
-
-/// This process's user id.
-pub fn current_uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
-}
-
-/// Binds the owner socket of `lock`'s dir (0600), replacing a stale socket file (only the
-/// lock holder may do that, so a live owner's socket is never taken away).
-pub fn bind(lock: &OwnerLock) -> std::io::Result<UnixListener> {
-    let path = socket_path(lock.dir());
-    if let Some(parent) = path.parent()
-        && parent != lock.dir()
-    {
-        crate::fsutil::ensure_private_dir(parent)?;
-    }
-    match std::fs::remove_file(&path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    let listener = UnixListener::bind(&path)?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    lock.publish(|i| i.socket = Some(path.clone()))?;
-    Ok(listener)
+/// Binds the owner socket (named pipe on Windows) of `lock`'s dir and publishes it.
+pub fn bind(lock: &OwnerLock) -> std::io::Result<Listener> {
+    Listener::bind(lock)
 }
 
 /// The socket server of an owner.
@@ -124,7 +83,7 @@ impl OwnerServer {
 
     /// Accepts connections until stopped (or, with `idle_exit`, until nobody has been
     /// connected for that long), then closes every connection and removes the socket file.
-    pub async fn run(self: Arc<Self>, listener: UnixListener, idle_exit: Option<Duration>) {
+    pub async fn run(self: Arc<Self>, mut listener: Listener, idle_exit: Option<Duration>) {
         let stopped = self.stopped();
         tokio::pin!(stopped);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -132,9 +91,12 @@ impl OwnerServer {
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => {
+                    Ok(conn) => {
                         let me = self.clone();
-                        tokio::spawn(async move { me.handle(stream).await });
+                        tokio::spawn(async move { me.handle(conn).await });
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                        tracing::warn!("owner socket: {e}");
                     }
                     Err(e) => {
                         tracing::warn!("owner socket accept failed: {e}");
@@ -152,10 +114,7 @@ impl OwnerServer {
             }
         }
         self.stop();
-        drop(listener);
-        if let Some(path) = self.lock.info().socket {
-            let _ = std::fs::remove_file(path);
-        }
+        listener.close();
         // Connections see the stop signal and close; give them a moment to finish writing.
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.client_count() > 0 && Instant::now() < deadline {
@@ -163,22 +122,11 @@ impl OwnerServer {
         }
     }
 
-    async fn handle(self: Arc<Self>, stream: UnixStream) {
-        match stream.peer_cred() {
-            Ok(c) if c.uid() == current_uid() => {}
-            Ok(c) => {
-                tracing::warn!(uid = c.uid(), "refused an owner-socket connection from another user");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!("cannot check the owner-socket peer: {e}");
-                return;
-            }
-        }
+    async fn handle(self: Arc<Self>, conn: Conn) {
         self.clients.fetch_add(1, Ordering::SeqCst);
         let _guard = ClientGuard(self.clone());
-        let (r, mut w) = stream.into_split();
-        let mut r = BufReader::new(r);
+        let Conn { reader, writer: mut w } = conn;
+        let mut r = BufReader::new(reader);
         let hello = match tokio::time::timeout(HELLO_TIMEOUT, read_line(&mut r)).await {
             Ok(Ok(Some(line))) => {
                 serde_json::from_str::<Hello>(&line).map_err(|e| WireError::new("bad_hello", format!("bad hello: {e}")))
@@ -218,17 +166,17 @@ impl OwnerServer {
         }
     }
 
-    async fn refuse(&self, w: &mut (impl AsyncWrite + Unpin), e: WireError) {
+    async fn refuse(&self, w: &mut Writer, e: WireError) {
         tracing::info!(code = %e.code, "refused an owner-socket client: {}", e.message);
         let _ = self.reply(w, Some(e)).await;
     }
 
-    async fn reply(&self, w: &mut (impl AsyncWrite + Unpin), error: Option<WireError>) -> std::io::Result<()> {
+    async fn reply(&self, w: &mut Writer, error: Option<WireError>) -> std::io::Result<()> {
         let reply = HelloReply { ok: error.is_none(), owner: self.lock.info(), error };
         write_line(w, &serde_json::to_string(&reply).expect("reply serializes")).await
     }
 
-    async fn serve_control(&self, mut r: BufReader<impl AsyncRead + Unpin>, mut w: impl AsyncWrite + Unpin) {
+    async fn serve_control(&self, mut r: BufReader<Reader>, mut w: Writer) {
         let stopped = self.stopped();
         tokio::pin!(stopped);
         loop {
@@ -280,8 +228,8 @@ impl OwnerServer {
         app: Arc<App>,
         identity: Identity,
         check: Option<Revalidate>,
-        r: BufReader<impl AsyncRead + Send + Unpin + 'static>,
-        w: impl AsyncWrite + Send + Unpin + 'static,
+        r: BufReader<Reader>,
+        w: Writer,
     ) {
         let session = identity.session_id.clone();
         tracing::info!(session = %session, token_id = identity.token_id.as_deref().unwrap_or("-"), "stdio client connected");
@@ -291,8 +239,11 @@ impl OwnerServer {
         }
         let stopped = self.stopped();
         tokio::pin!(stopped);
+        // Boxed as `Send` here: left to inference inside the spawned connection task, rustc
+        // cannot prove the boxed halves' transport future `Send` for every lifetime.
+        let serving: std::pin::Pin<Box<dyn Future<Output = _> + Send>> = Box::pin(rmcp::serve_server(handler, (r, w)));
         let service = tokio::select! {
-            s = rmcp::serve_server(handler, (r, w)) => match s {
+            s = serving => match s {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::debug!("stdio client left during initialisation: {e}");

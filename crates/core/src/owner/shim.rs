@@ -21,7 +21,7 @@ const REPLAY_ID: &str = "fast-mcp-telegram-shim-reinitialize";
 /// A connection to the owner after the handshake: lines from the owner arrive on a channel
 /// (read by their own task, so waiting for stdin never cuts a line in half).
 struct Link {
-    writer: tokio::net::unix::OwnedWriteHalf,
+    writer: super::endpoint::Writer,
     lines: tokio::sync::mpsc::Receiver<String>,
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -27,7 +27,8 @@ impl Env {
     pub async fn new() -> Env {
         let dc = fake_tg_dc::FakeDc::start(fake_tg_dc::World::demo()).await.unwrap();
         // Short path: Unix socket addresses are limited to ~108 bytes.
-        let dir = tempfile::Builder::new().prefix("fmt-").tempdir_in("/tmp").unwrap();
+        let base = if cfg!(unix) { std::path::PathBuf::from("/tmp") } else { std::env::temp_dir() };
+        let dir = tempfile::Builder::new().prefix("fmt-").tempdir_in(base).unwrap();
         dc.watch_session_dir(dir.path().join("sessions"));
         let vars = vec![
             ("SESSION_DIR".to_string(), dir.path().to_string_lossy().into_owned()),
@@ -48,7 +49,8 @@ impl Env {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.args(args).env_clear().current_dir(self.path());
-        for k in ["PATH", "HOME", "TMPDIR"] {
+        // Windows needs SystemRoot (Winsock loads its providers from there) and a temp dir.
+        for k in ["PATH", "HOME", "TMPDIR", "SystemRoot", "TEMP", "TMP", "USERPROFILE", "APPDATA", "LOCALAPPDATA"] {
             if let Ok(v) = std::env::var(k) {
                 c.env(k, v);
             }
@@ -152,11 +154,12 @@ impl Drop for Env {
         c.args(["agent", "stop"])
             .env_clear()
             .env("SESSION_DIR", self.path())
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SystemRoot", std::env::var("SystemRoot").unwrap_or_default());
         let _ = c.output();
         for pid in self.children.lock().unwrap().drain(..) {
-            // SAFETY: kill(2) on a pid we spawned; at worst it no longer exists.
-            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            // At worst it no longer exists.
+            kill_hard(pid);
         }
     }
 }
@@ -267,11 +270,38 @@ impl StdioClient {
 }
 
 /// Files of a dir (recursively one level) with their modes.
-pub fn modes(dir: &Path) -> Vec<(PathBuf, u32)> {
+#[cfg(unix)]
+pub fn modes(dir: &Path) -> Vec<(std::path::PathBuf, u32)> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| (e.path(), std::fs::symlink_metadata(e.path()).unwrap().permissions().mode() & 0o777))
         .collect()
+}
+
+/// Kills process `pid` the hard way (SIGKILL; TerminateProcess on Windows): no clean-up runs.
+/// `false` if there was no such process to kill.
+#[cfg(unix)]
+pub fn kill_hard(pid: u32) -> bool {
+    // SAFETY: kill(2) on a pid this test started; at worst it no longer exists.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) == 0 }
+}
+
+/// Kills process `pid` the hard way (SIGKILL; TerminateProcess on Windows): no clean-up runs.
+/// `false` if there was no such process to kill.
+#[cfg(windows)]
+pub fn kill_hard(pid: u32) -> bool {
+    use windows_sys::Win32::Foundation::CloseHandle;
+    use windows_sys::Win32::System::Threading::{OpenProcess, PROCESS_TERMINATE, TerminateProcess};
+    // SAFETY: a handle request for a pid this test started, closed below.
+    let h = unsafe { OpenProcess(PROCESS_TERMINATE, 0, pid) };
+    if h.is_null() {
+        return false;
+    }
+    // SAFETY: `h` is a live process handle we own.
+    let killed = unsafe { TerminateProcess(h, 137) } != 0;
+    // SAFETY: closed once.
+    unsafe { CloseHandle(h) };
+    killed
 }
