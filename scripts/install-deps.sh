@@ -12,7 +12,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 pkgs=(build-essential pkg-config ca-certificates curl)
 [ $want_gui -eq 1 ] && pkgs+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev file)
 [ $want_windows -eq 1 ] && pkgs+=(gcc-mingw-w64-x86-64 wine wine64)
-[ $want_test -eq 1 ] && pkgs+=(dbus dbus-x11 gnome-keyring libsecret-tools xvfb xauth at-spi2-core webkit2gtk-driver chromium python3-pip nodejs npm)
+[ $want_test -eq 1 ] && pkgs+=(dbus dbus-x11 gnome-keyring libsecret-tools libglib2.0-bin xclip xvfb xauth at-spi2-core webkit2gtk-driver chromium python3-pip nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done

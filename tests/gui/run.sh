@@ -17,4 +17,4 @@ done
 mkdir -p tests/artifacts
 
 exec xvfb-run -a -s "-screen 0 1280x800x24" \
-  dbus-run-session -- scripts/with-secret-service.sh node --test --test-concurrency=1 tests/gui/smoke.test.mjs tests/gui/window.test.mjs tests/gui/tray_start.test.mjs
+  dbus-run-session -- scripts/with-secret-service.sh node --test --test-concurrency=1 tests/gui/smoke.test.mjs tests/gui/window.test.mjs tests/gui/tray_start.test.mjs tests/gui/tray_menu.test.mjs

@@ -48,7 +48,8 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = tempfile_in(dir)?;
     tmp.1.write_all(bytes)?;
     tmp.1.sync_all()?;
-    if let Err(e) = std::fs::rename(&tmp.0, path) {
+    drop(tmp.1);
+    if let Err(e) = replace(&tmp.0, path) {
         let _ = std::fs::remove_file(&tmp.0);
         return Err(e);
     }
@@ -58,6 +59,30 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Renames `from` over `to`.
+#[cfg(not(windows))]
+fn replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::rename(from, to)
+}
+
+/// Renames `from` over `to`. Windows refuses to replace a file another process is reading at
+/// that moment (without POSIX rename semantics), and virus scanners hold new files open for a
+/// moment: both pass within milliseconds, so "access denied" is retried for up to a second.
+#[cfg(windows)]
+fn replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    let mut wait = std::time::Duration::from_millis(1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match std::fs::rename(from, to) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && std::time::Instant::now() < deadline => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {

@@ -127,11 +127,12 @@ mod tests {
     fn file_roots_round_trip_through_settings_json() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = base(dir.path()).settings;
-        s.allowed_file_roots = vec!["/data/a".into(), "/srv/b".into()];
+        let (a, b) = if cfg!(windows) { (r"C:\data\a", r"D:\srv\b") } else { ("/data/a", "/srv/b") };
+        s.allowed_file_roots = vec![a.into(), b.into()];
         write_settings_file(dir.path(), &s).unwrap();
         let d = dir.path().to_string_lossy().into_owned();
         let c = Config::layered(|k| (k == "SESSION_DIR").then(|| d.clone())).unwrap();
-        assert_eq!(c.settings.file_roots(), vec![PathBuf::from("/data/a"), PathBuf::from("/srv/b")]);
+        assert_eq!(c.settings.file_roots(), vec![PathBuf::from(a), PathBuf::from(b)]);
         // An empty list means no folder, not the default.
         s.allowed_file_roots.clear();
         write_settings_file(dir.path(), &s).unwrap();

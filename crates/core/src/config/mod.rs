@@ -305,9 +305,9 @@ mod tests {
     fn file_roots_default_to_home_and_accept_lists_and_none() {
         let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
         assert_eq!(cfg(&[("SESSION_DIR", "/t")]).unwrap().settings.file_roots(), home.into_iter().collect::<Vec<_>>());
-        let sep = if cfg!(windows) { ";" } else { ":" };
-        let c = cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", &format!("/data{sep}/srv/files{sep}"))]).unwrap();
-        assert_eq!(c.settings.file_roots(), vec![PathBuf::from("/data"), PathBuf::from("/srv/files")]);
+        let (sep, a, b) = if cfg!(windows) { (";", r"C:\data", r"D:\srv\files") } else { (":", "/data", "/srv/files") };
+        let c = cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", &format!("{a}{sep}{b}{sep}"))]).unwrap();
+        assert_eq!(c.settings.file_roots(), vec![PathBuf::from(a), PathBuf::from(b)]);
         assert!(
             cfg(&[("SESSION_DIR", "/t"), ("ALLOWED_FILE_ROOTS", "none")])
                 .unwrap()
