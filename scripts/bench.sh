@@ -14,6 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# Where cargo puts the binaries (CARGO_TARGET_DIR, e.g. one per worktree, else ./target).
+target="${CARGO_TARGET_DIR:-target}"
 step() { printf '\n==== %s (%ss)\n' "$*" "$SECONDS"; }
 
 tray=0; python=1; args=()
@@ -63,7 +65,7 @@ if [ $python -eq 1 ]; then
 fi
 
 step "run (machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
-target/release/fmt-bench "${args[@]}"
+"$target/release/fmt-bench" "${args[@]}"
 
 if [ $tray -eq 1 ]; then
   step "tray app footprint: window open, closed, idle with 3 clients, reopened"

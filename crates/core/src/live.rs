@@ -9,6 +9,12 @@
 //! it, so nothing between two reads is missed while it stays in the buffer. The buffer keeps
 //! the newest [`BUFFER_CAPACITY`] messages; a reader that fell further behind is told how many
 //! it missed. Messages are stored unfiltered: every reader filters by its token's policy.
+//!
+//! A client opened for a call does not catch up while that call runs: the loop of a session
+//! that is logged in at open waits until it is told to follow ([`Feed::follow`]: the first use
+//! of the client ended, or someone waits for live updates). Until then the call has the new
+//! connection to itself instead of sharing it, and the CPU, with `updates.getDifference` and the
+//! messages it brings; updates pushed meanwhile wait in the channel and are taken in order.
 
 use crate::tools::format::{self, Peers};
 use grammers_client::tl;
@@ -145,6 +151,9 @@ pub(crate) struct Feed {
     pub folder_edits: tokio::sync::watch::Sender<u64>,
     /// Signalled when a login completes on this client.
     pub authorized: Arc<tokio::sync::Notify>,
+    /// Becomes `true` when a session logged in at open may start catching up (see the module
+    /// doc); the loop ends if it is dropped first (the client is gone).
+    pub follow: tokio::sync::watch::Receiver<bool>,
     /// The connection pool's task: the loop ends with it.
     pub pool: tokio::task::AbortHandle,
 }
@@ -153,11 +162,17 @@ pub(crate) struct Feed {
 /// session is logged in, grammers' update receiver takes over (starting from the update state
 /// saved in the session, so what arrived while no client was connected is fetched first): new
 /// messages go to the buffer, peers are cached, and the update state is saved after each batch.
-/// Errors (a failed `getDifference`) are retried with backoff.
+/// A session logged in at open starts only once told to follow. Errors (a failed
+/// `getDifference`) are retried with backoff.
 pub(crate) async fn run(feed: Feed) {
-    let Feed { mut raw, handle, erased, session, buffer, login_tokens, folder_edits, authorized, pool } = feed;
+    let Feed { mut raw, handle, erased, session, buffer, login_tokens, folder_edits, authorized, mut follow, pool } =
+        feed;
     let logged_in = matches!(session.peer(PeerId::self_user()).await, Ok(Some(_)));
-    if !logged_in {
+    if logged_in {
+        if follow.wait_for(|go| *go).await.is_err() {
+            return;
+        }
+    } else {
         loop {
             tokio::select! {
                 u = raw.recv() => match u {

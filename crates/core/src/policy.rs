@@ -39,7 +39,7 @@ pub const SENSITIVE_CHATS: [(i64, &str); 3] = [
 pub const ACTION_WIDEN_POLICY: &str = "ask_user_to_widen_token_policy";
 
 /// How much a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Access {
     /// Search and read.
@@ -67,6 +67,15 @@ impl Access {
             "write" => Some(Access::Write),
             "full" => Some(Access::Full),
             _ => None,
+        }
+    }
+
+    /// Refuses `what` unless this level is at least `need`.
+    pub fn require(self, need: Access, what: &str) -> Result<(), Refusal> {
+        if self >= need {
+            Ok(())
+        } else {
+            Err(Refusal::Access { what: what.into(), have: self.as_str(), need: need.as_str() })
         }
     }
 }
@@ -278,11 +287,7 @@ impl Policy {
 
     /// Refuses `what` unless the token has `need`.
     pub fn require(&self, need: Access, what: &str) -> Result<(), Refusal> {
-        if self.access >= need {
-            Ok(())
-        } else {
-            Err(Refusal::Access { what: what.into(), have: self.access.as_str(), need: need.as_str() })
-        }
+        self.access.require(need, what)
     }
 
     /// Whether the token is limited to some chats by an allow- or denylist of chats or folders

@@ -165,7 +165,9 @@ impl Clone for Lease {
 }
 
 impl Drop for Lease {
+    /// Ends this use of the client; the first use to end also lets its update loop catch up.
     fn drop(&mut self) {
+        self.client.follow_updates();
         let mut st = self.pool.lock();
         if let Some(slot) = st.slots.get_mut(&self.session_id)
             && Arc::ptr_eq(&slot.client, &self.client)

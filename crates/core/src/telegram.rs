@@ -107,6 +107,8 @@ pub struct TgClient {
     folder_edits: tokio::sync::watch::Receiver<u64>,
     /// Wakes the update loop when a login completes (it then starts following updates).
     authorized: Arc<tokio::sync::Notify>,
+    /// Lets the update loop of a session logged in at open start catching up ([`TgClient::follow_updates`]).
+    follow: tokio::sync::watch::Sender<bool>,
     /// Usernames (lowercase) and `+phone`s resolved by Telegram, with when.
     resolved: Mutex<HashMap<String, (PeerRef, Instant)>>,
     pool_state: AbortHandle,
@@ -152,6 +154,7 @@ impl TgClient {
         let (seen, login_tokens) = tokio::sync::watch::channel(0u64);
         let (folder_edited, folder_edits) = tokio::sync::watch::channel(0u64);
         let authorized = Arc::new(tokio::sync::Notify::new());
+        let (follow, follow_rx) = tokio::sync::watch::channel(false);
         let updates = tokio::spawn(crate::live::run(crate::live::Feed {
             raw: updates,
             handle: thin,
@@ -161,6 +164,7 @@ impl TgClient {
             login_tokens: seen,
             folder_edits: folder_edited,
             authorized: authorized.clone(),
+            follow: follow_rx,
             pool: pool.abort_handle(),
         }));
         Ok(TgClient {
@@ -170,6 +174,7 @@ impl TgClient {
             login_tokens,
             folder_edits,
             authorized,
+            follow,
             resolved: Mutex::default(),
             pool_state: pool.abort_handle(),
             pool: tokio::sync::Mutex::new(Some(pool)),
@@ -347,6 +352,14 @@ impl TgClient {
     /// account's updates from the state the login saved.
     pub fn logged_in(&self) {
         self.authorized.notify_one();
+    }
+
+    /// Lets the update loop catch up and follow the account's updates, if it waits for that (a
+    /// session logged in at open waits, so that the call that opened it is not slowed by the
+    /// catch-up; see [`crate::live`]). Called when a use of the client ends, and by whoever waits
+    /// for live updates. Idempotent.
+    pub fn follow_updates(&self) {
+        self.follow.send_if_modified(|go| !std::mem::replace(go, true));
     }
 
     /// Whether an account is logged in on this session (asks Telegram).

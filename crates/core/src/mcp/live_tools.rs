@@ -1,4 +1,4 @@
-//! The second tool router, joined to the first in [`TelegramMcp::new`]: `wait_for_messages` (the live update stream) and `transcribe_voice`.
+//! The second tool router, joined to the first in the tool catalogue (`catalog.rs`): `wait_for_messages` (the live update stream) and `transcribe_voice`.
 
 use super::TelegramMcp;
 use crate::tools::params::*;

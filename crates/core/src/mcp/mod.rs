@@ -13,10 +13,12 @@ use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use std::sync::Arc;
 
+mod catalog;
 mod live_tools;
 mod resources;
 
-/// The MCP handler. One instance per HTTP request (stateless) or per stdio connection.
+/// The MCP handler. One instance per HTTP request (stateless) or per stdio connection; cheap to
+/// build (the tools come from the process-wide tool catalogue, `catalog.rs`).
 #[derive(Clone)]
 pub struct TelegramMcp {
     app: Arc<App>,
@@ -24,7 +26,8 @@ pub struct TelegramMcp {
     fixed: Option<Identity>,
     /// For long-lived connections: the token to re-check before every call.
     revalidate: Option<Revalidate>,
-    tool_router: ToolRouter<Self>,
+    /// The tool router, shared by every handler of the process (`catalog.rs`).
+    tool_router: Arc<ToolRouter<Self>>,
     /// This connection's chat resource subscriptions (ended with the last clone of the handler).
     subscriptions: Arc<resources::Subscriptions>,
 }
@@ -72,7 +75,7 @@ impl TelegramMcp {
             app,
             fixed,
             revalidate: None,
-            tool_router: Self::tool_router() + Self::live_router(),
+            tool_router: catalog::Catalog::get().router(),
             subscriptions: Arc::default(),
         }
     }
@@ -470,19 +473,17 @@ impl TelegramMcp {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for TelegramMcp {
     /// Only the tools the caller's token may use (the list differs per token, so it carries no
-    /// shared cache hint).
+    /// shared cache hint); none without an identity or for a revoked token. The list of each
+    /// [`ToolScope`](crate::tools::ToolScope) is built once per process.
     async fn list_tools(
         &self,
         _request: Option<rmcp::model::PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListToolsResult, rmcp::ErrorData> {
         let policy = self.identity(&ctx).and_then(|identity| crate::tools::policy_for(&self.app, &identity).ok());
-        let tools = self
-            .tool_router
-            .list_all()
-            .into_iter()
-            .filter(|t| policy.as_ref().is_some_and(|p| crate::tools::tool_allowed(p, &t.name).is_ok()))
-            .collect();
+        let tools = policy
+            .map(|p| catalog::Catalog::get().tools_for(crate::tools::ToolScope::of(&p)).to_vec())
+            .unwrap_or_default();
         Ok(rmcp::model::ListToolsResult {
             result_type: Some(rmcp::model::ResultType::COMPLETE),
             tools,

@@ -148,6 +148,7 @@ impl TelegramMcp {
         })
         .await?;
         let lease = self.app.sessions.client(&identity.session_id).await.map_err(|e| protocol_error(e.into()))?;
+        lease.follow_updates();
         let task = tokio::spawn(watch_chat(self.app.clone(), identity, ctx.peer.clone(), uri.clone(), id, lease));
         self.subscriptions.replace(uri, Some(task.abort_handle()));
         Ok(())

@@ -74,15 +74,36 @@ pub fn tool_access(tool: &str) -> Access {
     TOOL_ACCESS.iter().find(|(t, _)| *t == tool).map_or(Access::Full, |(_, a)| *a)
 }
 
-/// Whether `policy` lets a token use `tool` at all: its access level, and not messaging phone
-/// numbers (chats an allowlist cannot name in advance) for a token with an allowlist. (Raw calls
-/// of a token with a chat list are checked call by call, in `mtproto::invoke`.)
+/// Whether `policy` lets a token use `tool` at all (see [`ToolScope::allows`]).
 pub fn tool_allowed(policy: &Policy, tool: &str) -> Result<(), Refusal> {
-    policy.require(tool_access(tool), tool)?;
-    if tool == "send_message_to_phone" && policy.has_allowlist() {
-        return Err(Refusal::OutsideAllowlist(tool.into()));
+    ToolScope::of(policy).allows(tool)
+}
+
+/// The part of a token's policy that decides which tools it may use at all: its access level and
+/// whether it has an allowlist of chats. Tokens with the same scope list the same tools, so
+/// `tools/list` is answered from one cached list per scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ToolScope {
+    access: Access,
+    allowlist: bool,
+}
+
+impl ToolScope {
+    /// The tool scope of `policy`.
+    pub fn of(policy: &Policy) -> ToolScope {
+        ToolScope { access: policy.access, allowlist: policy.has_allowlist() }
     }
-    Ok(())
+
+    /// Whether a token of this scope may use `tool`: its access level, and not messaging phone
+    /// numbers (chats an allowlist cannot name in advance) with an allowlist. (Raw calls of a
+    /// token with a chat list are checked call by call, in `mtproto::invoke`.)
+    pub fn allows(self, tool: &str) -> Result<(), Refusal> {
+        self.access.require(tool_access(tool), tool)?;
+        if tool == "send_message_to_phone" && self.allowlist {
+            return Err(Refusal::OutsideAllowlist(tool.into()));
+        }
+        Ok(())
+    }
 }
 
 /// What a tool call runs with: the app, the caller's identity and its token's policy.

@@ -25,6 +25,7 @@ pub async fn wait_for_messages(ctx: ToolCtx, p: WaitForMessagesParams) -> Result
     let outgoing = p.include_outgoing.unwrap_or(false);
     // Connecting the client starts its update loop; the lease keeps it connected while waiting.
     let client = ctx.client().await?;
+    client.follow_updates();
     let mut only: Option<BTreeSet<i64>> = None;
     if let Some(list) = &p.chat_ids {
         if list.is_empty() || list.len() > 100 {

@@ -11,12 +11,17 @@ use tgmcp_core::policy::{Access, ChatRule, Policy};
 
 const WIDEN: &str = "ask_user_to_widen_token_policy";
 
-async fn tools_list(h: &TgHarness, token: &str) -> Vec<String> {
+/// The whole `tools` array of a `tools/list` answer for `token`.
+async fn tools_list_raw(h: &TgHarness, token: &str) -> Vec<Value> {
     let body = json!({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{}});
     let r = mcp_post(&h.srv.url("/v1/mcp"), &body, &[("authorization", &format!("Bearer {token}"))]).await;
     let v: Value = r.json().await.unwrap();
+    v["result"]["tools"].as_array().unwrap_or_else(|| panic!("no tools: {v}")).clone()
+}
+
+async fn tools_list(h: &TgHarness, token: &str) -> Vec<String> {
     let mut names: Vec<String> =
-        v["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+        tools_list_raw(h, token).await.iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
     names.sort();
     names
 }
@@ -77,6 +82,38 @@ async fn a_read_token_sees_only_read_tools_and_cannot_send() {
     let tok = h.login_with(demo::A_PHONE, demo::A_CODE, None, Policy::default()).await;
     let tools = tools_list(&h, &tok).await;
     assert!(tools.contains(&"send_message".to_string()) && !tools.contains(&"invoke_mtproto".to_string()), "{tools:?}");
+}
+
+/// `tools/list` is answered from one list per access level (and allowlist or not), built once:
+/// tokens that differ there get different lists, asking again gives the same bytes, and a policy
+/// edit changes the token's list at once.
+#[tokio::test]
+async fn tools_list_follows_each_tokens_policy_and_repeats_identically() {
+    let h = TgHarness::start(&[]).await;
+    let read =
+        h.login_with(demo::A_PHONE, demo::A_CODE, None, Policy { access: Access::Read, ..Policy::default() }).await;
+    let full = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let fenced = h
+        .login_with(demo::A_PHONE, demo::A_CODE, None, Policy { access: Access::Full, ..only(&[demo::CAROL_ID]) })
+        .await;
+    let (read_list, full_list) = (tools_list_raw(&h, &read).await, tools_list_raw(&h, &full).await);
+    assert_eq!(read_list.len(), 9, "{read_list:?}");
+    assert_eq!(full_list.len(), 21);
+    for t in &read_list {
+        assert!(full_list.contains(t), "a read tool is listed the same way for a full token: {}", t["name"]);
+    }
+    for _ in 0..2 {
+        assert_eq!(tools_list_raw(&h, &read).await, read_list, "the same answer again");
+        assert_eq!(tools_list_raw(&h, &full).await, full_list, "the same answer again");
+    }
+    let fenced_names = tools_list(&h, &fenced).await;
+    assert_eq!(fenced_names.len(), 20);
+    assert!(!fenced_names.contains(&"send_message_to_phone".to_string()), "{fenced_names:?}");
+
+    // The list is cached per scope, not per token: widening the read token widens its list.
+    let id = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&read).unwrap()).unwrap().id;
+    h.srv.app.tokens.set_policy(&id, Policy { access: Access::Full, ..Policy::default() }).unwrap();
+    assert_eq!(tools_list_raw(&h, &read).await, full_list);
 }
 
 #[tokio::test]

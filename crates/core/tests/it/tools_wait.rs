@@ -144,3 +144,26 @@ async fn what_arrived_while_the_server_was_stopped_is_fetched_when_it_reconnects
     assert_eq!(v["cursor_reset"], true, "a cursor of the previous run: {v}");
     assert_eq!(texts_of(&v), ["sent while you were away"], "{v}");
 }
+
+/// The update loop of a session logged in at open does not catch up while the first use of its
+/// client runs (it would share the new connection and the CPU with the call that opened it); once
+/// that use ends it still fetches what came while the server was stopped.
+#[tokio::test]
+async fn a_fresh_client_catches_up_only_after_its_first_use_ends() {
+    let h = TgHarness::start(&[]).await;
+    let alice = h.login(demo::A_PHONE, demo::A_CODE, None).await;
+    let before = now_cursor(&h, &alice).await;
+    let h = h.restart(&[]).await;
+    h.dc.send_as(demo::CAROL_ID, PeerKey::User(demo::A_ID), Draft::text("sent while you were away"), true);
+    let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&alice).unwrap()).unwrap();
+    let from = h.dc.calls().len();
+    let lease = h.srv.app.sessions.client(&rec.session_id).await.unwrap();
+    lease.me().await.unwrap();
+    let updates_calls =
+        |h: &TgHarness| h.dc.calls()[from..].iter().filter(|c| c.method.starts_with("updates.")).count();
+    assert_eq!(updates_calls(&h), 0, "no catch-up while the first use runs: {:?}", h.dc.calls()[from..].to_vec());
+    drop(lease);
+    let v = h.ok(&alice, "wait_for_messages", json!({"cursor": before, "timeout_seconds": 30})).await;
+    assert_eq!(texts_of(&v), ["sent while you were away"], "{v}");
+    assert!(updates_calls(&h) > 0);
+}
