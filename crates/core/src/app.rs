@@ -121,6 +121,8 @@ impl App {
     /// Starts the owner's housekeeping (closing idle clients, writing last-use times and the
     /// activity log in batches) until the app is dropped. Needs a Tokio runtime.
     pub fn start_background(self: &Arc<Self>) {
+        // The tool schemas are generated once per process: do it before the first client asks.
+        tokio::task::spawn_blocking(crate::mcp::TelegramMcp::prepare_catalog);
         let weak = Arc::downgrade(self);
         let queued = self.activity.queued();
         tokio::spawn(async move {

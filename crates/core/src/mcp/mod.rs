@@ -69,6 +69,12 @@ impl Revalidate {
 }
 
 impl TelegramMcp {
+    /// Builds the tool catalogue (every schema) now, off the request path: an owner calls this
+    /// at start so its first client's `tools/list` does not pay for it.
+    pub fn prepare_catalog() {
+        catalog::Catalog::get();
+    }
+
     /// A handler acting as `fixed` when a request carries no identity of its own.
     pub fn new(app: Arc<App>, fixed: Option<Identity>) -> Self {
         TelegramMcp {
