@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Windows build, checked here and run under Wine: clippy for x86_64-pc-windows-gnu (with
-# -D warnings), the core unit tests (access lists, process checks; the access-list ones say
+# -D warnings; the tray app too, which Wine cannot run: no WebView2), the core unit tests (access lists, process checks; the access-list ones say
 # they are not checked under Wine, which keeps no access lists) and the headless binary's
 # integration tests, the owner's named pipe among them: background agent, stdio relays,
 # revocations, a killed owner, two would-be owners. Not part of scripts/test.sh (a cold run
@@ -16,8 +16,9 @@ step() { printf '\n==== %s (%ss)\n' "$*" "$SECONDS"; }
 step "install dependencies (MinGW, Wine, the Windows target)"
 scripts/install-deps.sh windows
 
-step "clippy for Windows"
+step "clippy for Windows (the headless crates with their tests, and the tray app)"
 cargo clippy --target "$target" -p tgmcp-core -p fast-mcp-telegram --all-targets -q -- -D warnings
+cargo clippy --target "$target" -p fast-mcp-telegram-tray -q -- -D warnings
 
 step "Wine prefix"
 export WINEDEBUG="${WINEDEBUG:--all}"

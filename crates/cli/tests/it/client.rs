@@ -8,7 +8,12 @@ use serde_json::Value;
 async fn env_with_home() -> (Env, tempfile::TempDir) {
     let mut env = Env::new().await;
     let home = tempfile::tempdir().unwrap();
-    env.vars.push(("HOME".into(), home.path().to_string_lossy().into_owned()));
+    let h = |sub: &str| home.path().join(sub).to_string_lossy().into_owned();
+    env.vars.push(("HOME".into(), h("")));
+    // Windows finds the clients' configs from these instead.
+    env.vars.push(("USERPROFILE".into(), h("")));
+    env.vars.push(("APPDATA".into(), h("AppData/Roaming")));
+    env.vars.push(("LOCALAPPDATA".into(), h("AppData/Local")));
     (env, home)
 }
 
@@ -26,7 +31,8 @@ async fn add_list_and_remove_a_client_through_the_cli() {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
     let ours = &v["mcpServers"]["telegram"];
     assert_eq!(ours["args"], serde_json::json!(["serve", "--transport", "stdio", "--token-id", id]));
-    assert!(ours["command"].as_str().unwrap().ends_with("/fast-mcp-telegram"), "an absolute path: {ours}");
+    let command = std::path::Path::new(ours["command"].as_str().unwrap());
+    assert!(command.is_absolute() && command.file_stem().unwrap() == "fast-mcp-telegram", "an absolute path: {ours}");
     assert_eq!(ours["env"]["SESSION_DIR"], env.path().to_string_lossy().as_ref());
     assert_eq!(v["mcpServers"]["other"]["url"], "http://localhost:9/mcp");
 
