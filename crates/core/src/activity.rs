@@ -141,7 +141,7 @@ impl ActivityLog {
         if std::fs::metadata(&self.path).is_ok_and(|m| m.len() >= ROTATE_BYTES) {
             self.rotate()?;
         }
-        let mut f = open_append(&self.path)?;
+        let mut f = crate::fsutil::open_private_append(&self.path)?;
         if ends_mid_line(&self.path)? {
             // A crash cut the last line: start on a fresh one so the next entry is not lost with it.
             pending.insert(0, b'\n');
@@ -194,17 +194,6 @@ impl ActivityLog {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
 }
 
 fn ends_mid_line(path: &Path) -> std::io::Result<bool> {
@@ -277,7 +266,7 @@ mod tests {
         let log = ActivityLog::new(dir.path());
         for round in 0..5 {
             // Pad the current file over the limit, then write one entry: it lands in a fresh file.
-            let f = open_append(log.path()).unwrap();
+            let f = crate::fsutil::open_private_append(log.path()).unwrap();
             f.set_len(ROTATE_BYTES + round).unwrap();
             log.record(&entry("get_messages", &format!("tok_{round}"), vec![]));
             log.flush().unwrap();
@@ -297,7 +286,7 @@ mod tests {
         let log = ActivityLog::new(dir.path());
         log.record(&entry("get_messages", "tok_a", vec![]));
         log.flush().unwrap();
-        open_append(log.path()).unwrap().write_all(b"{\"ts_ms\": 1, \"tok").unwrap();
+        crate::fsutil::open_private_append(log.path()).unwrap().write_all(b"{\"ts_ms\": 1, \"tok").unwrap();
         assert_eq!(log.read(&Filter::default()).unwrap().len(), 1);
         log.record(&entry("find_chats", "tok_a", vec![]));
         let read = log.read(&Filter::default()).unwrap();

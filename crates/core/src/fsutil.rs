@@ -30,16 +30,30 @@ pub fn restrict_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Open options whose created files are owner-only (0600).
+#[cfg(unix)]
+fn private_options() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.mode(0o600);
+    opts
+}
+
+/// Open options whose created files are owner-only: they inherit the private dir's owner-only
+/// access list.
+#[cfg(not(unix))]
+fn private_options() -> std::fs::OpenOptions {
+    std::fs::OpenOptions::new()
+}
+
 /// Opens (creating if needed) an owner-only (0600) file for reading and writing, e.g. a lock file.
 pub fn open_private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
+    private_options().read(true).write(true).create(true).truncate(false).open(path)
+}
+
+/// Opens (creating if needed) an owner-only (0600) file for appending, e.g. a log.
+pub fn open_private_append(path: &Path) -> std::io::Result<std::fs::File> {
+    private_options().create(true).append(true).open(path)
 }
 
 /// Writes `bytes` to `path` atomically: a 0600 temp file in the same dir, fsync, rename.
@@ -86,16 +100,9 @@ fn replace(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
     let name = format!(".tmp-{}", uuid::Uuid::new_v4().simple());
     let path = dir.join(name);
-    let f = opts.open(&path)?;
+    let f = private_options().write(true).create_new(true).open(&path)?;
     Ok((path, f))
 }
 

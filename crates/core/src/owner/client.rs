@@ -146,14 +146,11 @@ fn agent_log_tail(dir: &Path) -> String {
 pub fn spawn_agent(exe: &Path, dir: &Path) -> std::io::Result<SpawnedAgent> {
     crate::fsutil::ensure_private_dir(dir)?;
     let log_path = agent_log_path(dir);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).append(true);
-    endpoint::restrict_log_file(&mut opts);
     // Keep the log bounded: start afresh when it grew past 4 MiB.
     if std::fs::metadata(&log_path).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
         let _ = std::fs::remove_file(&log_path);
     }
-    let log = opts.open(&log_path)?;
+    let log = crate::fsutil::open_private_append(&log_path)?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("agent").arg("--background").env("SESSION_DIR", dir);
     cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(log);

@@ -132,14 +132,20 @@ async fn a_chat_limited_token_waits_only_on_its_chats() {
     assert!(rest.get("missed_count").is_none());
 }
 
-#[tokio::test]
-async fn what_arrived_while_the_server_was_stopped_is_fetched_when_it_reconnects() {
+/// Alice logged in, a cursor taken, the server restarted, and a message sent to her while no
+/// client of her session was connected (the push reached nobody): (harness, token, cursor).
+async fn restarted_with_a_message_waiting() -> (TgHarness, String, String) {
     let h = TgHarness::start(&[]).await;
     let alice = h.login(demo::A_PHONE, demo::A_CODE, None).await;
     let before = now_cursor(&h, &alice).await;
     let h = h.restart(&[]).await;
-    // No client of Alice's session is connected: the push reaches nobody.
     h.dc.send_as(demo::CAROL_ID, PeerKey::User(demo::A_ID), Draft::text("sent while you were away"), true);
+    (h, alice, before)
+}
+
+#[tokio::test]
+async fn what_arrived_while_the_server_was_stopped_is_fetched_when_it_reconnects() {
+    let (h, alice, before) = restarted_with_a_message_waiting().await;
     let v = h.ok(&alice, "wait_for_messages", json!({"cursor": before, "timeout_seconds": 30})).await;
     assert_eq!(v["cursor_reset"], true, "a cursor of the previous run: {v}");
     assert_eq!(texts_of(&v), ["sent while you were away"], "{v}");
@@ -150,11 +156,7 @@ async fn what_arrived_while_the_server_was_stopped_is_fetched_when_it_reconnects
 /// that use ends it still fetches what came while the server was stopped.
 #[tokio::test]
 async fn a_fresh_client_catches_up_only_after_its_first_use_ends() {
-    let h = TgHarness::start(&[]).await;
-    let alice = h.login(demo::A_PHONE, demo::A_CODE, None).await;
-    let before = now_cursor(&h, &alice).await;
-    let h = h.restart(&[]).await;
-    h.dc.send_as(demo::CAROL_ID, PeerKey::User(demo::A_ID), Draft::text("sent while you were away"), true);
+    let (h, alice, before) = restarted_with_a_message_waiting().await;
     let rec = h.srv.app.tokens.authenticate(&tgmcp_core::tokens::Token::parse(&alice).unwrap()).unwrap();
     let from = h.dc.calls().len();
     let lease = h.srv.app.sessions.client(&rec.session_id).await.unwrap();

@@ -9,12 +9,19 @@ use tokio::io::{AsyncRead, AsyncWrite};
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
-pub use unix::{Listener, address, connect, process_alive, restrict_log_file, spawn_detached};
+pub use unix::{Listener, address, connect, process_alive, spawn_detached};
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
-pub use windows::{Listener, address, connect, process_alive, restrict_log_file, spawn_detached};
+pub use windows::{Listener, address, connect, process_alive, spawn_detached};
+
+/// A short name for config dir `dir` (16 hex digits of its path's SHA-256), for endpoint names
+/// that cannot hold the path itself.
+fn dir_hash(dir: &std::path::Path) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes())[..8])
+}
 
 /// The reading half of a connection.
 pub type Reader = Box<dyn AsyncRead + Send + Unpin>;

@@ -15,8 +15,7 @@ pub fn address(dir: &Path) -> PathBuf {
     if direct.as_os_str().len() < 100 {
         return direct;
     }
-    use sha2::Digest;
-    let hash = hex::encode(&sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes())[..8]);
+    let hash = super::dir_hash(dir);
     let base = std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -101,9 +100,4 @@ pub fn spawn_detached(cmd: &mut std::process::Command) -> io::Result<std::proces
         });
     }
     cmd.spawn()
-}
-
-/// Creates log files owner-only (0600).
-pub fn restrict_log_file(opts: &mut std::fs::OpenOptions) {
-    std::os::unix::fs::OpenOptionsExt::mode(opts, 0o600);
 }

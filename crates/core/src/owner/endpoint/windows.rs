@@ -18,8 +18,7 @@ use windows_sys::Win32::System::Pipes::{GetNamedPipeClientProcessId, GetNamedPip
 
 /// The pipe name of the owner of `dir`.
 pub fn address(dir: &Path) -> PathBuf {
-    use sha2::Digest;
-    let hash = hex::encode(&sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes())[..8]);
+    let hash = super::dir_hash(dir);
     PathBuf::from(format!(r"\\.\pipe\fast-mcp-telegram-{hash}"))
 }
 
@@ -148,6 +147,3 @@ pub fn spawn_detached(cmd: &mut std::process::Command) -> io::Result<std::proces
         other => other,
     }
 }
-
-/// Log files get the config dir's owner-only access list by inheritance.
-pub fn restrict_log_file(_opts: &mut std::fs::OpenOptions) {}
