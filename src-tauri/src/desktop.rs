@@ -1,42 +1,73 @@
-//! Desktop integration: one instance per user, start at login (opt-in), and notifications.
+//! Desktop integration of the tray process: start at login (opt-in), the clipboard, and
+//! notifications, with the crates Tauri's official plugins use underneath (auto-launch, arboard,
+//! notify-rust), so the tray process needs no web engine.
 
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::sync::Arc;
-use tauri::{AppHandle, Runtime};
-use tauri_plugin_autostart::ManagerExt as _;
-use tauri_plugin_notification::NotificationExt as _;
+use std::sync::{Arc, Mutex};
 use tgmcp_core::control::{Control, ServerState, Status};
+use tgmcp_core::owner::protocol::WireError;
 
 /// The argument the login item starts the app with: it then stays in the tray, window hidden.
 pub const AUTOSTART_ARG: &str = "--autostart";
 
-/// The autostart plugin (a LaunchAgent on macOS, the default): registers nothing until the user
-/// turns the setting on.
-pub fn autostart_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
-    tauri_plugin_autostart::Builder::new().arg(AUTOSTART_ARG).build()
+/// The name of the login item (as Tauri's autostart plugin named it: the product name), so an
+/// entry made by an earlier version is the same entry.
+const LOGIN_ITEM_NAME: &str = "fast-mcp-telegram";
+
+fn login_item() -> Result<auto_launch::AutoLaunch, WireError> {
+    let exe = std::env::current_exe().map_err(login_item_error)?;
+    // An AppImage runs from a temporary mount: the login item must start the image itself.
+    let path = std::env::var_os("APPIMAGE").map(std::path::PathBuf::from).unwrap_or(exe);
+    let mut b = auto_launch::AutoLaunchBuilder::new();
+    b.set_app_name(LOGIN_ITEM_NAME).set_app_path(&path.to_string_lossy()).set_args(&[AUTOSTART_ARG]);
+    #[cfg(target_os = "macos")]
+    b.set_macos_launch_mode(auto_launch::MacOSLaunchMode::LaunchAgent);
+    b.build().map_err(login_item_error)
 }
 
-fn ipc_error(e: impl std::fmt::Display) -> Value {
-    json!({ "error": { "message": format!("start at login: {e}"), "code": "internal" } })
+fn login_item_error(e: impl std::fmt::Display) -> WireError {
+    WireError::new("internal", format!("start at login: {e}"))
 }
 
-/// IPC `autostart_get`: `{ "enabled": bool }`, read from the OS (login item present or not).
-#[tauri::command]
-pub fn autostart_get(app: AppHandle) -> Result<Value, Value> {
-    let enabled = app.autolaunch().is_enabled().map_err(ipc_error)?;
+/// `autostart_get`: `{ "enabled": bool }`, read from the OS (login item present or not).
+pub fn autostart_get() -> Result<Value, WireError> {
+    let enabled = login_item()?.is_enabled().map_err(login_item_error)?;
     Ok(json!({ "enabled": enabled }))
 }
 
-/// IPC `autostart_set` with `{ "enabled": bool }`: adds or removes the login item.
-#[tauri::command]
-pub fn autostart_set(app: AppHandle, args: Option<Value>) -> Result<Value, Value> {
-    let enabled = args.as_ref().and_then(|a| a.get("enabled")).and_then(Value::as_bool).ok_or_else(
-        || json!({ "error": { "message": "autostart_set needs {\"enabled\": true|false}", "code": "invalid_input" } }),
-    )?;
-    let al = app.autolaunch();
-    if enabled { al.enable() } else { al.disable() }.map_err(ipc_error)?;
-    Ok(json!({ "enabled": al.is_enabled().map_err(ipc_error)? }))
+/// `autostart_set` with `{ "enabled": bool }`: adds or removes the login item.
+pub fn autostart_set(args: &Value) -> Result<Value, WireError> {
+    let enabled = args
+        .get("enabled")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| WireError::new("invalid_input", "autostart_set needs {\"enabled\": true|false}"))?;
+    let item = login_item()?;
+    let done = if enabled { item.enable() } else { item.disable() };
+    match done {
+        Ok(()) => {}
+        // Removing an entry that is not there is done.
+        Err(auto_launch::Error::Io(e)) if !enabled && e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(login_item_error(e)),
+    }
+    Ok(json!({ "enabled": item.is_enabled().map_err(login_item_error)? }))
+}
+
+/// The system clipboard, held for the life of the tray process: on X11 the owner of a selection
+/// serves it, so text copied here stays pasteable after the window closes.
+#[derive(Default)]
+pub struct Clipboard(Mutex<Option<arboard::Clipboard>>);
+
+impl Clipboard {
+    /// Puts `text` on the clipboard.
+    pub fn write(&self, text: &str) -> Result<(), String> {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_none() {
+            *held = Some(arboard::Clipboard::new().map_err(|e| format!("clipboard: {e}"))?);
+        }
+        let clipboard = held.as_mut().expect("set above");
+        clipboard.set_text(text).map_err(|e| format!("clipboard: {e}"))
+    }
 }
 
 /// What the user is told about, found by comparing two looks at the app.
@@ -99,13 +130,13 @@ impl Watch {
 }
 
 /// Looks at the app and shows a notification for each change the user must see; a write waiting
-/// for approval also brings the window up, where the user answers it.
+/// for approval also brings the window up (`show_window`), where the user answers it.
 pub async fn notify_changes(
-    app: &AppHandle,
     control: &Arc<Control>,
     watch: &mut Watch,
     status: &Status,
     tokens_changed: bool,
+    show_window: &(dyn Fn() + Send + Sync),
 ) {
     let logged_in = match tokens_changed {
         true => Some(
@@ -118,17 +149,24 @@ pub async fn notify_changes(
         false => None,
     };
     for note in watch.look(&status.server, logged_in, status.pending_approvals) {
-        notify(app, note.title, &note.body);
+        notify(note.title, &note.body).await;
         if note.title == APPROVAL_TITLE {
-            crate::show_window(app);
+            show_window();
         }
     }
 }
 
-/// Shows a desktop notification (logged when the desktop has no notification service).
-pub fn notify(app: &AppHandle, title: &str, body: &str) {
-    match app.notification().builder().title(title).body(body).show() {
-        Ok(()) => tracing::info!("desktop notification shown: {title}"),
+/// Shows a desktop notification (logged when the desktop has no notification service). The
+/// D-Bus call blocks, so it runs off the async threads.
+pub async fn notify(title: &str, body: &str) {
+    let (t, b) = (title.to_string(), body.to_string());
+    let shown = tokio::task::spawn_blocking(move || {
+        notify_rust::Notification::new().appname(LOGIN_ITEM_NAME).summary(&t).body(&b).show().map(|_| ())
+    })
+    .await;
+    match shown {
+        Ok(Ok(())) => tracing::info!("desktop notification shown: {title}"),
+        Ok(Err(e)) => tracing::warn!("notification not shown ({e}): {title}: {body}"),
         Err(e) => tracing::warn!("notification not shown ({e}): {title}: {body}"),
     }
 }

@@ -5,7 +5,6 @@ use crate::desktop;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tauri::AppHandle;
 use tgmcp_core::app::App;
 use tgmcp_core::control::ServerState;
 use tgmcp_core::server;
@@ -17,8 +16,6 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 #[derive(Default)]
 pub struct ServerSlot {
     running: tokio::sync::Mutex<Option<server::Running>>,
-    /// Set once the window exists: a server that stops on its own is reported as a notification.
-    pub app: std::sync::OnceLock<AppHandle>,
 }
 
 impl ServerSlot {
@@ -38,11 +35,10 @@ impl ServerSlot {
         // Machine-readable lines, as printed by `fast-mcp-telegram serve` (scripts and tests read them).
         bound.announce();
         let local = bound.addr();
-        let window = self.app.get().cloned();
         *running = Some(bound.spawn_watched(app, move |why| {
-            if let Some(handle) = window {
-                desktop::notify(&handle, "MCP server stopped", &format!("Clients cannot reach Telegram: {why}"));
-            }
+            tokio::spawn(async move {
+                desktop::notify("MCP server stopped", &format!("Clients cannot reach Telegram: {why}")).await;
+            });
         }));
         ServerState::running(local)
     }

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, ACCOUNT_B, Proc, bin, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { childNames as children, displayEnv } from './driver.mjs';
+import { displayEnv, webProcesses, windowProcesses } from './driver.mjs';
 
 let dir, dc, env, tray, token, menu;
 
@@ -144,15 +144,21 @@ test('"Copy client config" puts the newest token\'s config on the clipboard', as
 
 test('"Open window" brings up the window', async () => {
   const pid = tray.child.pid;
-  assert.deepEqual(children(pid).filter((c) => c.startsWith('WebKit')), [], 'no window yet');
+  assert.deepEqual(webProcesses(pid), [], 'no window yet');
   click(/^Open window$/);
-  await waitFor(() => children(pid).some((c) => c.startsWith('WebKitWebProces')), { timeout: 30000, message: 'the window\'s web process' });
+  await waitFor(() => windowProcesses(pid).length === 1 && webProcesses(pid).length === 1, { timeout: 30000, message: 'the window process and its web process' });
 });
 
-test('"Quit" stops the app and gives up the config dir', async () => {
+test('"Quit" stops the app, closes its window and gives up the config dir', async () => {
+  const [win] = windowProcesses(tray.child.pid);
+  assert.ok(win, 'the window opened above is still open');
   click(/^Quit$/);
   const exited = await tray.exitPromise;
   assert.equal(exited.code, 0, tray.tail());
+  await waitFor(() => !fs.existsSync(`/proc/${win.pid}`) || /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${win.pid}/stat`, 'utf8')), {
+    timeout: 20000,
+    message: 'the window process to exit with the app',
+  });
   // Nobody owns the config dir any more: a CLI command takes the lock itself.
   const status = spawnSync(bin('fast-mcp-telegram'), ['agent', 'status'], { env, cwd: dir, encoding: 'utf8', timeout: 30000 });
   assert.match(`${status.stdout}${status.stderr}`, /no .*owner|not running/i);

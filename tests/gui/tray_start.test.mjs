@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, Proc, bin, mcpTool, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { childNames as children, displayEnv } from './driver.mjs';
+import { displayEnv, webProcesses, windowProcesses } from './driver.mjs';
 
 let dir, dc, env, tray, token;
 
@@ -38,14 +38,15 @@ test('no web view while no window is wanted', async () => {
   const listed = spawnSync(bin('fast-mcp-telegram'), ['token', 'list'], { env, cwd: dir, encoding: 'utf8', timeout: 30000 });
   assert.match(listed.stdout, /Existing/);
   const pid = tray.child.pid;
-  assert.deepEqual(children(pid).filter((c) => c.startsWith('WebKit')), [], 'no WebKit process while no window was asked for');
+  assert.deepEqual(webProcesses(pid), [], 'no WebKit process while no window was asked for');
+  assert.doesNotMatch(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'), /libwebkit/, 'the tray app itself loads no web engine');
 });
 
 test('a write waiting for approval brings the window up and notifies', async () => {
   const pid = tray.child.pid;
   const base = (await tray.waitForLine(/^LISTENING (http:\/\/\S+)/))[1];
   const sending = mcpTool(base, token, 'send_message', { chat_id: 100003, message: 'Needs a yes' });
-  await waitFor(() => children(pid).some((c) => c.startsWith('WebKitWebProces')), { timeout: 30000, message: 'the window brought up for the approval' });
+  await waitFor(() => webProcesses(pid).length > 0, { timeout: 30000, message: 'the window brought up for the approval' });
   // The desktop notification (shown by whatever notification service the private D-Bus session
   // activates, or reported as not shown when there is none).
   await tray.waitForLine(/(desktop notification shown|notification not shown .*): An assistant is waiting for your yes/, 30000);
@@ -55,7 +56,10 @@ test('a write waiting for approval brings the window up and notifies', async () 
 
 test('a second launch shows the window', async () => {
   const pid = tray.child.pid;
+  // The window the approval opened, ended (the tray app stays).
+  for (const w of windowProcesses(pid)) process.kill(w.pid, 'SIGTERM');
+  await waitFor(() => webProcesses(pid).length === 0, { timeout: 20000, message: 'no window left' });
   const second = spawnSync(bin('fast-mcp-telegram-tray'), [], { env, cwd: dir, encoding: 'utf8', timeout: 30000 });
   assert.equal(second.status, 0, second.stderr);
-  await waitFor(() => children(pid).some((c) => c.startsWith('WebKitWebProces')), { timeout: 30000, message: 'the window\'s web process' });
+  await waitFor(() => webProcesses(pid).length > 0, { timeout: 30000, message: 'the window\'s web process' });
 });

@@ -1,14 +1,16 @@
-// The tray window's life (issue 18), on the real app under Xvfb: what changes is pushed to the open
-// window; closing it frees its web view (the WebKit web process exits) while the MCP server, the
-// owner socket and a login in progress keep running; a second launch opens it again where the user
-// left (the tab, the login waiting for its code), and the login completes there.
+// The tray window's life (issue 18), on the real app under Xvfb. The window is a process of its
+// own (fast-mcp-telegram-window, the web view) beside the tray app (the owner, no web engine):
+// what changes is pushed to the open window; closing it ends the window process and its WebKit
+// processes while the MCP server, the owner socket and a login in progress keep running in the
+// tray app; a second launch of the app opens a window again, and a window opened again resumes
+// where the user left (the tab, the login waiting for its code), which the tray app kept.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_A, bin, mcpInitialize, serverEnv, startFakeDc, tmpDir, waitFor } from '../ui/harness.mjs';
-import { childNames as children, displayEnv, startApp } from './driver.mjs';
+import { displayEnv, processes, startApp, stopTray, trayPid, webProcesses, windowProcesses } from './driver.mjs';
 
 let dir, dc, env, app;
 
@@ -22,13 +24,14 @@ before(async () => {
 
 after(async () => {
   await app?.stop();
+  await stopTray(dir);
   await dc?.proc.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const appPid = () => JSON.parse(fs.readFileSync(path.join(dir, 'agent.json'), 'utf8')).pid;
-
-const webProcesses = () => children(appPid()).filter((c) => c.startsWith('WebKitWebProces'));
+/** The window processes and web processes of this test's app (under WebDriver or the tray app). */
+const windows = () => windowProcesses(trayPid(dir), app.driver.child.pid);
+const webViews = () => webProcesses(trayPid(dir), app.driver.child.pid);
 
 /** The CLI against the running app (through its owner socket). */
 function cli(...args) {
@@ -38,6 +41,27 @@ function cli(...args) {
 }
 
 const env2 = () => ({ ...env, ...displayEnv() });
+
+/** Closes the window the way the window manager's button does (the window's close()). */
+const closeWindow = () => app.exec('setTimeout(() => window.__TAURI__.window.getCurrentWindow().close(), 50); return true;');
+
+/** A new WebDriver session on a new window process (as the tray app starts one), on the same app. */
+async function reopenUnderWebDriver() {
+  await app.stop({ keepTray: true });
+  app = await startApp(dir, env);
+  await waitFor(() => app.exec('return document.documentElement.dataset.ready === "true";'), { message: 'the reopened page' });
+}
+
+test('the tray app is its own process and loads no web engine', () => {
+  const tray = trayPid(dir);
+  assert.ok(tray, 'the window started the tray app (it owns the config dir)');
+  const me = processes().find((p) => p.pid === tray);
+  assert.match(me.argv0, /fast-mcp-telegram-tray$/);
+  const maps = fs.readFileSync(`/proc/${tray}/maps`, 'utf8');
+  assert.doesNotMatch(maps, /libwebkit|libjavascriptcoregtk/, 'no WebKit library mapped in the tray app');
+  assert.equal(windows().length, 1);
+  assert.equal(webViews().length, 1, 'the open window has its web process');
+});
 
 test('what changes is pushed to the open window (no polling)', async () => {
   await waitFor(() => app.exec('return document.documentElement.dataset.live === "true";'), { message: 'the page listens to the app' });
@@ -49,33 +73,42 @@ test('what changes is pushed to the open window (no polling)', async () => {
   assert.match(await app.exec('return document.querySelector("#status-line").textContent;'), /1 token\b/);
 });
 
-test('closing frees the web view; the server, the CLI and a login in progress keep running', async () => {
+test('closing ends the window process; the server, the CLI and a login in progress keep running', async () => {
   await app.click('#tab-login');
   await app.type('#phone-input', ACCOUNT_A.phone);
   await app.click('#phone-submit');
   await waitFor(() => app.visible('#code-form'), { timeout: 20000, message: 'code screen' });
   const addr = /running on (127\.0\.0\.1:\d+)/.exec(await app.exec('return document.querySelector("#status-line").textContent;'))[1];
-  assert.equal(webProcesses().length, 1, 'the open window has its web process');
 
-  // The same close request as the window manager's button (the window's close(), not a destroy).
-  await app.exec('setTimeout(() => window.__TAURI__.window.getCurrentWindow().close(), 50); return true;');
-  await waitFor(() => webProcesses().length === 0, { timeout: 20000, message: 'the web process to exit' });
-  assert.deepEqual(await app.wd('GET', app.s('/window/handles')), [], 'no window is left');
+  await closeWindow();
+  await waitFor(() => windows().length === 0 && webViews().length === 0, { timeout: 20000, message: 'the window and web processes to exit' });
 
   assert.equal(await mcpInitialize(`http://${addr}`, null), 401, 'the MCP server still answers');
   assert.match(cli('token', 'list'), /Pushed from the CLI/, 'the owner socket still answers');
 });
 
-test('a second launch opens the window again where it was, and the login completes there', async () => {
+test('a second launch of the app opens a window, and never a second one', async () => {
+  const tray = trayPid(dir);
   const second = spawnSync(bin('fast-mcp-telegram-tray'), [], { env: env2(), cwd: dir, encoding: 'utf8', timeout: 30000 });
   assert.equal(second.status, 0, `the second launch hands over and exits: ${second.stderr}`);
-  const handles = await waitFor(async () => {
-    const h = await app.wd('GET', app.s('/window/handles'));
-    return h.length === 1 && h;
-  }, { timeout: 20000, message: 'a new window' });
-  await app.wd('POST', app.s('/window'), { handle: handles[0] });
-  await waitFor(() => app.exec('return document.documentElement.dataset.ready === "true";'), { message: 'the reopened page' });
-  assert.equal(webProcesses().length, 1);
+  await waitFor(() => windowProcesses(tray).length === 1 && webProcesses(tray).length === 1, { timeout: 30000, message: 'a window started by the tray app' });
+  // A second launch while it is open shows the same window: never two.
+  assert.equal(spawnSync(bin('fast-mcp-telegram-tray'), [], { env: env2(), cwd: dir, timeout: 30000 }).status, 0);
+  const [win] = windowProcesses(tray);
+  await waitFor(() => windowProcesses(tray).length === 1 && processes().filter((p) => p.argv0.endsWith('fast-mcp-telegram-window')).length === 1, {
+    timeout: 30000,
+    message: 'the second window process to hand over and exit',
+  });
+  assert.equal(windowProcesses(tray)[0].pid, win.pid, 'the first window stays');
+  // Ended from outside (as the session ends): the tray app keeps running.
+  process.kill(win.pid, 'SIGTERM');
+  await waitFor(() => windowProcesses(tray).length === 0 && webProcesses(tray).length === 0, { timeout: 20000, message: 'the window to exit' });
+  assert.match(cli('token', 'list'), /Pushed from the CLI/);
+});
+
+test('a window opened again resumes where the user left, and the login completes there', async () => {
+  await reopenUnderWebDriver();
+  assert.equal(webViews().length, 1);
   assert.equal(await app.visible('#code-form'), true, 'the login waits for its code again');
   assert.equal(await app.exec('return document.querySelector("#tab-login").getAttribute("aria-selected");'), 'true');
 
@@ -91,15 +124,9 @@ test('a second launch opens the window again where it was, and the login complet
 
 test('the tab the user was on survives a close', async () => {
   await app.click('#tab-activity');
-  await app.exec('setTimeout(() => window.__TAURI__.window.getCurrentWindow().close(), 50); return true;');
-  await waitFor(() => webProcesses().length === 0, { timeout: 20000, message: 'the web process to exit' });
-  assert.equal(spawnSync(bin('fast-mcp-telegram-tray'), [], { env: env2(), cwd: dir, timeout: 30000 }).status, 0);
-  const handles = await waitFor(async () => {
-    const h = await app.wd('GET', app.s('/window/handles'));
-    return h.length === 1 && h;
-  }, { timeout: 20000, message: 'a new window' });
-  await app.wd('POST', app.s('/window'), { handle: handles[0] });
-  await waitFor(() => app.exec('return document.documentElement.dataset.ready === "true";'), { message: 'the reopened page' });
+  await closeWindow();
+  await waitFor(() => windows().length === 0 && webViews().length === 0, { timeout: 20000, message: 'the window to exit' });
+  await reopenUnderWebDriver();
   assert.equal(await app.exec('return document.querySelector("#tab-activity").getAttribute("aria-selected");'), 'true');
   assert.equal(await app.visible('#view-activity'), true);
 });
@@ -111,8 +138,14 @@ test('with "keep the window loaded" on, closing only hides it', async () => {
   await app.click('#settings-save');
   await waitFor(() => JSON.parse(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8')).KEEP_WINDOW_LOADED === 'true', { message: 'saved' });
   const before = await app.wd('GET', app.s('/window/handles'));
-  await app.exec('setTimeout(() => window.__TAURI__.window.getCurrentWindow().close(), 50); return true;');
+  await closeWindow();
   await waitFor(async () => (await app.exec('return document.visibilityState;')) === 'hidden', { message: 'the window hidden' });
   assert.deepEqual(await app.wd('GET', app.s('/window/handles')), before, 'the same web view lives on');
-  assert.equal(webProcesses().length, 1);
+  assert.equal(windows().length, 1);
+  assert.equal(webViews().length, 1);
+});
+
+test('quitting the tray app closes the open window', async () => {
+  await stopTray(dir);
+  await waitFor(() => windows().length === 0 && webViews().length === 0, { timeout: 20000, message: 'the window process to exit with the app' });
 });

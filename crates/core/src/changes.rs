@@ -7,7 +7,7 @@
 //! is coalesced: the feed answers at most once per [`ChangeFeed::min_gap`], and not at all while
 //! nothing changes, so an idle owner wakes no one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -37,7 +37,7 @@ impl Signal {
 }
 
 /// The topics that changed since the feed last answered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Changed {
     /// Anything the status line shows: the server, settings, connected sessions, link health.
     pub status: bool,

@@ -214,11 +214,13 @@ impl ControlClient {
     /// Runs one command on the owner.
     pub async fn call(&mut self, command: &str, args: Value) -> Result<Value, WireError> {
         let req = ControlRequest { command: command.into(), args };
-        let lost =
-            |e: std::io::Error| WireError::new("owner_gone", format!("the owner process closed the connection: {e}"));
         write_line(&mut self.conn.writer, &serde_json::to_string(&req).expect("request serializes"))
             .await
             .map_err(lost)?;
+        self.reply().await
+    }
+
+    async fn reply(&mut self) -> Result<Value, WireError> {
         let line = read_line(&mut self.conn.reader)
             .await
             .map_err(lost)?
@@ -228,6 +230,31 @@ impl ControlClient {
             Ok(ControlReply::Error(e)) => Err(e),
             Err(e) => Err(WireError::new("internal", format!("bad reply from the owner: {e}"))),
         }
+    }
+
+    /// Turns this connection into the owner's change stream (for a window in another process).
+    pub async fn watch_changes(mut self) -> Result<ChangeStream, WireError> {
+        let req = ControlRequest { command: super::server::WATCH_CHANGES.into(), args: Value::Null };
+        write_line(&mut self.conn.writer, &serde_json::to_string(&req).expect("request serializes"))
+            .await
+            .map_err(lost)?;
+        Ok(ChangeStream(self))
+    }
+}
+
+fn lost(e: std::io::Error) -> WireError {
+    WireError::new("owner_gone", format!("the owner process closed the connection: {e}"))
+}
+
+/// What changes in the owner, as it happens ([`ControlClient::watch_changes`]).
+pub struct ChangeStream(ControlClient);
+
+impl ChangeStream {
+    /// The next change (the first answer, at once, has every topic); `owner_gone` once the owner
+    /// has stopped.
+    pub async fn next(&mut self) -> Result<crate::changes::Changed, WireError> {
+        let v = self.0.reply().await?;
+        serde_json::from_value(v).map_err(|e| WireError::new("internal", format!("bad change from the owner: {e}")))
     }
 }
 

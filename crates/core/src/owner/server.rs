@@ -2,6 +2,11 @@
 //! on Windows; see [`super::endpoint`]) that carries MCP for stdio clients and the control API
 //! for the CLI, both served by this process, so no other process ever opens a session file.
 //!
+//! A control connection may also turn into a change stream (`watch_changes`: one
+//! [`crate::changes::Changed`] line per change, for a window living in another process), and the
+//! owning host may answer commands of its own first ([`HostCommands`]: the tray app's clipboard,
+//! login item, window).
+//!
 //! An MCP connection is cut when its token is revoked or rotated (within a second, or at
 //! once when this process made the change), when the app is rebuilt (settings that need a
 //! restart) and when the owner shuts down; stdio clients reconnect by themselves.
@@ -30,10 +35,22 @@ pub fn bind(lock: &OwnerLock) -> std::io::Result<Listener> {
     Listener::bind(lock)
 }
 
+/// Commands a host process answers itself, before the control layer (the tray app's desktop
+/// integration: clipboard, login item, its window). Synchronous: each is quick.
+pub trait HostCommands: Send + Sync {
+    /// The answer for `command`, or `None` when the host does not know it (then the control
+    /// layer answers).
+    fn call(&self, command: &str, args: &serde_json::Value) -> Option<Result<serde_json::Value, WireError>>;
+}
+
+/// The control command that turns a control connection into a change stream.
+pub const WATCH_CHANGES: &str = "watch_changes";
+
 /// The socket server of an owner.
 pub struct OwnerServer {
     control: Arc<Control>,
     lock: Arc<OwnerLock>,
+    host: std::sync::OnceLock<Arc<dyn HostCommands>>,
     stop: watch::Sender<bool>,
     clients: AtomicUsize,
     /// When the number of clients last dropped to zero.
@@ -57,10 +74,16 @@ impl OwnerServer {
         Arc::new(OwnerServer {
             control,
             lock,
+            host: std::sync::OnceLock::new(),
             stop: watch::Sender::new(false),
             clients: AtomicUsize::new(0),
             idle_since: std::sync::Mutex::new(Instant::now()),
         })
+    }
+
+    /// Lets the host answer its own commands first (set once; later calls are ignored).
+    pub fn set_host(&self, host: Arc<dyn HostCommands>) {
+        let _ = self.host.set(host);
     }
 
     /// Asks the server (and every connection) to stop.
@@ -187,6 +210,7 @@ impl OwnerServer {
             let Ok(Some(line)) = line else { return };
             let reply = match serde_json::from_str::<ControlRequest>(&line) {
                 Err(e) => ControlReply::Error(WireError::new("invalid_input", format!("bad control request: {e}"))),
+                Ok(req) if req.command == WATCH_CHANGES => return self.stream_changes(r, w).await,
                 Ok(req) => self.dispatch(req).await,
             };
             if write_line(&mut w, &serde_json::to_string(&reply).expect("reply serializes")).await.is_err() {
@@ -195,7 +219,34 @@ impl OwnerServer {
         }
     }
 
+    /// Writes one [`crate::changes::Changed`] line per change (the first at once, with every
+    /// topic) until the client leaves or the owner stops. Idle, it wakes no one.
+    async fn stream_changes(&self, mut r: BufReader<Reader>, mut w: Writer) {
+        let stopped = self.stopped();
+        tokio::pin!(stopped);
+        let mut feed = self.control.changes();
+        let mut changed = crate::changes::Changed::ALL;
+        loop {
+            let line = serde_json::to_string(&ControlReply::Ok(serde_json::json!(changed))).expect("reply serializes");
+            if write_line(&mut w, &line).await.is_err() {
+                return;
+            }
+            changed = tokio::select! {
+                c = feed.next() => c,
+                // The client sends nothing more: a read returns only when it leaves.
+                _ = read_line(&mut r) => return,
+                _ = &mut stopped => return,
+            };
+        }
+    }
+
     async fn dispatch(&self, req: ControlRequest) -> ControlReply {
+        if let Some(answer) = self.host.get().and_then(|h| h.call(&req.command, &req.args)) {
+            return match answer {
+                Ok(v) => ControlReply::Ok(v),
+                Err(e) => ControlReply::Error(e),
+            };
+        }
         match req.command.as_str() {
             "owner_status" => ControlReply::Ok(serde_json::json!({
                 "owner": self.lock.info(),

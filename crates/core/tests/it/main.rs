@@ -7,6 +7,7 @@ mod common;
 mod guarded_writes;
 mod http_auth;
 mod login;
+mod owner_host;
 mod raw_scope;
 mod secret_service;
 mod session_pool;
