@@ -3,7 +3,7 @@
 //! windows, and showing the window (a second launch asks for it).
 
 use crate::desktop::{self, Clipboard};
-use crate::window_process::Windows;
+use crate::window_process::WindowLauncher;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tgmcp_core::control::Control;
@@ -16,7 +16,7 @@ pub const WINDOW_SHOW: &str = "window_show";
 /// The tray process's own commands.
 pub struct TrayHost {
     pub control: Arc<Control>,
-    pub windows: Arc<Windows>,
+    pub window: Arc<WindowLauncher>,
     pub clipboard: Arc<Clipboard>,
 }
 
@@ -26,9 +26,9 @@ impl HostCommands for TrayHost {
             "ui_state_get" => {
                 // The page asks first thing once loaded (the benchmarks time a reopen by it).
                 tracing::info!("the window's page is loaded");
-                Ok(self.windows.state_get())
+                Ok(self.window.state_get())
             }
-            "ui_state_set" => self.windows.state_set(args).map_err(|m| WireError::new("invalid_input", m)),
+            "ui_state_set" => self.window.state_set(args).map_err(|m| WireError::new("invalid_input", m)),
             "clipboard_write" => {
                 let text = args.get("text").and_then(Value::as_str).unwrap_or_default();
                 self.clipboard
@@ -39,7 +39,7 @@ impl HostCommands for TrayHost {
             "autostart_get" => desktop::autostart_get(),
             "autostart_set" => desktop::autostart_set(args),
             WINDOW_SHOW => {
-                self.windows.show();
+                self.window.show();
                 Ok(json!({ "shown": true }))
             }
             // What the window does when closed: hide (kept loaded) or exit (freed).

@@ -34,7 +34,7 @@ use tgmcp_core::owner::client::ControlClient;
 use tgmcp_core::owner::server::{OwnerServer, bind};
 use tgmcp_core::owner::{OwnerError, OwnerKind, OwnerLock};
 use tray::{Tray, TrayEvent};
-use window_process::Windows;
+use window_process::WindowLauncher;
 
 /// How long the app waits for the config dir's owner lock (a CLI command finishing, a
 /// background agent handing over).
@@ -134,7 +134,22 @@ async fn quit_on_signal(proxy: EventLoopProxy<TrayEvent>) {
     let _ = proxy.send_event(TrayEvent::Quit);
 }
 
+/// GTK variables this process sets for itself only (never for the window process it starts).
+const OWN_GTK_ENV: &[(&str, &str)] = &[
+    // GTK 3 on X11 opens GLX at start to pick visuals, which loads the GL driver (Mesa's, with
+    // LLVM: about 30 MiB) into a process that only draws a tray menu.
+    ("GDK_GL", "disable"),
+];
+
 fn main() {
+    let mut not_for_window = Vec::new();
+    for (name, value) in OWN_GTK_ENV {
+        if std::env::var_os(name).is_none() {
+            // SAFETY: single-threaded at this point (before any runtime or GUI thread starts).
+            unsafe { std::env::set_var(name, value) };
+            not_for_window.push(*name);
+        }
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |a: &str| args.iter().any(|x| x == a);
     let show_flag = has("--show-window")
@@ -205,14 +220,14 @@ fn main() {
     };
     let needs_setup = app.config.api_id.is_none() || app.tokens.list().map(|l| l.is_empty()).unwrap_or(true);
     let control = Arc::new(Control::new(app, HostKind::Tauri, server).with_reloader(reloader));
-    let windows = Arc::new(Windows::new(dir.clone()));
+    let window = Arc::new(WindowLauncher::new(dir.clone(), not_for_window));
     let clipboard = Arc::new(desktop::Clipboard::default());
 
     // The owner socket: stdio clients, CLI commands and the window process are served here.
     let owner = OwnerServer::new(control.clone(), lock.clone());
     owner.set_host(Arc::new(host::TrayHost {
         control: control.clone(),
-        windows: windows.clone(),
+        window: window.clone(),
         clipboard: clipboard.clone(),
     }));
     match rt.block_on(async { bind(&lock) }) {
@@ -224,18 +239,25 @@ fn main() {
         }
     }
 
-    let event_loop = EventLoopBuilder::<TrayEvent>::with_user_event().build();
+    #[cfg_attr(not(target_os = "macos"), allow(unused_mut))]
+    let mut event_loop = EventLoopBuilder::<TrayEvent>::with_user_event().build();
+    // A menu-bar app on macOS: no Dock icon for the tray process (its window has one while open).
+    #[cfg(target_os = "macos")]
+    tao::platform::macos::EventLoopExtMacOS::set_activation_policy(
+        &mut event_loop,
+        tao::platform::macos::ActivationPolicy::Accessory,
+    );
     let proxy = event_loop.create_proxy();
     rt.spawn(quit_on_signal(proxy.clone()));
     // On every change (never on a timer): the status line, and the notifications the user must
     // see (new login, a write waiting for approval, which also brings the window up).
     rt.spawn({
-        let (control, windows, proxy) = (control.clone(), windows.clone(), proxy.clone());
+        let (control, window, proxy) = (control.clone(), window.clone(), proxy.clone());
         async move {
             let mut watch = desktop::Watch::default();
             let mut feed = control.changes();
             let mut changed = Changed::ALL;
-            let show = move || windows.show();
+            let show = move || window.show();
             loop {
                 if changed.status
                     && let Ok(s) = control.status().await
@@ -248,7 +270,7 @@ fn main() {
         }
     });
     if (show_flag || needs_setup) && !no_window {
-        windows.show();
+        window.show();
     }
 
     let mut tray: Option<Tray> = None;
@@ -272,7 +294,7 @@ fn main() {
                 }
             }
             Event::UserEvent(TrayEvent::Menu(id)) => match id.as_str() {
-                tray::OPEN => windows.show(),
+                tray::OPEN => window.show(),
                 tray::COPY => {
                     if let Some((_, rt)) = &held {
                         rt.spawn(copy_client_config(control.clone(), clipboard.clone()));

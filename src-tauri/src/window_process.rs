@@ -15,21 +15,24 @@ const MAX_STATE_BYTES: usize = 16 * 1024;
 const WINDOW_BIN: &str = "fast-mcp-telegram-window";
 
 /// Starts window processes and keeps the page's state between them.
-pub struct Windows {
+pub struct WindowLauncher {
     exe: PathBuf,
     config_dir: PathBuf,
+    /// Variables of this process's environment the window must not inherit.
+    not_inherited: Vec<&'static str>,
     state: Mutex<Value>,
 }
 
-impl Windows {
-    /// Windows for the config dir `config_dir`, run from the binary beside this one.
-    pub fn new(config_dir: PathBuf) -> Self {
+impl WindowLauncher {
+    /// Windows for the config dir `config_dir`, run from the binary beside this one, without the
+    /// variables `not_inherited`.
+    pub fn new(config_dir: PathBuf, not_inherited: Vec<&'static str>) -> Self {
         let name = format!("{WINDOW_BIN}{}", std::env::consts::EXE_SUFFIX);
         let exe = std::env::current_exe()
             .ok()
             .and_then(|p| p.parent().map(|d| d.join(&name)))
             .unwrap_or_else(|| PathBuf::from(&name));
-        Windows { exe, config_dir, state: Mutex::new(Value::Null) }
+        WindowLauncher { exe, config_dir, not_inherited, state: Mutex::new(Value::Null) }
     }
 
     /// Shows the window: starts a window process. When one is already open it hands the launch
@@ -37,6 +40,9 @@ impl Windows {
     pub fn show(&self) {
         let mut cmd = Command::new(&self.exe);
         cmd.env("SESSION_DIR", &self.config_dir).stdin(Stdio::null());
+        for name in &self.not_inherited {
+            cmd.env_remove(name);
+        }
         match cmd.spawn() {
             Ok(mut child) => {
                 tracing::info!(pid = child.id(), "window process started");
@@ -72,7 +78,7 @@ mod tests {
 
     #[test]
     fn the_page_state_is_kept_and_bounded() {
-        let w = Windows::new(PathBuf::from("/nonexistent"));
+        let w = WindowLauncher::new(PathBuf::from("/nonexistent"), vec![]);
         assert_eq!(w.state_get(), json!({ "state": null }));
         w.state_set(&json!({ "state": { "tab": "login" } })).unwrap();
         assert_eq!(w.state_get(), json!({ "state": { "tab": "login" } }));

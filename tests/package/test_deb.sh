@@ -25,6 +25,7 @@ dpkg -x "$deb" "$root"
 echo "== files"
 check "tray binary /usr/bin/fast-mcp-telegram-tray" test -x "$root/usr/bin/fast-mcp-telegram-tray"
 check "headless binary /usr/bin/fast-mcp-telegram" test -x "$root/usr/bin/fast-mcp-telegram"
+check "window binary /usr/bin/fast-mcp-telegram-window" test -x "$root/usr/bin/fast-mcp-telegram-window"
 desktop=$(ls "$root"/usr/share/applications/*.desktop 2>/dev/null | head -1)
 check "desktop entry" test -f "$desktop"
 check "desktop entry starts the tray" grep -q '^Exec=fast-mcp-telegram-tray' "$desktop"
@@ -65,6 +66,8 @@ for _ in \$(seq 1 300); do
   sleep 0.2
 done
 xwininfo -root -tree | grep '"fast-mcp-telegram"' >"$scratch/window.txt" || true
+# The window is the window process's; the tray app maps no web engine.
+grep -c libwebkit /proc/\$first/maps >"$scratch/tray-webkit.count"
 timeout 60 "$root/usr/bin/fast-mcp-telegram-tray" >"$scratch/tray2.log" 2>&1
 echo \$? >"$scratch/second.rc"
 kill -0 \$first 2>/dev/null && echo alive >"$scratch/first.alive"
@@ -77,7 +80,8 @@ check "the tray app's window is mapped" test -s "$scratch/window.txt"
 check "the tray app started its MCP server" grep -q '^LISTENING http://127.0.0.1:' "$scratch/tray1.log"
 check "a second launch exits with 0" test "$(cat "$scratch/second.rc" 2>/dev/null)" = 0
 check "the first app is still running after it" test -f "$scratch/first.alive"
-check "the first app was asked to show its window" grep -q "another launch" "$scratch/tray1.log"
+check "the tray app loads no web engine" test "$(cat "$scratch/tray-webkit.count" 2>/dev/null)" = 0
+check "the first app was asked to show its window (a second window process)" test "$(grep -c 'window process started' "$scratch/tray1.log")" -ge 2
 if [ "$failures" -gt 0 ]; then
   echo "--- tray log"; tail -20 "$scratch/tray1.log"; echo "--- second launch"; tail -5 "$scratch/tray2.log"
   echo "$failures checks failed"; exit 1

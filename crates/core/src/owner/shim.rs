@@ -202,13 +202,21 @@ async fn next_owner_line(conn: &mut Option<Link>) -> Option<String> {
     }
 }
 
-/// The id (as JSON text) of a JSON-RPC response line (a line with an id and no method).
+/// The id (as JSON text) of a JSON-RPC response line (a line with an id and no method). Reads
+/// only those two members: the rest (a `tools/list` result is 140 KB) is skipped, not built.
 fn response_id(line: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(line).ok()?;
-    if v.get("method").is_some() {
-        return None;
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(default)]
+        id: Option<Value>,
+        #[serde(default)]
+        method: Option<serde::de::IgnoredAny>,
     }
-    v.get("id").map(Value::to_string)
+    let head: Head = serde_json::from_str(line).ok()?;
+    match head.method {
+        Some(_) => None,
+        None => head.id.map(|id| id.to_string()),
+    }
 }
 
 /// A JSON-RPC error response for the request with id `id` (JSON text).
