@@ -230,14 +230,13 @@ fn main() {
         window: window.clone(),
         clipboard: clipboard.clone(),
     }));
-    match rt.block_on(async { bind(&lock) }) {
-        Ok(listener) => {
-            rt.spawn(owner.clone().run(listener, None));
-        }
+    let serving = match rt.block_on(async { bind(&lock) }) {
+        Ok(listener) => Some(rt.spawn(owner.clone().run(listener, None))),
         Err(e) => {
-            tracing::error!("cannot open the owner socket (stdio clients and the CLI cannot reach this app): {e}")
+            tracing::error!("cannot open the owner socket (stdio clients and the CLI cannot reach this app): {e}");
+            None
         }
-    }
+    };
 
     #[cfg_attr(not(target_os = "macos"), allow(unused_mut))]
     let mut event_loop = EventLoopBuilder::<TrayEvent>::with_user_event().build();
@@ -274,7 +273,9 @@ fn main() {
     }
 
     let mut tray: Option<Tray> = None;
-    let mut held = Some((lock, rt));
+    // The last status line, for a tray icon made after it was computed.
+    let mut status = String::from("Server: starting…");
+    let mut held = Some((lock, rt, serving));
     event_loop.run(move |event, _, flow| {
         *flow = ControlFlow::Wait;
         match event {
@@ -284,7 +285,10 @@ fn main() {
                 match Tray::build(move |id| {
                     let _ = menu_proxy.send_event(TrayEvent::Menu(id));
                 }) {
-                    Ok(t) => tray = Some(t),
+                    Ok(t) => {
+                        t.set_status(&status);
+                        tray = Some(t);
+                    }
                     Err(e) => tracing::error!("no tray icon: {e}"),
                 }
             }
@@ -292,11 +296,12 @@ fn main() {
                 if let Some(t) = &tray {
                     t.set_status(&line);
                 }
+                status = line;
             }
             Event::UserEvent(TrayEvent::Menu(id)) => match id.as_str() {
                 tray::OPEN => window.show(),
                 tray::COPY => {
-                    if let Some((_, rt)) = &held {
+                    if let Some((_, rt, _)) = &held {
                         rt.spawn(copy_client_config(control.clone(), clipboard.clone()));
                     }
                 }
@@ -308,9 +313,15 @@ fn main() {
             Event::UserEvent(TrayEvent::Quit) => {
                 // Close the socket (an open window sees its change stream end and closes) and the
                 // Telegram connections cleanly, then give the config dir up.
-                if let Some((lock, rt)) = held.take() {
+                if let Some((lock, rt, serving)) = held.take() {
                     owner.stop();
-                    rt.block_on(control.app().shutdown());
+                    rt.block_on(async {
+                        // The socket server removes its file and lets its connections finish.
+                        if let Some(serving) = serving {
+                            let _ = tokio::time::timeout(Duration::from_secs(6), serving).await;
+                        }
+                        control.app().shutdown().await;
+                    });
                     drop(lock);
                     rt.shutdown_timeout(Duration::from_secs(2));
                 }
