@@ -148,8 +148,11 @@ impl App {
                 every.tick().await;
                 let Some(app) = weak.upgrade() else { return };
                 app.sessions.close_idle();
-                let a = app.clone();
-                let _ = tokio::task::spawn_blocking(move || a.tokens.flush_last_used()).await;
+                // Idle, nothing to write: no blocking thread is started (every 10 s it was a new one).
+                if app.tokens.has_unflushed_uses() {
+                    let a = app.clone();
+                    let _ = tokio::task::spawn_blocking(move || a.tokens.flush_last_used()).await;
+                }
             }
         });
     }

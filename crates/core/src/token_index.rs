@@ -300,6 +300,12 @@ impl TokenIndex {
         all
     }
 
+    /// Whether uses were noted since the last [`TokenIndex::flush_last_used`] (a cheap look, so an
+    /// idle owner's housekeeping starts no thread).
+    pub fn has_unflushed_uses(&self) -> bool {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).dirty
+    }
+
     /// Writes the last-use times seen since the previous flush (merged with what other
     /// processes wrote) under the index lock. Cheap when nothing changed.
     pub fn flush_last_used(&self) {
@@ -550,7 +556,9 @@ mod tests {
         let issued = a.create("cli").unwrap();
         assert_eq!(b.authenticate(&issued.token).unwrap().id, issued.record.id);
         assert!(a.get(&issued.record.id).unwrap().last_used_at.is_none(), "nothing is written on the request path");
+        assert!(b.has_unflushed_uses() && !a.has_unflushed_uses());
         b.flush_last_used();
+        assert!(!b.has_unflushed_uses(), "flushed");
         assert!(a.get(&issued.record.id).unwrap().last_used_at.is_some(), "last use is persisted for other processes");
         a.revoke(&issued.record.id).unwrap();
         assert_eq!(b.authenticate(&issued.token), Err(TokenError::Unknown));
