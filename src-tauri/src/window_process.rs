@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
+use tgmcp_core::control::binary_beside_this_one;
 
 /// The most the page may keep (its tab and a login step are a few hundred bytes).
 const MAX_STATE_BYTES: usize = 16 * 1024;
@@ -27,11 +28,7 @@ impl WindowLauncher {
     /// Windows for the config dir `config_dir`, run from the binary beside this one, without the
     /// variables `not_inherited`.
     pub fn new(config_dir: PathBuf, not_inherited: Vec<&'static str>) -> Self {
-        let name = format!("{WINDOW_BIN}{}", std::env::consts::EXE_SUFFIX);
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(|d| d.join(&name)))
-            .unwrap_or_else(|| PathBuf::from(&name));
+        let exe = binary_beside_this_one(WINDOW_BIN).unwrap_or_else(|| PathBuf::from(WINDOW_BIN));
         WindowLauncher { exe, config_dir, not_inherited, state: Mutex::new(Value::Null) }
     }
 

@@ -117,19 +117,15 @@ fn gone() -> WireError {
     WireError::new("owner_gone", "the tray app is not running")
 }
 
-/// An error as the page reads it (the control layer's shape).
+/// An error as the page reads it (the control layer's shape: `{"error": {message, code, retry_after?}}`).
 fn page_error(e: &WireError) -> Value {
-    let mut error = json!({ "message": e.message, "code": e.code });
-    if let Some(s) = e.retry_after {
-        error["retry_after"] = json!(s);
-    }
-    json!({ "error": error })
+    json!({ "error": e })
 }
 
 /// Starts the tray app beside this binary, detached, without a window of its own.
 fn start_tray(dir: &std::path::Path) -> Result<(), String> {
-    let name = format!("fast-mcp-telegram-tray{}", std::env::consts::EXE_SUFFIX);
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?.with_file_name(name);
+    let exe = tgmcp_core::control::binary_beside_this_one("fast-mcp-telegram-tray")
+        .ok_or("cannot find the tray app: the path of this program is unknown")?;
     let mut cmd = std::process::Command::new(&exe);
     cmd.arg("--no-window").env("SESSION_DIR", dir).stdin(std::process::Stdio::null());
     let mut child = tgmcp_core::owner::endpoint::spawn_detached(&mut cmd)
@@ -137,4 +133,20 @@ fn start_tray(dir: &std::path::Path) -> Result<(), String> {
     tracing::info!(pid = child.id(), "started the tray app");
     std::thread::spawn(move || child.wait());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_reach_the_page_in_the_control_layers_shape() {
+        let plain = WireError::new("invalid_code", "wrong code");
+        assert_eq!(page_error(&plain), json!({ "error": { "code": "invalid_code", "message": "wrong code" } }));
+        let paced = WireError { retry_after: Some(30), ..WireError::new("flood_wait", "wait") };
+        assert_eq!(
+            page_error(&paced),
+            json!({ "error": { "code": "flood_wait", "message": "wait", "retry_after": 30 } })
+        );
+    }
 }

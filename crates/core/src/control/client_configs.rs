@@ -65,10 +65,17 @@ pub fn mcp_url(addr: SocketAddr) -> String {
     format!("http://{}/v1/mcp", SocketAddr::new(ip, addr.port()))
 }
 
+/// Where the program `name` (without `.exe`) sits beside the running executable, as the
+/// packages install our binaries together (`None` when the running one is unknown).
+pub fn binary_beside_this_one(name: &str) -> Option<PathBuf> {
+    let name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(name)))
+}
+
 /// The `fast-mcp-telegram` binary: next to the running executable, else on PATH, else the bare name.
 pub fn cli_binary_path() -> String {
     let name = format!("{CLI_BINARY}{}", std::env::consts::EXE_SUFFIX);
-    let beside = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join(&name))).filter(|p| p.is_file());
+    let beside = binary_beside_this_one(CLI_BINARY).filter(|p| p.is_file());
     let on_path = || {
         std::env::var_os("PATH")
             .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(&name)).find(|p| p.is_file()))

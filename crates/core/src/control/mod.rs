@@ -24,7 +24,8 @@ mod types;
 mod tests;
 
 pub use client_configs::{
-    CLI_BINARY, TOKEN_ID_PLACEHOLDER, TOKEN_PLACEHOLDER, build_client_configs, cli_binary_path, mcp_url,
+    CLI_BINARY, TOKEN_ID_PLACEHOLDER, TOKEN_PLACEHOLDER, binary_beside_this_one, build_client_configs, cli_binary_path,
+    mcp_url,
 };
 pub use commands::COMMANDS;
 pub use error::ControlError;

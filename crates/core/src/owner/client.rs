@@ -213,11 +213,13 @@ impl ControlClient {
 
     /// Runs one command on the owner.
     pub async fn call(&mut self, command: &str, args: Value) -> Result<Value, WireError> {
-        let req = ControlRequest { command: command.into(), args };
-        write_line(&mut self.conn.writer, &serde_json::to_string(&req).expect("request serializes"))
-            .await
-            .map_err(lost)?;
+        self.send(command, args).await?;
         self.reply().await
+    }
+
+    async fn send(&mut self, command: &str, args: Value) -> Result<(), WireError> {
+        let req = ControlRequest { command: command.into(), args };
+        write_line(&mut self.conn.writer, &serde_json::to_string(&req).expect("request serializes")).await.map_err(lost)
     }
 
     async fn reply(&mut self) -> Result<Value, WireError> {
@@ -234,10 +236,7 @@ impl ControlClient {
 
     /// Turns this connection into the owner's change stream (for a window in another process).
     pub async fn watch_changes(mut self) -> Result<ChangeStream, WireError> {
-        let req = ControlRequest { command: super::server::WATCH_CHANGES.into(), args: Value::Null };
-        write_line(&mut self.conn.writer, &serde_json::to_string(&req).expect("request serializes"))
-            .await
-            .map_err(lost)?;
+        self.send(super::server::WATCH_CHANGES, Value::Null).await?;
         Ok(ChangeStream(self))
     }
 }
