@@ -8,7 +8,10 @@ use crate::settings::write_settings_file;
 use crate::telegram::ConnectOptions;
 use crate::token_index::TokenIndex;
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How long after the first token use since the last write the last-use times are written.
+const LAST_USED_BATCH: Duration = Duration::from_secs(5);
 
 /// Who a request acts for: the session selected by its token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +132,7 @@ impl App {
             // Woken only when a line is queued: an idle owner does not wake up for the log.
             loop {
                 queued.notified().await;
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                tokio::time::sleep(Duration::from_secs(1)).await;
                 let Some(app) = weak.upgrade() else { return };
                 let a = app.clone();
                 let _ = tokio::task::spawn_blocking(move || {
@@ -140,19 +143,44 @@ impl App {
                 .await;
             }
         });
+        // Last-use times: written a few seconds after the first use since the last write (one
+        // write per burst), never on a timer.
         let weak = Arc::downgrade(self);
+        let noted = self.tokens.uses_noted();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                every.tick().await;
+                noted.notified().await;
+                tokio::time::sleep(LAST_USED_BATCH).await;
+                let Some(app) = weak.upgrade() else { return };
+                let _ = tokio::task::spawn_blocking(move || app.tokens.flush_last_used()).await;
+            }
+        });
+        // Idle Telegram connections: closed when the first of them falls idle, so an owner
+        // nobody uses sleeps until then (and for good once none is connected).
+        let weak = Arc::downgrade(self);
+        let mut connected = self.sessions.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let next = match weak.upgrade() {
+                    Some(app) => app.sessions.next_idle_close(),
+                    None => return,
+                };
+                let changed = connected.changed();
+                match next {
+                    Some(at) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(at.into()) => {}
+                            r = changed => if r.is_err() { return },
+                        }
+                    }
+                    None => {
+                        if changed.await.is_err() {
+                            return;
+                        }
+                    }
+                }
                 let Some(app) = weak.upgrade() else { return };
                 app.sessions.close_idle();
-                // Idle, nothing to write: no blocking thread is started (every 10 s it was a new one).
-                if app.tokens.has_unflushed_uses() {
-                    let a = app.clone();
-                    let _ = tokio::task::spawn_blocking(move || a.tokens.flush_last_used()).await;
-                }
             }
         });
     }

@@ -380,6 +380,17 @@ impl Sessions {
         }
     }
 
+    /// When the next connected client falls idle, if none of them is used before then (one that
+    /// is busy counts from now: its lease ending moves the time later, never earlier). `None`
+    /// while nobody is connected: then only a client connecting (see [`Sessions::subscribe`])
+    /// makes a time.
+    pub fn next_idle_close(&self) -> Option<Instant> {
+        let limit = self.pool.limits.idle_close;
+        let now = Instant::now();
+        let st = self.pool.lock();
+        st.slots.values().map(|s| if s.in_flight > 0 { now + limit } else { s.last_used + limit }).min()
+    }
+
     /// Closes clients idle for longer than the idle limit; returns how many were closed.
     pub fn close_idle(&self) -> usize {
         let limit = self.pool.limits.idle_close;

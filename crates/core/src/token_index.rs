@@ -124,6 +124,9 @@ pub struct TokenIndex {
     keystore: KeyStore,
     cache: Mutex<Cache>,
     seen: Mutex<Seen>,
+    /// Notified when a use is noted while nothing was waiting to be written (the owner writes the
+    /// batch a little later; an idle owner has no timer for it).
+    noted: std::sync::Arc<tokio::sync::Notify>,
     /// Bumped after every change this process made (revocations reach open connections through it).
     changes: tokio::sync::watch::Sender<u64>,
 }
@@ -138,6 +141,7 @@ impl TokenIndex {
             keystore,
             cache: Mutex::new(Cache { index: IndexFile::default(), stamp: None }),
             seen: Mutex::default(),
+            noted: Default::default(),
             changes: tokio::sync::watch::Sender::new(0),
         };
         ti.with_fresh(|_| Ok(()))?;
@@ -300,8 +304,13 @@ impl TokenIndex {
         all
     }
 
-    /// Whether uses were noted since the last [`TokenIndex::flush_last_used`] (a cheap look, so an
-    /// idle owner's housekeeping starts no thread).
+    /// Notified when the first use since the last [`TokenIndex::flush_last_used`] is noted (its
+    /// permit is kept, so a use noted before anyone waits is not missed).
+    pub fn uses_noted(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.noted.clone()
+    }
+
+    /// Whether uses were noted since the last [`TokenIndex::flush_last_used`] (a cheap look).
     pub fn has_unflushed_uses(&self) -> bool {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).dirty
     }
@@ -328,7 +337,9 @@ impl TokenIndex {
         });
         if let Err(e) = result {
             tracing::warn!("could not record token last-use times: {e}");
+            // Tried again with the next batch.
             self.seen.lock().unwrap_or_else(|p| p.into_inner()).dirty = true;
+            self.noted.notify_one();
         }
     }
 
@@ -374,6 +385,9 @@ impl TokenIndex {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let previous = seen.times.insert(id.to_string(), now);
         if previous.is_none_or(|p| now - p >= LAST_USED_PERSIST_SECS) {
+            if !seen.dirty {
+                self.noted.notify_one();
+            }
             seen.dirty = true;
         } else if let Some(p) = previous {
             // Keep the persisted time until a minute has passed: fewer writes, same information.

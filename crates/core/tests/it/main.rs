@@ -5,6 +5,7 @@ mod attachments;
 mod classification_snapshot;
 mod common;
 mod guarded_writes;
+mod housekeeping;
 mod http_auth;
 mod login;
 mod owner_host;
