@@ -8,7 +8,9 @@
 #   --quick      small counts: a smoke run of every part (a minute or two)
 #   --tray       also build the tray app (heavy) and measure its memory under Xvfb: first start, and
 #                (tests/gui/footprint.mjs) window open / closed / idle with 3 clients / reopened
-#                (FOOTPRINT_IDLE_MINUTES, default 10), written to target/bench/tray-footprint.json
+#                (FOOTPRINT_IDLE_MINUTES, default 10), written to target/bench/tray-footprint.json;
+#                and WebKitGTK's own floor, none of our code (tests/gui/webkit_floor.py, python3-gi),
+#                written to target/bench/webkit-floor.json
 #   --no-python  skip the Python reference even when it can be installed
 # Other options go to fmt-bench (see target/release/fmt-bench --help).
 set -euo pipefail
@@ -32,6 +34,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
 command -v strace >/dev/null || need+=(strace)
 [ $tray -eq 1 ] && { command -v Xvfb >/dev/null || need+=(xvfb xauth); }
+[ $tray -eq 1 ] && { /usr/bin/python3 -c 'import gi' 2>/dev/null || need+=(python3-gi gir1.2-webkit2-4.1); }
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $SUDO apt-get update -qq
@@ -72,4 +75,6 @@ if [ $tray -eq 1 ]; then
   command -v tauri-driver >/dev/null || cargo install tauri-driver --version '^2' --locked
   xvfb-run -a -s "-screen 0 1280x800x24" \
     dbus-run-session -- scripts/with-secret-service.sh node tests/gui/footprint.mjs
+  step "WebKitGTK's own floor: a bare web view on about:blank and on our page, none of our code"
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- /usr/bin/python3 tests/gui/webkit_floor.py
 fi

@@ -3,7 +3,9 @@
 // (/proc/<pid>/smaps_rollup), with the window open, after closing it, and after an idle stretch
 // with 3 connected stdio clients (with the CPU the app used meanwhile), then how long reopening the
 // window takes (second launch → the new page loaded). Writes target/bench/tray-footprint.json.
-// FOOTPRINT_PROFILE=debug measures the debug build instead (for a quick look at wake-ups).
+// FOOTPRINT_PROFILE=debug measures the debug build instead (for a quick look at wake-ups);
+// FOOTPRINT_STRACE=<file> records the tray's system calls (strace -f) over the idle stretch's first
+// minute, to see what wakes it.
 // Needs a display and a D-Bus session (bench.sh runs it under xvfb-run and dbus-run-session).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,7 +48,22 @@ function measure(root) {
       parts[p.comm] = Math.round(((parts[p.comm] || 0) + kib / 1024) * 10) / 10;
     } catch { /* gone */ }
   }
-  return { pss_mib: Math.round((pss / 1024) * 10) / 10, parts, cpu_ticks: tree.reduce((a, p) => a + p.cpu, 0), ticks };
+  return { pss_mib: Math.round((pss / 1024) * 10) / 10, parts, cpu_ticks: tree.reduce((a, p) => a + p.cpu, 0), ticks, threads: threadCpu(root) };
+}
+
+/** The CPU time of each thread of `pid` in µs, summed by thread name: exact, from the
+ * scheduler's own count (/proc/<pid>/task/<tid>/schedstat, nanoseconds on the CPU), where the
+ * tick counts above are 10 ms samples (what wakes an idle app, and how much). */
+function threadCpu(pid) {
+  const out = {};
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = fs.readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      out[name] = (out[name] || 0) + Math.round(ns / 1000);
+    } catch { /* gone */ }
+  }
+  return out;
 }
 
 const dir = tmpDir('tgmcp-footprint-');
@@ -99,6 +116,9 @@ try {
   }
   const start = measure(pid);
   const t0 = Date.now();
+  if (process.env.FOOTPRINT_STRACE) {
+    spawn('timeout', ['60', 'strace', '-f', '-tt', '-o', process.env.FOOTPRINT_STRACE, '-p', String(pid)], { stdio: 'ignore' });
+  }
   // Looked at after ten minutes (the CPU goal's stretch) and at the end of the idle stretch.
   for (const minutes of [...new Set([Math.min(10, IDLE_MINUTES), IDLE_MINUTES])]) {
     await sleep(t0 + minutes * 60000 - Date.now());
@@ -106,7 +126,18 @@ try {
     const seconds = (Date.now() - t0) / 1000;
     const percent = (a, b) => Math.round(((a - b) / TICKS / seconds) * 100 * 1000) / 1000;
     const byProcess = Object.fromEntries(Object.keys(end.ticks).map((k) => [k, percent(end.ticks[k], start.ticks[k] || 0)]));
-    const look = { ...end, minutes, cpu_percent: percent(end.cpu_ticks, start.cpu_ticks), cpu_percent_by_process: byProcess };
+    // The tray's threads by name, in µs on the CPU (threads that ended meanwhile are not in it; the
+    // tick-based total above counts them).
+    const byThread = Object.fromEntries(Object.keys(end.threads).map((k) => [k, end.threads[k] - (start.threads[k] || 0)]).filter(([, v]) => v > 0));
+    const exact = Object.values(byThread).reduce((a, b) => a + b, 0);
+    const look = {
+      ...end,
+      minutes,
+      cpu_percent: percent(end.cpu_ticks, start.cpu_ticks),
+      cpu_percent_by_process: byProcess,
+      tray_cpu_percent_exact: Math.round((exact / 1e6 / seconds) * 100 * 10000) / 10000,
+      tray_cpu_us_by_thread: byThread,
+    };
     if (minutes === IDLE_MINUTES) result.idle_with_3_clients = look;
     else result.idle_10_minutes = look;
   }
@@ -133,9 +164,9 @@ row('window open', result.window_open);
 row('window closed', result.window_closed);
 if (result.idle_10_minutes) {
   row('idle 10 min, 3 clients', result.idle_10_minutes);
-  console.log(`${''.padEnd(28)} CPU ${result.idle_10_minutes.cpu_percent} % over 10 minutes`);
+  console.log(`${''.padEnd(28)} CPU ${result.idle_10_minutes.cpu_percent} % over 10 minutes (ticks); the tray ${result.idle_10_minutes.tray_cpu_percent_exact} % (schedstat), µs by thread ${JSON.stringify(result.idle_10_minutes.tray_cpu_us_by_thread)}`);
 }
 row(`idle ${IDLE_MINUTES} min, 3 clients`, result.idle_with_3_clients);
-console.log(`${''.padEnd(28)} CPU ${result.idle_with_3_clients.cpu_percent} % over the idle stretch ${JSON.stringify(result.idle_with_3_clients.cpu_percent_by_process)}`);
+console.log(`${''.padEnd(28)} CPU ${result.idle_with_3_clients.cpu_percent} % over the idle stretch ${JSON.stringify(result.idle_with_3_clients.cpu_percent_by_process)}; the tray ${result.idle_with_3_clients.tray_cpu_percent_exact} % (schedstat), µs by thread ${JSON.stringify(result.idle_with_3_clients.tray_cpu_us_by_thread)}`);
 row('window reopened', result.window_reopened);
 console.log(`${'reopen (launch → page ready)'.padEnd(28)} ${result.reopen_ms} ms`);
