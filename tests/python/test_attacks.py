@@ -2,8 +2,8 @@
 
 Classes: url_auth tokens in logs, over-limit bodies in every encoding, foreign Host/Origin and
 wrong ports (DNS rebinding), attachment links after revocation or rotation, local-file tricks
-in stdio mode, raw-API spellings and wrappers, SSRF forms, path traversal, and cross-scope leaks
-(a token limited to one chat trying every door). Every case
+in stdio mode, raw-API spellings and wrappers, SSRF forms, path traversal, hostile peers on the
+owner socket, and cross-scope leaks (a token limited to one chat trying every door). Every case
 asserts the specific refusal, not just "an error". Raw HTTP goes through plain sockets so the
 framing (chunked or not, Host, Origin) is exactly what the case says.
 """
@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 import uuid
 
 import anyio
@@ -400,6 +401,115 @@ def test_traversal_paths_reach_nothing(http_server, base_env, config_dir):
         status, headers, _ = raw(base, "POST", f"/v1/url_auth/{bogus}/mcp", {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}, json.dumps(INIT).encode())
         assert status == 401 and headers["www-authenticate"].startswith("Bearer"), bogus
     assert (config_dir / "tokens.json").exists()
+
+
+# ---------- 9. the owner socket: hostile peers ----------
+
+def owner_socket(config_dir):
+    """The socket the owner of `config_dir` published (it binds it just after its HTTP listener, so
+    a moment after LISTENING it may not be there yet: bounded waiting for the file to say it)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            info = json.loads((config_dir / "agent.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            info = {}
+        if info.get("socket") or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert info.get("kind") == "http" and info.get("socket"), info
+    return info["socket"]
+
+
+class Peer:
+    """One raw connection to the owner socket, speaking its newline-delimited JSON by hand."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(30)
+        self.s.connect(path)
+        self.f = self.s.makefile("rb")
+
+    def send(self, data: bytes):
+        self.s.sendall(data)
+
+    def line(self):
+        """The next line as JSON; None once the owner closed the connection."""
+        raw_line = self.f.readline()
+        return json.loads(raw_line) if raw_line else None
+
+    def hello(self, **purpose):
+        self.send(json.dumps({"protocol": 1, "client_version": "attacker", **purpose}).encode() + b"\n")
+        return self.line()
+
+    def close(self):
+        self.f.close()
+        self.s.close()
+
+
+def control(path, command, args=None):
+    peer = Peer(path)
+    assert peer.hello(kind="control")["ok"]
+    peer.send(json.dumps({"command": command, "args": args or {}}).encode() + b"\n")
+    reply = peer.line()
+    peer.close()
+    return reply
+
+
+def test_hostile_owner_socket_peers_are_refused_by_name_and_the_owner_serves_on(http_server, base_env, config_dir):
+    http_server()
+    path = owner_socket(config_dir)
+    _, token_id = new_token(base_env, label="victim")
+    before = control(path, "tokens_list")["ok"]
+
+    def refused(send, code, why):
+        peer = Peer(path)
+        peer.send(send)
+        reply = peer.line()
+        assert reply and reply["ok"] is False and reply["error"]["code"] == code, (why, reply)
+        assert peer.line() is None, f"{why}: the connection is closed after the refusal"
+        peer.close()
+        return reply["error"]["message"]
+
+    refused(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "bad_hello", "an HTTP request")
+    refused(b"{not json}\n", "bad_hello", "not JSON")
+    refused(b'{"protocol": 1, "client_version": "x", "kind": "root"}\n', "bad_hello", "an unknown purpose")
+    msg = refused(b'{"protocol": 99, "client_version": "x", "kind": "control"}\n', "protocol_mismatch", "another protocol")
+    assert "protocol 1" in msg
+    refused(json.dumps({"protocol": 1, "client_version": "x", "kind": "mcp", "token_id": "tok_000000000000"}).encode() + b"\n",
+            "token_revoked", "an unknown token id")
+    refused(json.dumps({"protocol": 1, "client_version": "x", "kind": "mcp", "token": "A" * 43}).encode() + b"\n",
+            "token_revoked", "a well-formed secret this owner never issued")
+    refused(json.dumps({"protocol": 1, "client_version": "x", "kind": "mcp", "token": "default"}).encode() + b"\n",
+            "token_invalid", "a reserved name as a secret")
+    # One line past the 8 MiB limit, without a newline: refused without reading on or holding it.
+    refused(b"{" + b" " * (8 * 1024 * 1024 + 16), "bad_hello", "an over-long hello")
+
+    # Fifty peers that connect and say nothing hold nobody up.
+    silent = [Peer(path) for _ in range(50)]
+    assert control(path, "status")["ok"]["tokens"] == len(before)
+    for p in silent:
+        p.close()
+
+    # An AI client's connection (mcp) cannot run control commands: its lines are MCP JSON-RPC.
+    peer = Peer(path)
+    assert peer.hello(kind="mcp", token_id=token_id)["ok"]
+    for command in ("token_create", "owner_shutdown", "settings_set"):
+        peer.send(json.dumps({"command": command, "args": {"label": "smuggled"}}).encode() + b"\n")
+        peer.send(json.dumps({"jsonrpc": "2.0", "id": 7, "method": command, "params": {"label": "smuggled"}}).encode() + b"\n")
+    peer.send(json.dumps(INIT).encode() + b"\n")
+    answers = []
+    while not any(a.get("id") == 1 for a in answers):
+        answers.append(peer.line())
+    peer.close()
+    assert all(a.get("error") for a in answers if a.get("id") == 7), answers
+    assert any(a.get("id") == 1 and a.get("result") for a in answers), answers
+
+    # Nothing changed, nothing stopped: the same tokens, and the owner answers.
+    after = control(path, "tokens_list")["ok"]
+    assert [t["id"] for t in after] == [t["id"] for t in before]
+    assert not any(t["label"] == "smuggled" for t in after)
+    assert control(path, "status")["ok"]["tokens"] == len(before)
 
 
 # ---------- 11. cross-scope leaks: a token limited to one chat, through every door ----------
