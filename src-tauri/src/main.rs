@@ -220,6 +220,7 @@ fn main() {
     };
     let needs_setup = app.config.api_id.is_none() || app.tokens.list().map(|l| l.is_empty()).unwrap_or(true);
     let control = Arc::new(Control::new(app, HostKind::Tauri, server).with_reloader(reloader));
+    slot.report_to(&control);
     let window = Arc::new(WindowLauncher::new(dir.clone(), not_for_window));
     let clipboard = Arc::new(desktop::Clipboard::default());
 
