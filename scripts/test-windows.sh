@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The Windows build, checked here and run under Wine: clippy for x86_64-pc-windows-gnu (with
-# -D warnings; the tray app too, which Wine cannot run: no WebView2), the core unit tests (access lists, process checks; the access-list ones say
-# they are not checked under Wine, which keeps no access lists) and the headless binary's
+# -D warnings; the tray app's two binaries too, not run: the window process needs WebView2, which
+# Wine lacks, and the tray process alone is untried under Wine), the core unit tests (access
+# lists, process checks; the access-list ones say they are not checked under Wine, which keeps no
+# access lists) and the headless binary's
 # integration tests, the owner's named pipe among them: background agent, stdio relays,
 # revocations, a killed owner, two would-be owners. Not part of scripts/test.sh (a cold run
 # builds every crate a second time and Wine's first start is slow); run it before changing
