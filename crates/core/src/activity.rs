@@ -87,6 +87,13 @@ pub struct ActivityLog {
     recorded: crate::changes::Signal,
 }
 
+impl Drop for ActivityLog {
+    /// Wakes the owner's log writer, which then finds its app gone and ends.
+    fn drop(&mut self) {
+        self.queued.notify_one();
+    }
+}
+
 impl ActivityLog {
     /// The log at `<dir>/activity.jsonl` (created on the first write).
     pub fn new(dir: &Path) -> Self {

@@ -131,6 +131,13 @@ pub struct TokenIndex {
     changes: tokio::sync::watch::Sender<u64>,
 }
 
+impl Drop for TokenIndex {
+    /// Wakes the owner's last-use writer, which then finds its app gone and ends.
+    fn drop(&mut self) {
+        self.noted.notify_one();
+    }
+}
+
 impl TokenIndex {
     /// Opens (or prepares) `<dir>/tokens.json`.
     pub fn open(dir: &Path, keystore: KeyStore) -> Result<Self, IndexError> {

@@ -1,11 +1,14 @@
 //! The owner's housekeeping has no timer: an idle Telegram connection is closed when it falls
-//! idle, and token last-use times are written a few seconds after a use.
+//! idle, and token last-use times are written a few seconds after a use; its tasks end with
+//! their app (the tray app builds a new one on every settings change).
 
 use crate::common;
 use common::*;
 use fake_tg_dc::demo;
 use serde_json::json;
 use std::time::Duration;
+use tgmcp_core::app::App;
+use tgmcp_core::config::Config;
 use tgmcp_core::keystore::KeyStore;
 use tgmcp_core::token_index::TokenIndex;
 
@@ -48,4 +51,25 @@ async fn an_idle_connection_closes_and_last_use_is_written() {
     })
     .await
     .expect("the second idle connection is closed");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_housekeeping_tasks_end_with_their_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_string_lossy().into_owned();
+    let config = Config::from_lookup(|k| (k == "SESSION_DIR").then(|| path.clone())).unwrap();
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let app = App::new(config, KeyStore::none()).unwrap();
+    app.start_background();
+    assert_eq!(metrics.num_alive_tasks(), before + 3, "the log writer, the last-use writer, the idle closer");
+    drop(app);
+    // Each ends at its next wake-up (the paused clock runs ahead while they sleep).
+    for _ in 0..60 {
+        if metrics.num_alive_tasks() == before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(metrics.num_alive_tasks(), before, "no housekeeping task outlives its app");
 }
