@@ -165,19 +165,15 @@ impl App {
                     Some(app) => app.sessions.next_idle_close(),
                     None => return,
                 };
-                let changed = connected.changed();
-                match next {
-                    Some(at) => {
-                        tokio::select! {
-                            _ = tokio::time::sleep_until(at.into()) => {}
-                            r = changed => if r.is_err() { return },
-                        }
+                let due = async {
+                    match next {
+                        Some(at) => tokio::time::sleep_until(at.into()).await,
+                        None => std::future::pending().await,
                     }
-                    None => {
-                        if changed.await.is_err() {
-                            return;
-                        }
-                    }
+                };
+                tokio::select! {
+                    _ = due => {}
+                    r = connected.changed() => if r.is_err() { return },
                 }
                 let Some(app) = weak.upgrade() else { return };
                 app.sessions.close_idle();
