@@ -159,14 +159,15 @@ try {
 fs.mkdirSync(path.join(TARGET, 'bench'), { recursive: true });
 fs.writeFileSync(path.join(TARGET, 'bench', 'tray-footprint.json'), JSON.stringify(result, null, 2) + '\n');
 const row = (k, m) => console.log(`${k.padEnd(28)} ${String(m.pss_mib).padStart(7)} MiB PSS  ${JSON.stringify(m.parts)}`);
+const cpu = (m, over) => console.log(`${''.padEnd(28)} CPU ${m.cpu_percent} % over ${over} (ticks) ${JSON.stringify(m.cpu_percent_by_process)}; the tray ${m.tray_cpu_percent_exact} % (schedstat), µs by thread ${JSON.stringify(m.tray_cpu_us_by_thread)}`);
 console.log(`\ntray app (${PROFILE}) footprint`);
 row('window open', result.window_open);
 row('window closed', result.window_closed);
 if (result.idle_10_minutes) {
   row('idle 10 min, 3 clients', result.idle_10_minutes);
-  console.log(`${''.padEnd(28)} CPU ${result.idle_10_minutes.cpu_percent} % over 10 minutes (ticks); the tray ${result.idle_10_minutes.tray_cpu_percent_exact} % (schedstat), µs by thread ${JSON.stringify(result.idle_10_minutes.tray_cpu_us_by_thread)}`);
+  cpu(result.idle_10_minutes, '10 minutes');
 }
 row(`idle ${IDLE_MINUTES} min, 3 clients`, result.idle_with_3_clients);
-console.log(`${''.padEnd(28)} CPU ${result.idle_with_3_clients.cpu_percent} % over the idle stretch ${JSON.stringify(result.idle_with_3_clients.cpu_percent_by_process)}; the tray ${result.idle_with_3_clients.tray_cpu_percent_exact} % (schedstat), µs by thread ${JSON.stringify(result.idle_with_3_clients.tray_cpu_us_by_thread)}`);
+cpu(result.idle_with_3_clients, 'the idle stretch');
 row('window reopened', result.window_reopened);
 console.log(`${'reopen (launch → page ready)'.padEnd(28)} ${result.reopen_ms} ms`);
